@@ -1,0 +1,144 @@
+//! `casefile`: the native command-line tool over the engine, for scripted checks and benchmarks.
+//!
+//! Commands (their JSON output is a contract, documented in README.md):
+//! - `casefile summary --json [--zone ZONE] FILE...`
+
+use std::fs::File;
+use std::io::Read;
+use std::process::ExitCode;
+use std::time::{Instant, UNIX_EPOCH};
+
+use casefile::engine::ingest::{IngestOptions, SourceIngest};
+use casefile::engine::store::SourceData;
+use casefile::engine::summary::{FileSummary, Summary};
+use casefile::engine::time::Zone;
+
+const USAGE: &str = "usage: casefile summary --json [--zone ZONE] FILE...";
+
+/// Bytes handed to the engine per push, as the browser worker reads File slices.
+const CHUNK_BYTES: usize = 8 << 20;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("summary") => summary(&args[1..]),
+        Some("-h") | Some("--help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => usage_error("expected a command"),
+    }
+}
+
+fn usage_error(why: &str) -> ExitCode {
+    eprintln!("casefile: {why}\n{USAGE}");
+    ExitCode::from(2)
+}
+
+/// Options shared by commands that read files.
+struct ReadArgs {
+    zone: Zone,
+    json: bool,
+    files: Vec<String>,
+}
+
+fn parse_read_args(args: &[String]) -> Result<ReadArgs, String> {
+    let mut out = ReadArgs {
+        zone: Zone::Utc,
+        json: false,
+        files: Vec::new(),
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--json" => out.json = true,
+            "--zone" => {
+                let name = it.next().ok_or("--zone needs a zone name")?;
+                out.zone = Zone::parse(name).map_err(|e| e.to_string())?;
+            }
+            z if z.starts_with("--zone=") => {
+                out.zone = Zone::parse(&z["--zone=".len()..]).map_err(|e| e.to_string())?;
+            }
+            "--" => out.files.extend(it.by_ref().cloned()),
+            f if f.starts_with('-') && f != "-" => return Err(format!("unknown option {f}")),
+            f => out.files.push(f.to_string()),
+        }
+    }
+    if out.files.is_empty() {
+        return Err("no files given".into());
+    }
+    Ok(out)
+}
+
+/// Reads one file from disk through the same streaming path the browser uses.
+fn read_file(path: &str, zone: &Zone) -> SourceData {
+    let open = File::open(path).and_then(|f| f.metadata().map(|m| (f, m)));
+    let (mut file, meta) = match open {
+        Ok(v) => v,
+        Err(e) => {
+            let mut ingest = SourceIngest::new(path, IngestOptions::default());
+            ingest.push(&[]);
+            let mut data = ingest.finish();
+            data.info.error = Some(format!("the file could not be read: {e}"));
+            return data;
+        }
+    };
+    let modified_ns = meta
+        .modified()
+        .ok()
+        .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos() as i64);
+    let options = IngestOptions {
+        zone: zone.clone(),
+        modified_ns,
+        size: Some(meta.len()),
+    };
+    let mut ingest = SourceIngest::new(path, options);
+    let mut chunk = vec![0u8; CHUNK_BYTES];
+    loop {
+        match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => ingest.push(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                let mut data = ingest.finish();
+                data.info.error = Some(format!("reading stopped part-way: {e}"));
+                return data;
+            }
+        }
+    }
+    ingest.finish()
+}
+
+/// Reads all files, in parallel, keeping argument order.
+fn read_all(files: &[String], zone: &Zone) -> Vec<SourceData> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .iter()
+            .map(|f| scope.spawn(move || read_file(f, zone)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("reader thread panicked"))
+            .collect()
+    })
+}
+
+fn summary(args: &[String]) -> ExitCode {
+    let args = match parse_read_args(args) {
+        Ok(a) => a,
+        Err(e) => return usage_error(&e),
+    };
+    if !args.json {
+        return usage_error("summary prints JSON only: add --json");
+    }
+    let started = Instant::now();
+    let sources = read_all(&args.files, &args.zone);
+    let files = sources.iter().map(FileSummary::of).collect();
+    let summary = Summary::new(files, started.elapsed().as_millis() as u64);
+    println!(
+        "{}",
+        serde_json::to_string(&summary).expect("summary serialises")
+    );
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,202 @@
+//! JSON lines: one object per line, with the time, level and message under any common key.
+//!
+//! Ingest only needs the time and the level, so [`JsonScan`] walks the top-level object once, skipping
+//! values it does not need, instead of building a tree for every line.
+
+use super::{LineClass, LineParser};
+use crate::engine::formats::FormatName;
+use crate::engine::level::Level;
+use crate::engine::time::{self, TimeContext};
+
+const TIME_KEYS: &[&[u8]] =
+    &[b"ts", b"time", b"timestamp", b"@timestamp", b"t", b"date", b"datetime", b"eventTime", b"asctime"];
+const LEVEL_KEYS: &[&[u8]] = &[b"level", b"lvl", b"severity", b"loglevel", b"log_level", b"levelname", b"@l"];
+
+/// Reads top-level keys of a JSON object without allocating.
+pub struct JsonScan<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+/// A top-level value as raw bytes: strings without their quotes (escapes left in place).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawValue<'a> {
+    Str(&'a [u8]),
+    Other(&'a [u8]),
+}
+
+impl<'a> JsonScan<'a> {
+    /// Starts a scan when `line` looks like an object.
+    pub fn new(line: &'a [u8]) -> Option<Self> {
+        let start = line.iter().position(|c| !c.is_ascii_whitespace())?;
+        (line[start] == b'{').then_some(JsonScan { b: line, at: start + 1 })
+    }
+
+    fn skip_ws(&mut self) {
+        while self.b.get(self.at).is_some_and(|c| c.is_ascii_whitespace()) {
+            self.at += 1;
+        }
+    }
+
+    /// Scans a string starting at the opening quote; returns its content range.
+    fn string(&mut self) -> Option<(usize, usize)> {
+        debug_assert_eq!(self.b.get(self.at), Some(&b'"'));
+        let start = self.at + 1;
+        let mut i = start;
+        loop {
+            let rel = memchr::memchr2(b'"', b'\\', self.b.get(i..)?)?;
+            i += rel;
+            if self.b[i] == b'\\' {
+                i += 2;
+            } else {
+                self.at = i + 1;
+                return Some((start, i));
+            }
+        }
+    }
+
+    fn skip_value(&mut self) -> Option<RawValue<'a>> {
+        self.skip_ws();
+        match *self.b.get(self.at)? {
+            b'"' => {
+                let (s, e) = self.string()?;
+                Some(RawValue::Str(&self.b[s..e]))
+            }
+            b'{' | b'[' => {
+                let start = self.at;
+                let mut depth = 0usize;
+                loop {
+                    match *self.b.get(self.at)? {
+                        b'"' => {
+                            self.string()?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.at += 1;
+                                return Some(RawValue::Other(&self.b[start..self.at]));
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.at += 1;
+                }
+            }
+            _ => {
+                let start = self.at;
+                while self.b.get(self.at).is_some_and(|c| !matches!(c, b',' | b'}' | b']') && !c.is_ascii_whitespace()) {
+                    self.at += 1;
+                }
+                (self.at > start).then(|| RawValue::Other(&self.b[start..self.at]))
+            }
+        }
+    }
+
+    /// The next key and its value, or `None` at the end of the object or on malformed input.
+    pub fn next_pair(&mut self) -> Option<(&'a [u8], RawValue<'a>)> {
+        self.skip_ws();
+        if self.b.get(self.at) == Some(&b',') {
+            self.at += 1;
+            self.skip_ws();
+        }
+        if self.b.get(self.at) != Some(&b'"') {
+            return None;
+        }
+        let (ks, ke) = self.string()?;
+        self.skip_ws();
+        if self.b.get(self.at) != Some(&b':') {
+            return None;
+        }
+        self.at += 1;
+        let v = self.skip_value()?;
+        Some((&self.b[ks..ke], v))
+    }
+
+    /// Whether the scan reached the closing brace of a well-formed object.
+    pub fn at_end(&mut self) -> bool {
+        self.skip_ws();
+        self.b.get(self.at) == Some(&b'}')
+    }
+}
+
+/// JSON lines: every line an object.
+#[derive(Debug, Default)]
+pub struct JsonLinesParser;
+
+impl JsonLinesParser {
+    /// Time and level of one object line, or `None` when the line is not a JSON object.
+    pub fn head(line: &[u8], cx: &TimeContext) -> Option<(Option<i64>, Level)> {
+        let mut scan = JsonScan::new(line)?;
+        let mut ts = None;
+        let mut level = Level::None;
+        let mut time_rank = usize::MAX;
+        let mut level_rank = usize::MAX;
+        while let Some((key, value)) = scan.next_pair() {
+            if let Some(rank) = TIME_KEYS.iter().position(|k| *k == key) {
+                if rank < time_rank {
+                    let parsed = match value {
+                        RawValue::Str(s) => time::parse_any(s).and_then(|(st, _)| cx.resolve(&st)),
+                        RawValue::Other(n) => time::parse_epoch(n).and_then(|(st, _)| cx.resolve(&st)),
+                    };
+                    if parsed.is_some() {
+                        ts = parsed;
+                        time_rank = rank;
+                    }
+                }
+            } else if let Some(rank) = LEVEL_KEYS.iter().position(|k| key.eq_ignore_ascii_case(k)) {
+                if rank < level_rank {
+                    let parsed = match value {
+                        RawValue::Str(s) => Level::from_word(s),
+                        RawValue::Other(n) => std::str::from_utf8(n).ok().and_then(|n| n.parse::<i64>().ok()).map(Level::from_bunyan),
+                    };
+                    if let Some(l) = parsed {
+                        level = l;
+                        level_rank = rank;
+                    }
+                }
+            }
+        }
+        scan.at_end().then_some((ts, level))
+    }
+}
+
+impl LineParser for JsonLinesParser {
+    fn name(&self) -> FormatName {
+        FormatName::JsonLines
+    }
+
+    fn classify(&mut self, line: &[u8], cx: &TimeContext) -> LineClass {
+        match Self::head(line, cx) {
+            Some((ts, level)) => LineClass::Start { ts, level },
+            None if line.first().is_some_and(|c| *c == b' ' || *c == b'\t') => LineClass::Continue,
+            None => LineClass::Unparsed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::time::format_rfc3339;
+
+    #[test]
+    fn reads_time_and_level_under_common_keys() {
+        let cx = TimeContext::default();
+        let (ts, level) =
+            JsonLinesParser::head(br#"{"ts": "2026-07-03T09:00:00.295Z", "level": "debug", "msg": "a \"q\" {"}"#, &cx).unwrap();
+        assert_eq!(format_rfc3339(ts.unwrap()), "2026-07-03T09:00:00.295Z");
+        assert_eq!(level, Level::Debug);
+        let (ts, level) = JsonLinesParser::head(br#"{"time":1783069201181,"level":50,"x":{"a":[1,"}"]}}"#, &cx).unwrap();
+        assert_eq!(format_rfc3339(ts.unwrap()), "2026-07-03T09:00:01.181Z");
+        assert_eq!(level, Level::Error);
+    }
+
+    #[test]
+    fn rejects_broken_objects() {
+        let cx = TimeContext::default();
+        assert!(JsonLinesParser::head(br#"{"ts": "2026-07-03T09:00:00Z", "msg": "cut"#, &cx).is_none());
+        assert!(JsonLinesParser::head(b"plain text", &cx).is_none());
+    }
+}

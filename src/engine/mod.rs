@@ -1,0 +1,22 @@
+//! The platform-independent engine: everything that reads, stores and answers questions about events.
+//!
+//! Nothing here may depend on the DOM, web-sys or yew; it is built and tested natively and reached from
+//! the `casefile` CLI as well as from the browser worker.
+//!
+//! - [`ingest`] turns a stream of byte chunks of one file into a [`store::SourceData`]: it splits lines,
+//!   asks the detected [`formats`] parser what each line is, and folds continuation lines into events.
+//! - [`formats`] detects a file's format and classifies lines (event start, continuation, unparsed).
+//! - [`time`] reads timestamps of every common shape into UTC instants (nanoseconds since the epoch).
+//! - [`level`] is the one severity scale every format is normalised to.
+//! - [`store`] holds events as ranges into shared byte blocks plus compact columns.
+//! - [`timeline`] merges all sources into one time-ordered view.
+//! - [`summary`] is the per-file report behind `casefile summary --json`.
+
+pub mod error;
+pub mod formats;
+pub mod ingest;
+pub mod level;
+pub mod store;
+pub mod summary;
+pub mod time;
+pub mod timeline;

@@ -1,0 +1,169 @@
+//! The event store of one source: events as ranges into shared byte blocks plus compact columns.
+//!
+//! The bytes of a file are kept in blocks (one per chunk read, a few MiB each, cut at line ends so that
+//! no event spans two blocks). An event is a range inside one block; its timestamp and level live in
+//! columns indexed by a dense event id `0..len()`. Beyond the raw text an event costs 8 (time) + 1
+//! (level) + 4 (start) + 4 (length) bytes here, plus 8 bytes in the merged [`crate::engine::timeline`].
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::formats::FormatName;
+use super::level::Level;
+
+/// Shared, immutable bytes of one block.
+pub type Bytes = Arc<Vec<u8>>;
+
+/// Marks "no timestamp" in the time column.
+pub const NO_TIME: i64 = i64::MIN;
+
+/// Dense index of a source among all loaded sources.
+pub type SourceId = u16;
+
+/// A run of a file's bytes, cut at a line end, and the id of the first event that starts in it.
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub bytes: Bytes,
+    pub first_event: u32,
+    /// Offset of this block's first byte in the (decoded) file, so text can be re-read later.
+    pub file_offset: u64,
+}
+
+/// What is known about a source besides its events.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct SourceInfo {
+    /// The name as given: a path, a dropped file's name, or `ARCHIVE!/member`.
+    pub name: String,
+    pub format: FormatName,
+    /// Size of the file in bytes, as read.
+    pub bytes: u64,
+    pub unparsed_lines: u64,
+    /// Earliest and latest event instants as written (ns since the epoch, UTC).
+    pub first_ts: Option<i64>,
+    pub last_ts: Option<i64>,
+    /// A sentence naming what is wrong with this file, if anything.
+    pub error: Option<String>,
+}
+
+/// The events of one source.
+#[derive(Debug, Clone, Default)]
+pub struct SourceData {
+    pub info: SourceInfo,
+    blocks: Vec<Block>,
+    ts: Vec<i64>,
+    level: Vec<u8>,
+    start: Vec<u32>,
+    len: Vec<u32>,
+}
+
+/// One event, borrowed from the store.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EventView<'a> {
+    pub ts: Option<i64>,
+    pub level: Level,
+    pub text: &'a [u8],
+}
+
+impl SourceData {
+    pub fn new(info: SourceInfo) -> Self {
+        SourceData { info, ..Default::default() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
+    }
+
+    /// Adds a block; events pushed afterwards are ranges into it.
+    pub fn push_block(&mut self, bytes: Bytes, file_offset: u64) {
+        self.blocks.push(Block { bytes, first_event: self.ts.len() as u32, file_offset });
+    }
+
+    /// Adds an event covering `start..start+len` of the last pushed block.
+    pub fn push_event(&mut self, ts: Option<i64>, level: Level, start: u32, len: u32) {
+        debug_assert!(!self.blocks.is_empty(), "push_block before push_event");
+        if let Some(t) = ts {
+            self.info.first_ts = Some(self.info.first_ts.map_or(t, |f| f.min(t)));
+            self.info.last_ts = Some(self.info.last_ts.map_or(t, |l| l.max(t)));
+        }
+        self.ts.push(ts.unwrap_or(NO_TIME));
+        self.level.push(level as u8);
+        self.start.push(start);
+        self.len.push(len);
+    }
+
+    pub fn ts(&self, event: usize) -> Option<i64> {
+        self.ts.get(event).copied().filter(|t| *t != NO_TIME)
+    }
+
+    /// The raw time column (`NO_TIME` where an event has none).
+    pub fn ts_column(&self) -> &[i64] {
+        &self.ts
+    }
+
+    pub fn level(&self, event: usize) -> Level {
+        self.level.get(event).map_or(Level::None, |l| Level::from_u8(*l))
+    }
+
+    pub fn level_column(&self) -> &[u8] {
+        &self.level
+    }
+
+    pub fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
+
+    /// The raw bytes of an event (all its lines, without the final line end).
+    pub fn text(&self, event: usize) -> &[u8] {
+        let Some(&start) = self.start.get(event) else { return &[] };
+        let len = self.len[event];
+        let block = self.blocks.partition_point(|b| b.first_event as usize <= event).saturating_sub(1);
+        let Some(block) = self.blocks.get(block) else { return &[] };
+        block.bytes.get(start as usize..(start + len) as usize).unwrap_or(&[])
+    }
+
+    pub fn event(&self, event: usize) -> Option<EventView<'_>> {
+        (event < self.len()).then(|| EventView { ts: self.ts(event), level: self.level(event), text: self.text(event) })
+    }
+
+    /// Bytes used beyond the raw text (columns and block headers), for memory reports.
+    pub fn overhead_bytes(&self) -> usize {
+        self.ts.capacity() * 8
+            + self.level.capacity()
+            + self.start.capacity() * 4
+            + self.len.capacity() * 4
+            + self.blocks.capacity() * std::mem::size_of::<Block>()
+    }
+
+    /// Bytes of raw text held.
+    pub fn text_bytes(&self) -> usize {
+        self.blocks.iter().map(|b| b.bytes.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_ranges_into_blocks() {
+        let mut s = SourceData::new(SourceInfo::default());
+        s.push_block(Arc::new(b"one\ntwo\n".to_vec()), 0);
+        s.push_event(Some(5), Level::Info, 0, 3);
+        s.push_event(None, Level::Error, 4, 3);
+        s.push_block(Arc::new(b"three\n".to_vec()), 8);
+        s.push_event(Some(2), Level::Warn, 0, 5);
+        assert_eq!(s.text(0), b"one");
+        assert_eq!(s.text(1), b"two");
+        assert_eq!(s.text(2), b"three");
+        assert_eq!(s.ts(1), None);
+        assert_eq!(s.info.first_ts, Some(2));
+        assert_eq!(s.info.last_ts, Some(5));
+        assert_eq!(s.level(2), Level::Warn);
+        assert!(s.event(3).is_none());
+    }
+}

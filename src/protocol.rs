@@ -1,0 +1,110 @@
+//! The typed messages between the UI thread and the workers.
+//!
+//! Every request carries a [`RequestId`]; replies echo it so the UI can drop stale ones (a newer request
+//! for the same view supersedes an older). Long work streams [`Reply::Progress`] before its final reply.
+//! Bulk bytes never travel here: the worker reads each `File` itself (File objects are posted alongside
+//! the message), and replies carry only the rows on screen.
+//!
+//! Messages are serde types so they round-trip natively in tests and through `serde-wasm-bindgen` in the
+//! browser.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::level::Level;
+use crate::engine::summary::FileSummary;
+
+/// Identifies a request; replies carry the id of the request they answer.
+pub type RequestId = u32;
+
+/// What the UI asks a worker to do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Request {
+    /// Read the files posted alongside this message (in order), adding them to the case.
+    OpenFiles { id: RequestId, zone: String },
+    /// Read pasted text as a source.
+    OpenText { id: RequestId, name: String, text: String, zone: String },
+    /// Generate and load the built-in demo incident.
+    OpenDemo { id: RequestId },
+    /// Stop the load in progress; what was read so far stays.
+    Cancel { id: RequestId },
+    /// The rows `start..start+count` of the merged timeline.
+    Rows { id: RequestId, start: u32, count: u32, newest_first: bool },
+}
+
+impl Request {
+    pub fn id(&self) -> RequestId {
+        match self {
+            Request::OpenFiles { id, .. }
+            | Request::OpenText { id, .. }
+            | Request::OpenDemo { id }
+            | Request::Cancel { id }
+            | Request::Rows { id, .. } => *id,
+        }
+    }
+}
+
+/// Progress of a load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadProgress {
+    pub bytes_read: u64,
+    pub bytes_total: u64,
+    pub events: u64,
+    pub elapsed_ms: u64,
+    /// The file being read now.
+    pub current: String,
+}
+
+/// One row of the merged timeline, ready to render.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// Position in the merged timeline.
+    pub position: u32,
+    pub source: String,
+    /// RFC 3339 UTC, or null when the event has no time.
+    pub ts: Option<String>,
+    pub level: Level,
+    /// The event's text (lossy UTF-8), possibly several lines.
+    pub text: String,
+}
+
+/// What a worker answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reply {
+    /// The worker is ready to take requests.
+    Ready,
+    Progress { id: RequestId, progress: LoadProgress },
+    /// A load finished (or was cancelled): the case now holds these files and this many events.
+    Loaded { id: RequestId, files: Vec<FileSummary>, total_events: u64, cancelled: bool, elapsed_ms: u64 },
+    Rows { id: RequestId, start: u32, total: u32, rows: Vec<Row> },
+    /// A request failed as a whole; the sentence says why. Loaded data is untouched.
+    Failed { id: RequestId, message: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip_through_json() {
+        let requests = vec![
+            Request::OpenFiles { id: 1, zone: "UTC".into() },
+            Request::Rows { id: 2, start: 10, count: 50, newest_first: true },
+            Request::Cancel { id: 3 },
+        ];
+        for r in requests {
+            let back: Request = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+            assert_eq!(back, r);
+        }
+        let reply = Reply::Rows {
+            id: 2,
+            start: 0,
+            total: 1,
+            rows: vec![Row { position: 0, source: "a".into(), ts: None, level: Level::Warn, text: "x".into() }],
+        };
+        let json = serde_json::to_string(&reply).unwrap();
+        assert!(json.contains("\"kind\":\"rows\""));
+        assert_eq!(serde_json::from_str::<Reply>(&json).unwrap(), reply);
+    }
+}
