@@ -21,8 +21,3 @@
 
 pub mod engine;
 pub mod protocol;
-
-#[cfg(feature = "web")]
-pub mod ui;
-#[cfg(feature = "web")]
-pub mod worker;

@@ -23,13 +23,23 @@ pub enum Request {
     /// Read the files posted alongside this message (in order), adding them to the case.
     OpenFiles { id: RequestId, zone: String },
     /// Read pasted text as a source.
-    OpenText { id: RequestId, name: String, text: String, zone: String },
+    OpenText {
+        id: RequestId,
+        name: String,
+        text: String,
+        zone: String,
+    },
     /// Generate and load the built-in demo incident.
     OpenDemo { id: RequestId },
     /// Stop the load in progress; what was read so far stays.
     Cancel { id: RequestId },
     /// The rows `start..start+count` of the merged timeline.
-    Rows { id: RequestId, start: u32, count: u32, newest_first: bool },
+    Rows {
+        id: RequestId,
+        start: u32,
+        count: u32,
+        newest_first: bool,
+    },
 }
 
 impl Request {
@@ -74,10 +84,24 @@ pub struct Row {
 pub enum Reply {
     /// The worker is ready to take requests.
     Ready,
-    Progress { id: RequestId, progress: LoadProgress },
+    Progress {
+        id: RequestId,
+        progress: LoadProgress,
+    },
     /// A load finished (or was cancelled): the case now holds these files and this many events.
-    Loaded { id: RequestId, files: Vec<FileSummary>, total_events: u64, cancelled: bool, elapsed_ms: u64 },
-    Rows { id: RequestId, start: u32, total: u32, rows: Vec<Row> },
+    Loaded {
+        id: RequestId,
+        files: Vec<FileSummary>,
+        total_events: u64,
+        cancelled: bool,
+        elapsed_ms: u64,
+    },
+    Rows {
+        id: RequestId,
+        start: u32,
+        total: u32,
+        rows: Vec<Row>,
+    },
     /// A request failed as a whole; the sentence says why. Loaded data is untouched.
     Failed { id: RequestId, message: String },
 }
@@ -89,8 +113,16 @@ mod tests {
     #[test]
     fn messages_round_trip_through_json() {
         let requests = vec![
-            Request::OpenFiles { id: 1, zone: "UTC".into() },
-            Request::Rows { id: 2, start: 10, count: 50, newest_first: true },
+            Request::OpenFiles {
+                id: 1,
+                zone: "UTC".into(),
+            },
+            Request::Rows {
+                id: 2,
+                start: 10,
+                count: 50,
+                newest_first: true,
+            },
             Request::Cancel { id: 3 },
         ];
         for r in requests {
@@ -101,7 +133,13 @@ mod tests {
             id: 2,
             start: 0,
             total: 1,
-            rows: vec![Row { position: 0, source: "a".into(), ts: None, level: Level::Warn, text: "x".into() }],
+            rows: vec![Row {
+                position: 0,
+                source: "a".into(),
+                ts: None,
+                level: Level::Warn,
+                text: "x".into(),
+            }],
         };
         let json = serde_json::to_string(&reply).unwrap();
         assert!(json.contains("\"kind\":\"rows\""));

@@ -61,14 +61,20 @@ pub struct SourceIngest {
 impl SourceIngest {
     pub fn new(name: &str, options: IngestOptions) -> Self {
         SourceIngest {
-            cx: TimeContext { zone: options.zone, modified_ns: options.modified_ns },
+            cx: TimeContext {
+                zone: options.zone,
+                modified_ns: options.modified_ns,
+            },
             parser: None,
             buf: Vec::new(),
             buf_file_offset: 0,
             scanned: 0,
             pending: None,
             complete: Vec::new(),
-            data: SourceData::new(SourceInfo { name: name.to_string(), ..Default::default() }),
+            data: SourceData::new(SourceInfo {
+                name: name.to_string(),
+                ..Default::default()
+            }),
             bytes_in: 0,
             size: options.size,
             error: None,
@@ -132,7 +138,10 @@ impl SourceIngest {
         }
         let mut data = self.data;
         data.info.bytes = self.size.unwrap_or(self.bytes_in);
-        data.info.format = self.parser.as_ref().map_or(FormatName::Unknown, |p| p.name());
+        data.info.format = self
+            .parser
+            .as_ref()
+            .map_or(FormatName::Unknown, |p| p.name());
         data.info.error = self.error.map(|e| e.to_string());
         data
     }
@@ -153,7 +162,9 @@ impl SourceIngest {
 
     /// Classifies every whole line after `scanned` (and the last partial line when `at_end`).
     fn scan_lines(&mut self, at_end: bool) {
-        let Some(parser) = self.parser.as_mut() else { return };
+        let Some(parser) = self.parser.as_mut() else {
+            return;
+        };
         let mut at = self.scanned;
         while at < self.buf.len() {
             let (line_end, next) = match memchr::memchr(b'\n', &self.buf[at..]) {
@@ -161,14 +172,23 @@ impl SourceIngest {
                 None if at_end => (self.buf.len(), self.buf.len()),
                 None => break,
             };
-            let content_end = if line_end > at && self.buf[line_end - 1] == b'\r' { line_end - 1 } else { line_end };
+            let content_end = if line_end > at && self.buf[line_end - 1] == b'\r' {
+                line_end - 1
+            } else {
+                line_end
+            };
             let line = &self.buf[at..content_end];
             match parser.classify(line, &self.cx) {
                 LineClass::Start { ts, level } => {
                     if let Some(p) = self.pending.take() {
                         self.complete.push(p);
                     }
-                    self.pending = Some(Pending { start: at, end: content_end, ts, level });
+                    self.pending = Some(Pending {
+                        start: at,
+                        end: content_end,
+                        ts,
+                        level,
+                    });
                 }
                 LineClass::Continue => match self.pending.as_mut() {
                     Some(p) => p.end = content_end,
@@ -202,7 +222,8 @@ impl SourceIngest {
         let block = std::mem::replace(&mut self.buf, tail);
         self.data.push_block(Arc::new(block), self.buf_file_offset);
         for e in self.complete.drain(..) {
-            self.data.push_event(e.ts, e.level, e.start as u32, (e.end - e.start) as u32);
+            self.data
+                .push_event(e.ts, e.level, e.start as u32, (e.end - e.start) as u32);
         }
         self.buf_file_offset += cut as u64;
         self.scanned -= cut;
@@ -222,7 +243,10 @@ fn looks_binary(sample: &[u8]) -> bool {
     if memchr::memchr(0, head).is_some() {
         return true;
     }
-    let control = head.iter().filter(|&&c| c < 0x09 || (c > 0x0d && c < 0x20 && c != 0x1b)).count();
+    let control = head
+        .iter()
+        .filter(|&&c| c < 0x09 || (c > 0x0d && c < 0x20 && c != 0x1b))
+        .count();
     control * 10 > head.len()
 }
 
@@ -253,7 +277,10 @@ mod tests {
         for chunk in [1, 3, 7, 1000] {
             let s = read("app.log", text, chunk);
             assert_eq!(s.len(), 2, "chunk {chunk}");
-            assert_eq!(s.text(0), b"2026-07-03 09:00:00 ERROR boom\n\tat a.b(C.java:1)\n\tat d.e(F.java:2)");
+            assert_eq!(
+                s.text(0),
+                b"2026-07-03 09:00:00 ERROR boom\n\tat a.b(C.java:1)\n\tat d.e(F.java:2)"
+            );
             assert_eq!(s.text(1), b"2026-07-03 09:00:01 INFO ok");
             assert_eq!(s.level(0), Level::Error);
         }
@@ -263,12 +290,17 @@ mod tests {
     fn blocks_are_cut_at_event_boundaries_in_big_inputs() {
         let mut text = String::new();
         for i in 0..60_000 {
-            text.push_str(&format!("{{\"ts\":\"2026-07-03T09:00:00Z\",\"level\":\"info\",\"n\":{i}}}\n"));
+            text.push_str(&format!(
+                "{{\"ts\":\"2026-07-03T09:00:00Z\",\"level\":\"info\",\"n\":{i}}}\n"
+            ));
         }
         let s = read("big.jsonl", &text, 1 << 16);
         assert_eq!(s.len(), 60_000);
         assert!(s.blocks().len() > 1);
-        assert_eq!(s.text(59_999), br#"{"ts":"2026-07-03T09:00:00Z","level":"info","n":59999}"#);
+        assert_eq!(
+            s.text(59_999),
+            br#"{"ts":"2026-07-03T09:00:00Z","level":"info","n":59999}"#
+        );
         assert_eq!(s.info.format, FormatName::JsonLines);
     }
 
@@ -283,7 +315,11 @@ mod tests {
 
     #[test]
     fn unparsed_lines_are_counted_and_kept_with_the_event_above() {
-        let s = read("a.jsonl", "{\"ts\":\"2026-07-03T09:00:00Z\"}\n{\"ts\":\"2026-07-03T09:00:01Z\"}\ngarbage\n", 5);
+        let s = read(
+            "a.jsonl",
+            "{\"ts\":\"2026-07-03T09:00:00Z\"}\n{\"ts\":\"2026-07-03T09:00:01Z\"}\ngarbage\n",
+            5,
+        );
         assert_eq!(s.len(), 2);
         assert_eq!(s.info.unparsed_lines, 1);
         assert!(s.text(1).ends_with(b"garbage"));

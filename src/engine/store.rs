@@ -67,7 +67,10 @@ pub struct EventView<'a> {
 
 impl SourceData {
     pub fn new(info: SourceInfo) -> Self {
-        SourceData { info, ..Default::default() }
+        SourceData {
+            info,
+            ..Default::default()
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -80,7 +83,11 @@ impl SourceData {
 
     /// Adds a block; events pushed afterwards are ranges into it.
     pub fn push_block(&mut self, bytes: Bytes, file_offset: u64) {
-        self.blocks.push(Block { bytes, first_event: self.ts.len() as u32, file_offset });
+        self.blocks.push(Block {
+            bytes,
+            first_event: self.ts.len() as u32,
+            file_offset,
+        });
     }
 
     /// Adds an event covering `start..start+len` of the last pushed block.
@@ -106,7 +113,9 @@ impl SourceData {
     }
 
     pub fn level(&self, event: usize) -> Level {
-        self.level.get(event).map_or(Level::None, |l| Level::from_u8(*l))
+        self.level
+            .get(event)
+            .map_or(Level::None, |l| Level::from_u8(*l))
     }
 
     pub fn level_column(&self) -> &[u8] {
@@ -119,15 +128,29 @@ impl SourceData {
 
     /// The raw bytes of an event (all its lines, without the final line end).
     pub fn text(&self, event: usize) -> &[u8] {
-        let Some(&start) = self.start.get(event) else { return &[] };
+        let Some(&start) = self.start.get(event) else {
+            return &[];
+        };
         let len = self.len[event];
-        let block = self.blocks.partition_point(|b| b.first_event as usize <= event).saturating_sub(1);
-        let Some(block) = self.blocks.get(block) else { return &[] };
-        block.bytes.get(start as usize..(start + len) as usize).unwrap_or(&[])
+        let block = self
+            .blocks
+            .partition_point(|b| b.first_event as usize <= event)
+            .saturating_sub(1);
+        let Some(block) = self.blocks.get(block) else {
+            return &[];
+        };
+        block
+            .bytes
+            .get(start as usize..(start + len) as usize)
+            .unwrap_or(&[])
     }
 
     pub fn event(&self, event: usize) -> Option<EventView<'_>> {
-        (event < self.len()).then(|| EventView { ts: self.ts(event), level: self.level(event), text: self.text(event) })
+        (event < self.len()).then(|| EventView {
+            ts: self.ts(event),
+            level: self.level(event),
+            text: self.text(event),
+        })
     }
 
     /// Bytes used beyond the raw text (columns and block headers), for memory reports.

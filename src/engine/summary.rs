@@ -52,6 +52,10 @@ impl FileSummary {
 impl Summary {
     pub fn new(files: Vec<FileSummary>, elapsed_ms: u64) -> Self {
         let events = files.iter().map(|f| f.events).sum();
-        Summary { files, events, elapsed_ms }
+        Summary {
+            files,
+            events,
+            elapsed_ms,
+        }
     }
 }

@@ -32,7 +32,10 @@ impl Zone {
     /// Parses `UTC`, `Z`, `+02:00`, `-0700` or an IANA name.
     pub fn parse(name: &str) -> Result<Zone, UnknownZone> {
         let trimmed = name.trim();
-        if trimmed.eq_ignore_ascii_case("utc") || trimmed == "Z" || trimmed.eq_ignore_ascii_case("gmt") {
+        if trimmed.eq_ignore_ascii_case("utc")
+            || trimmed == "Z"
+            || trimmed.eq_ignore_ascii_case("gmt")
+        {
             return Ok(Zone::Utc);
         }
         if let Some((off, used)) = parse_offset(trimmed.as_bytes()) {
@@ -87,16 +90,24 @@ impl TimeContext {
                 None => self.zone.civil_to_utc(civil),
             },
             Stamp::NoYear { civil, offset_secs } => {
-                let reference = self.modified_ns.unwrap_or_else(|| civil_year_now_fallback(civil));
+                let reference = self
+                    .modified_ns
+                    .unwrap_or_else(|| civil_year_now_fallback(civil));
                 let ref_year = year_of(reference);
                 let mut c = *civil;
                 c.year = ref_year;
-                let mut ns = self.resolve(&Stamp::Civil { civil: c, offset_secs: *offset_secs })?;
+                let mut ns = self.resolve(&Stamp::Civil {
+                    civil: c,
+                    offset_secs: *offset_secs,
+                })?;
                 // A line cannot be written after the file was last modified: a December line in a file
                 // modified in January belongs to the year before.
                 if self.modified_ns.is_some() && ns > reference + SECS_PER_DAY * NANOS_PER_SEC {
                     c.year -= 1;
-                    ns = self.resolve(&Stamp::Civil { civil: c, offset_secs: *offset_secs })?;
+                    ns = self.resolve(&Stamp::Civil {
+                        civil: c,
+                        offset_secs: *offset_secs,
+                    })?;
                 }
                 Some(ns)
             }
@@ -108,7 +119,16 @@ fn civil_year_now_fallback(_c: &Civil) -> i64 {
     // Without a modification time we cannot know the year; 1970 would be misleading, so use a fixed,
     // documented default: the year 2000 is never right, but stays clearly recognisable. Callers that
     // can, pass the modification time.
-    Civil { year: 2000, month: 1, day: 1, hour: 0, minute: 0, second: 0, nanos: 0 }.as_utc_nanos()
+    Civil {
+        year: 2000,
+        month: 1,
+        day: 1,
+        hour: 0,
+        minute: 0,
+        second: 0,
+        nanos: 0,
+    }
+    .as_utc_nanos()
 }
 
 /// A calendar date and wall-clock time, as written.
@@ -127,7 +147,10 @@ impl Civil {
     /// This wall-clock time read as UTC.
     pub fn as_utc_nanos(&self) -> i64 {
         let days = days_from_civil(self.year, self.month as u32, self.day as u32);
-        let secs = days * SECS_PER_DAY + self.hour as i64 * 3600 + self.minute as i64 * 60 + self.second as i64;
+        let secs = days * SECS_PER_DAY
+            + self.hour as i64 * 3600
+            + self.minute as i64 * 60
+            + self.second as i64;
         secs * NANOS_PER_SEC + self.nanos as i64
     }
 
@@ -147,9 +170,15 @@ pub enum Stamp {
     /// Already an instant (epoch numbers).
     Instant(i64),
     /// Full date; `offset_secs` when the text carried a zone.
-    Civil { civil: Civil, offset_secs: Option<i32> },
+    Civil {
+        civil: Civil,
+        offset_secs: Option<i32>,
+    },
     /// Month, day and time without a year (syslog).
-    NoYear { civil: Civil, offset_secs: Option<i32> },
+    NoYear {
+        civil: Civil,
+        offset_secs: Option<i32>,
+    },
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
@@ -280,10 +309,10 @@ pub fn parse_offset(b: &[u8]) -> Option<(i32, usize)> {
             Some((off, used))
         }
         _ => {
-            if b.len() >= 3 && (b[..3].eq_ignore_ascii_case(b"UTC") || b[..3].eq_ignore_ascii_case(b"GMT")) {
-                if b.len() == 3 || !b[3].is_ascii_alphabetic() {
-                    return Some((0, 3));
-                }
+            let named = b.len() >= 3
+                && (b[..3].eq_ignore_ascii_case(b"UTC") || b[..3].eq_ignore_ascii_case(b"GMT"));
+            if named && (b.len() == 3 || !b[3].is_ascii_alphabetic()) {
+                return Some((0, 3));
             }
             None
         }
@@ -312,10 +341,22 @@ pub fn parse_iso(b: &[u8]) -> Option<(Stamp, usize)> {
         return None;
     }
     let minute = digits(b, 14, 2)? as u8;
-    let (second, mut at) = if b.get(16) == Some(&b':') { (digits(b, 17, 2)? as u8, 19) } else { (0, 16) };
+    let (second, mut at) = if b.get(16) == Some(&b':') {
+        (digits(b, 17, 2)? as u8, 19)
+    } else {
+        (0, 16)
+    };
     let (nanos, used) = fraction(b, at);
     at += used;
-    let civil = Civil { year, month, day, hour, minute, second, nanos };
+    let civil = Civil {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        nanos,
+    };
     if !civil.valid() {
         return None;
     }
@@ -335,8 +376,9 @@ pub fn parse_iso(b: &[u8]) -> Option<(Stamp, usize)> {
     Some((Stamp::Civil { civil, offset_secs }, at))
 }
 
-const MONTHS: [&[u8; 3]; 12] =
-    [b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec"];
+const MONTHS: [&[u8; 3]; 12] = [
+    b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec",
+];
 
 /// `Jul` → 7 (case-insensitive).
 pub fn month_abbrev(b: &[u8]) -> Option<u8> {
@@ -364,7 +406,15 @@ pub fn parse_clf(b: &[u8]) -> Option<(Stamp, usize)> {
     let mut at = 20;
     let (nanos, used) = fraction(b, at);
     at += used;
-    let civil = Civil { year, month, day, hour, minute, second, nanos };
+    let civil = Civil {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        nanos,
+    };
     if !civil.valid() {
         return None;
     }
@@ -399,11 +449,25 @@ pub fn parse_syslog(b: &[u8]) -> Option<(Stamp, usize)> {
     let mut end = at + 8;
     let (nanos, used) = fraction(b, end);
     end += used;
-    let civil = Civil { year: 2000, month, day: day as u8, hour, minute, second, nanos };
+    let civil = Civil {
+        year: 2000,
+        month,
+        day: day as u8,
+        hour,
+        minute,
+        second,
+        nanos,
+    };
     if !civil.valid() {
         return None;
     }
-    Some((Stamp::NoYear { civil, offset_secs: None }, end))
+    Some((
+        Stamp::NoYear {
+            civil,
+            offset_secs: None,
+        },
+        end,
+    ))
 }
 
 /// Epoch numbers: 10 digits are seconds (with an optional fraction), 13 milliseconds, 16 microseconds,
@@ -414,7 +478,11 @@ pub fn parse_epoch(b: &[u8]) -> Option<(Stamp, usize)> {
     let int: i64 = std::str::from_utf8(&b[..n]).ok()?.parse().ok()?;
     let (ns, used) = match n {
         10 => {
-            let (frac, used) = if b.get(10) == Some(&b'.') { fraction(b, 10) } else { (0, 0) };
+            let (frac, used) = if b.get(10) == Some(&b'.') {
+                fraction(b, 10)
+            } else {
+                (0, 0)
+            };
             (int.checked_mul(NANOS_PER_SEC)? + frac as i64, 10 + used)
         }
         13 => (int.checked_mul(1_000_000)?, 13),
@@ -427,14 +495,18 @@ pub fn parse_epoch(b: &[u8]) -> Option<(Stamp, usize)> {
     }
     const Y1990: i64 = 631_152_000 * NANOS_PER_SEC;
     const Y2100: i64 = 4_102_444_800 * NANOS_PER_SEC;
-    (Y1990..Y2100).contains(&ns).then_some((Stamp::Instant(ns), used))
+    (Y1990..Y2100)
+        .contains(&ns)
+        .then_some((Stamp::Instant(ns), used))
 }
 
 /// Any of the shapes above, at the very start of `b`.
 pub fn parse_any(b: &[u8]) -> Option<(Stamp, usize)> {
     let first = *b.first()?;
     if first.is_ascii_digit() {
-        parse_iso(b).or_else(|| parse_clf(b)).or_else(|| parse_epoch(b))
+        parse_iso(b)
+            .or_else(|| parse_clf(b))
+            .or_else(|| parse_epoch(b))
     } else if first.is_ascii_alphabetic() {
         parse_syslog(b)
     } else {
@@ -479,8 +551,14 @@ mod tests {
     fn iso_shapes() {
         assert_eq!(utc("2026-07-03T09:00:00Z"), "2026-07-03T09:00:00Z");
         assert_eq!(utc("2026-07-03T09:00:00.705Z"), "2026-07-03T09:00:00.705Z");
-        assert_eq!(utc("2026-07-03 09:00:00,123 +0200"), "2026-07-03T07:00:00.123Z");
-        assert_eq!(utc("2026-07-03T09:00:00.563163000Z"), "2026-07-03T09:00:00.563163Z");
+        assert_eq!(
+            utc("2026-07-03 09:00:00,123 +0200"),
+            "2026-07-03T07:00:00.123Z"
+        );
+        assert_eq!(
+            utc("2026-07-03T09:00:00.563163000Z"),
+            "2026-07-03T09:00:00.563163Z"
+        );
         assert_eq!(utc("2026/07/03 09:00:00"), "2026-07-03T09:00:00Z");
         assert!(parse_iso(b"2026-13-03T09:00:00Z").is_none());
     }
@@ -500,19 +578,42 @@ mod tests {
     #[test]
     fn syslog_takes_year_from_mtime_with_rollover() {
         let (stamp, _) = parse_syslog(b"Dec 31 23:59:58 host x").unwrap();
-        let jan = Civil { year: 2027, month: 1, day: 1, hour: 1, minute: 0, second: 0, nanos: 0 };
-        let cx = TimeContext { zone: Zone::Utc, modified_ns: Some(jan.as_utc_nanos()) };
-        assert_eq!(format_rfc3339(cx.resolve(&stamp).unwrap()), "2026-12-31T23:59:58Z");
+        let jan = Civil {
+            year: 2027,
+            month: 1,
+            day: 1,
+            hour: 1,
+            minute: 0,
+            second: 0,
+            nanos: 0,
+        };
+        let cx = TimeContext {
+            zone: Zone::Utc,
+            modified_ns: Some(jan.as_utc_nanos()),
+        };
+        assert_eq!(
+            format_rfc3339(cx.resolve(&stamp).unwrap()),
+            "2026-12-31T23:59:58Z"
+        );
         let (stamp, _) = parse_syslog(b"Jan  1 00:00:01 host x").unwrap();
-        assert_eq!(format_rfc3339(cx.resolve(&stamp).unwrap()), "2027-01-01T00:00:01Z");
+        assert_eq!(
+            format_rfc3339(cx.resolve(&stamp).unwrap()),
+            "2027-01-01T00:00:01Z"
+        );
     }
 
     #[test]
     fn named_zone() {
         let zone = Zone::parse("Europe/Berlin").unwrap();
-        let cx = TimeContext { zone, modified_ns: None };
+        let cx = TimeContext {
+            zone,
+            modified_ns: None,
+        };
         let (stamp, _) = parse_iso(b"2026-07-03 11:00:00").unwrap();
-        assert_eq!(format_rfc3339(cx.resolve(&stamp).unwrap()), "2026-07-03T09:00:00Z");
+        assert_eq!(
+            format_rfc3339(cx.resolve(&stamp).unwrap()),
+            "2026-07-03T09:00:00Z"
+        );
         assert!(Zone::parse("Mars/Olympus").is_err());
         assert!(matches!(Zone::parse("-07:00"), Ok(Zone::Fixed(-25200))));
     }

@@ -21,7 +21,10 @@ impl EventId {
         (self.source as u64) << 32 | self.event as u64
     }
     fn unpack(v: u64) -> Self {
-        EventId { source: (v >> 32) as SourceId, event: v as u32 }
+        EventId {
+            source: (v >> 32) as SourceId,
+            event: v as u32,
+        }
     }
 }
 
@@ -34,7 +37,12 @@ pub struct Timeline {
 /// Sort keys of one source: its time column with gaps filled from the event before.
 fn sort_keys(source: &SourceData) -> Vec<i64> {
     let mut last = NO_TIME;
-    let first_known = source.ts_column().iter().copied().find(|t| *t != NO_TIME).unwrap_or(NO_TIME);
+    let first_known = source
+        .ts_column()
+        .iter()
+        .copied()
+        .find(|t| *t != NO_TIME)
+        .unwrap_or(NO_TIME);
     source
         .ts_column()
         .iter()
@@ -73,7 +81,13 @@ impl Timeline {
             }
         }
         while let Some(Reverse((_, s, event))) = heap.pop() {
-            order.push(EventId { source: s as SourceId, event }.pack());
+            order.push(
+                EventId {
+                    source: s as SourceId,
+                    event,
+                }
+                .pack(),
+            );
             pos[s] += 1;
             let (keys, idx) = &runs[s];
             if let Some(&next) = idx.get(pos[s]) {
@@ -93,7 +107,11 @@ impl Timeline {
 
     /// The event at `position`, counting from the oldest (or from the newest when `newest_first`).
     pub fn get(&self, position: usize, newest_first: bool) -> Option<EventId> {
-        let i = if newest_first { self.order.len().checked_sub(position + 1)? } else { position };
+        let i = if newest_first {
+            self.order.len().checked_sub(position + 1)?
+        } else {
+            position
+        };
         self.order.get(i).copied().map(EventId::unpack)
     }
 
@@ -122,17 +140,43 @@ mod tests {
         );
         let sources = vec![a, b];
         let t = Timeline::build(&sources);
-        let texts: Vec<&[u8]> =
-            (0..t.len()).map(|i| t.get(i, false).unwrap()).map(|id| sources[id.source as usize].text(id.event as usize)).collect();
-        assert_eq!(texts, vec![&b"2026-07-03 09:00:00 INFO a1"[..], b"2026-07-03 09:00:01 INFO b1", b"2026-07-03 09:00:02 INFO a2", b"2026-07-03 09:00:03 INFO b2"]);
-        assert_eq!(t.get(0, true), Some(EventId { source: 1, event: 1 }));
+        let texts: Vec<&[u8]> = (0..t.len())
+            .map(|i| t.get(i, false).unwrap())
+            .map(|id| sources[id.source as usize].text(id.event as usize))
+            .collect();
+        assert_eq!(
+            texts,
+            vec![
+                &b"2026-07-03 09:00:00 INFO a1"[..],
+                b"2026-07-03 09:00:01 INFO b1",
+                b"2026-07-03 09:00:02 INFO a2",
+                b"2026-07-03 09:00:03 INFO b2"
+            ]
+        );
+        assert_eq!(
+            t.get(0, true),
+            Some(EventId {
+                source: 1,
+                event: 1
+            })
+        );
         assert_eq!(t.get(4, false), None);
     }
 
     #[test]
     fn out_of_order_sources_are_sorted() {
-        let a = ingest_bytes("a.log", b"2026-07-03 09:00:05 x\n2026-07-03 09:00:01 y\n", IngestOptions::default());
+        let a = ingest_bytes(
+            "a.log",
+            b"2026-07-03 09:00:05 x\n2026-07-03 09:00:01 y\n",
+            IngestOptions::default(),
+        );
         let t = Timeline::build(std::slice::from_ref(&a));
-        assert_eq!(t.get(0, false), Some(EventId { source: 0, event: 1 }));
+        assert_eq!(
+            t.get(0, false),
+            Some(EventId {
+                source: 0,
+                event: 1
+            })
+        );
     }
 }

@@ -22,7 +22,9 @@ impl AccessLogParser {
         // client, ident and user are single tokens before the bracketed time.
         let open = memchr::memchr(b'[', line.get(..line.len().min(300))?)?;
         let pre = &line[..open];
-        if pre.last() != Some(&b' ') || pre.split(|c| *c == b' ').filter(|t| !t.is_empty()).count() != 3 {
+        if pre.last() != Some(&b' ')
+            || pre.split(|c| *c == b' ').filter(|t| !t.is_empty()).count() != 3
+        {
             return None;
         }
         let (stamp, used) = time::parse_clf(&line[open + 1..])?;
@@ -48,7 +50,10 @@ impl AccessLogParser {
             return None;
         }
         let status = std::str::from_utf8(&after_req[..3]).ok()?.parse().ok()?;
-        Some(AccessHead { ts: cx.resolve(&stamp), status })
+        Some(AccessHead {
+            ts: cx.resolve(&stamp),
+            status,
+        })
     }
 }
 
@@ -59,7 +64,10 @@ impl LineParser for AccessLogParser {
 
     fn classify(&mut self, line: &[u8], cx: &TimeContext) -> LineClass {
         match Self::head(line, cx) {
-            Some(head) => LineClass::Start { ts: head.ts, level: Level::from_http_status(head.status) },
+            Some(head) => LineClass::Start {
+                ts: head.ts,
+                level: Level::from_http_status(head.status),
+            },
             None => LineClass::Unparsed,
         }
     }
@@ -81,11 +89,18 @@ mod tests {
     #[test]
     fn reads_an_empty_request() {
         let line = br#"::1 - - [03/Jul/2026:02:00:03 +0000] "-" 400 0 "-" "-""#;
-        assert_eq!(AccessLogParser::head(line, &TimeContext::default()).unwrap().status, 400);
+        assert_eq!(
+            AccessLogParser::head(line, &TimeContext::default())
+                .unwrap()
+                .status,
+            400
+        );
     }
 
     #[test]
     fn rejects_other_text() {
-        assert!(AccessLogParser::head(b"2026-07-03 INFO [main] x", &TimeContext::default()).is_none());
+        assert!(
+            AccessLogParser::head(b"2026-07-03 INFO [main] x", &TimeContext::default()).is_none()
+        );
     }
 }

@@ -5,7 +5,16 @@ use super::{FormatName, LineClass, LineParser};
 use crate::engine::level::Level;
 use crate::engine::time::{self, TimeContext};
 
-const TIME_NAMES: &[&str] = &["timestamp", "time", "ts", "date", "datetime", "@timestamp", "created_at", "event_time"];
+const TIME_NAMES: &[&str] = &[
+    "timestamp",
+    "time",
+    "ts",
+    "date",
+    "datetime",
+    "@timestamp",
+    "created_at",
+    "event_time",
+];
 const LEVEL_NAMES: &[&str] = &["level", "severity", "lvl", "loglevel", "status_level"];
 
 #[derive(Debug)]
@@ -43,14 +52,18 @@ fn split_fields(line: &[u8], delimiter: u8, mut in_quotes: bool) -> (Vec<&[u8]>,
 }
 
 fn trim_quotes(f: &[u8]) -> &[u8] {
-    f.strip_prefix(b"\"").and_then(|f| f.strip_suffix(b"\"")).unwrap_or(f)
+    f.strip_prefix(b"\"")
+        .and_then(|f| f.strip_suffix(b"\""))
+        .unwrap_or(f)
 }
 
 impl CsvParser {
     /// Accepts the sample as CSV with `delimiter` when the first lines have a consistent number of
     /// fields (at least two) and the first one reads as a header.
     pub fn sniff(sample: &[u8], delimiter: u8) -> Option<CsvParser> {
-        let mut lines = sample.split(|b| *b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+        let mut lines = sample
+            .split(|b| *b == b'\n')
+            .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
         let header = lines.next()?;
         let (names, open) = split_fields(header, delimiter, false);
         if names.len() < 2 || open || names.iter().any(|n| n.is_empty()) {
@@ -78,16 +91,31 @@ impl CsvParser {
         if checked == 0 || consistent * 10 < checked * 9 {
             return None;
         }
-        Some(CsvParser { delimiter, header_seen: false, in_quotes: false, time_column: None, level_column: None })
+        Some(CsvParser {
+            delimiter,
+            header_seen: false,
+            in_quotes: false,
+            time_column: None,
+            level_column: None,
+        })
     }
 
     fn learn_header(&mut self, names: &[&[u8]]) {
-        let lower: Vec<String> = names.iter().map(|n| String::from_utf8_lossy(n).trim().to_ascii_lowercase()).collect();
+        let lower: Vec<String> = names
+            .iter()
+            .map(|n| String::from_utf8_lossy(n).trim().to_ascii_lowercase())
+            .collect();
         self.time_column = TIME_NAMES
             .iter()
             .find_map(|want| lower.iter().position(|n| n == want))
-            .or_else(|| lower.iter().position(|n| n.contains("time") || n.ends_with("_ms") || n.ends_with("_at")));
-        self.level_column = LEVEL_NAMES.iter().find_map(|want| lower.iter().position(|n| n == want));
+            .or_else(|| {
+                lower
+                    .iter()
+                    .position(|n| n.contains("time") || n.ends_with("_ms") || n.ends_with("_at"))
+            });
+        self.level_column = LEVEL_NAMES
+            .iter()
+            .find_map(|want| lower.iter().position(|n| n == want));
     }
 }
 
@@ -120,7 +148,11 @@ impl LineParser for CsvParser {
             .and_then(|c| fields.get(c))
             .and_then(|f| time::parse_any(f))
             .and_then(|(stamp, _)| cx.resolve(&stamp));
-        let level = self.level_column.and_then(|c| fields.get(c)).and_then(|f| Level::from_word(f)).unwrap_or_default();
+        let level = self
+            .level_column
+            .and_then(|c| fields.get(c))
+            .and_then(|f| Level::from_word(f))
+            .unwrap_or_default();
         LineClass::Start { ts, level }
     }
 }
@@ -135,9 +167,14 @@ mod tests {
         let sample = b"txn_id,timestamp_ms,merchant\nT1,1783069201181,\"Bob's \"\"Best\"\" Bikes\"\nT2,1783069201477,\"Acme, Inc.\"\n";
         let mut p = CsvParser::sniff(sample, b',').unwrap();
         let cx = TimeContext::default();
-        assert_eq!(p.classify(b"txn_id,timestamp_ms,merchant", &cx), LineClass::Skip);
+        assert_eq!(
+            p.classify(b"txn_id,timestamp_ms,merchant", &cx),
+            LineClass::Skip
+        );
         match p.classify(b"T1,1783069201181,\"Acme, Inc.\"", &cx) {
-            LineClass::Start { ts: Some(ts), .. } => assert_eq!(format_rfc3339(ts), "2026-07-03T09:00:01.181Z"),
+            LineClass::Start { ts: Some(ts), .. } => {
+                assert_eq!(format_rfc3339(ts), "2026-07-03T09:00:01.181Z")
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -147,7 +184,10 @@ mod tests {
         let mut p = CsvParser::sniff(b"a,b\n1,2\n", b',').unwrap();
         let cx = TimeContext::default();
         p.classify(b"a,b", &cx);
-        assert!(matches!(p.classify(b"1,\"two", &cx), LineClass::Start { .. }));
+        assert!(matches!(
+            p.classify(b"1,\"two", &cx),
+            LineClass::Start { .. }
+        ));
         assert_eq!(p.classify(b"lines\"", &cx), LineClass::Continue);
         assert!(matches!(p.classify(b"3,4", &cx), LineClass::Start { .. }));
     }

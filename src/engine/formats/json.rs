@@ -8,9 +8,26 @@ use crate::engine::formats::FormatName;
 use crate::engine::level::Level;
 use crate::engine::time::{self, TimeContext};
 
-const TIME_KEYS: &[&[u8]] =
-    &[b"ts", b"time", b"timestamp", b"@timestamp", b"t", b"date", b"datetime", b"eventTime", b"asctime"];
-const LEVEL_KEYS: &[&[u8]] = &[b"level", b"lvl", b"severity", b"loglevel", b"log_level", b"levelname", b"@l"];
+const TIME_KEYS: &[&[u8]] = &[
+    b"ts",
+    b"time",
+    b"timestamp",
+    b"@timestamp",
+    b"t",
+    b"date",
+    b"datetime",
+    b"eventTime",
+    b"asctime",
+];
+const LEVEL_KEYS: &[&[u8]] = &[
+    b"level",
+    b"lvl",
+    b"severity",
+    b"loglevel",
+    b"log_level",
+    b"levelname",
+    b"@l",
+];
 
 /// Reads top-level keys of a JSON object without allocating.
 pub struct JsonScan<'a> {
@@ -29,7 +46,10 @@ impl<'a> JsonScan<'a> {
     /// Starts a scan when `line` looks like an object.
     pub fn new(line: &'a [u8]) -> Option<Self> {
         let start = line.iter().position(|c| !c.is_ascii_whitespace())?;
-        (line[start] == b'{').then_some(JsonScan { b: line, at: start + 1 })
+        (line[start] == b'{').then_some(JsonScan {
+            b: line,
+            at: start + 1,
+        })
     }
 
     fn skip_ws(&mut self) {
@@ -86,7 +106,11 @@ impl<'a> JsonScan<'a> {
             }
             _ => {
                 let start = self.at;
-                while self.b.get(self.at).is_some_and(|c| !matches!(c, b',' | b'}' | b']') && !c.is_ascii_whitespace()) {
+                while self
+                    .b
+                    .get(self.at)
+                    .is_some_and(|c| !matches!(c, b',' | b'}' | b']') && !c.is_ascii_whitespace())
+                {
                     self.at += 1;
                 }
                 (self.at > start).then(|| RawValue::Other(&self.b[start..self.at]))
@@ -138,7 +162,9 @@ impl JsonLinesParser {
                 if rank < time_rank {
                     let parsed = match value {
                         RawValue::Str(s) => time::parse_any(s).and_then(|(st, _)| cx.resolve(&st)),
-                        RawValue::Other(n) => time::parse_epoch(n).and_then(|(st, _)| cx.resolve(&st)),
+                        RawValue::Other(n) => {
+                            time::parse_epoch(n).and_then(|(st, _)| cx.resolve(&st))
+                        }
                     };
                     if parsed.is_some() {
                         ts = parsed;
@@ -149,7 +175,10 @@ impl JsonLinesParser {
                 if rank < level_rank {
                     let parsed = match value {
                         RawValue::Str(s) => Level::from_word(s),
-                        RawValue::Other(n) => std::str::from_utf8(n).ok().and_then(|n| n.parse::<i64>().ok()).map(Level::from_bunyan),
+                        RawValue::Other(n) => std::str::from_utf8(n)
+                            .ok()
+                            .and_then(|n| n.parse::<i64>().ok())
+                            .map(Level::from_bunyan),
                     };
                     if let Some(l) = parsed {
                         level = l;
@@ -184,11 +213,18 @@ mod tests {
     #[test]
     fn reads_time_and_level_under_common_keys() {
         let cx = TimeContext::default();
-        let (ts, level) =
-            JsonLinesParser::head(br#"{"ts": "2026-07-03T09:00:00.295Z", "level": "debug", "msg": "a \"q\" {"}"#, &cx).unwrap();
+        let (ts, level) = JsonLinesParser::head(
+            br#"{"ts": "2026-07-03T09:00:00.295Z", "level": "debug", "msg": "a \"q\" {"}"#,
+            &cx,
+        )
+        .unwrap();
         assert_eq!(format_rfc3339(ts.unwrap()), "2026-07-03T09:00:00.295Z");
         assert_eq!(level, Level::Debug);
-        let (ts, level) = JsonLinesParser::head(br#"{"time":1783069201181,"level":50,"x":{"a":[1,"}"]}}"#, &cx).unwrap();
+        let (ts, level) = JsonLinesParser::head(
+            br#"{"time":1783069201181,"level":50,"x":{"a":[1,"}"]}}"#,
+            &cx,
+        )
+        .unwrap();
         assert_eq!(format_rfc3339(ts.unwrap()), "2026-07-03T09:00:01.181Z");
         assert_eq!(level, Level::Error);
     }
@@ -196,7 +232,9 @@ mod tests {
     #[test]
     fn rejects_broken_objects() {
         let cx = TimeContext::default();
-        assert!(JsonLinesParser::head(br#"{"ts": "2026-07-03T09:00:00Z", "msg": "cut"#, &cx).is_none());
+        assert!(
+            JsonLinesParser::head(br#"{"ts": "2026-07-03T09:00:00Z", "msg": "cut"#, &cx).is_none()
+        );
         assert!(JsonLinesParser::head(b"plain text", &cx).is_none());
     }
 }

@@ -91,7 +91,7 @@ pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineP
         }
     }
     let mut candidates: Vec<Box<dyn LineParser>> =
-        vec![Box::new(JsonLinesParser::default()), Box::new(AccessLogParser::default())];
+        vec![Box::new(JsonLinesParser), Box::new(AccessLogParser)];
     let mut best: Option<(usize, Box<dyn LineParser>)> = None;
     for mut parser in candidates.drain(..) {
         let starts = count_starts(parser.as_mut(), sample, cx);
@@ -136,12 +136,21 @@ mod tests {
 
     #[test]
     fn detects_the_basic_families() {
-        assert_eq!(detected("{\"ts\":\"2026-07-03T09:00:00Z\",\"msg\":\"x\"}\n", "a.log"), FormatName::JsonLines);
         assert_eq!(
-            detected("1.2.3.4 - - [03/Jul/2026:02:00:03 -0700] \"GET / HTTP/1.1\" 200 12 \"-\" \"x\"\n", "a"),
+            detected("{\"ts\":\"2026-07-03T09:00:00Z\",\"msg\":\"x\"}\n", "a.log"),
+            FormatName::JsonLines
+        );
+        assert_eq!(
+            detected(
+                "1.2.3.4 - - [03/Jul/2026:02:00:03 -0700] \"GET / HTTP/1.1\" 200 12 \"-\" \"x\"\n",
+                "a"
+            ),
             FormatName::AccessLog
         );
         assert_eq!(detected("a,b,c\n1,2,3\n4,5,6\n", "x.csv"), FormatName::Csv);
-        assert_eq!(detected("2026-07-03 09:00:00 INFO hello\n", "x.log"), FormatName::Text);
+        assert_eq!(
+            detected("2026-07-03 09:00:00 INFO hello\n", "x.log"),
+            FormatName::Text
+        );
     }
 }

@@ -14,7 +14,12 @@ pub struct TextParser {
 pub fn find_level_word(b: &[u8]) -> Level {
     let window = &b[..b.len().min(96)];
     for token in window
-        .split(|c| matches!(c, b' ' | b'\t' | b'[' | b']' | b':' | b'|' | b'<' | b'>' | b'(' | b')' | b','))
+        .split(|c| {
+            matches!(
+                c,
+                b' ' | b'\t' | b'[' | b']' | b':' | b'|' | b'<' | b'>' | b'(' | b')' | b','
+            )
+        })
         .filter(|t| !t.is_empty())
         .take(8)
     {
@@ -38,10 +43,16 @@ impl LineParser for TextParser {
         match time::find_leading(line) {
             Some((stamp, range)) => {
                 self.seen_timestamp = true;
-                LineClass::Start { ts: cx.resolve(&stamp), level: find_level_word(&line[range.end..]) }
+                LineClass::Start {
+                    ts: cx.resolve(&stamp),
+                    level: find_level_word(&line[range.end..]),
+                }
             }
             None if self.seen_timestamp => LineClass::Continue,
-            None => LineClass::Start { ts: None, level: find_level_word(line) },
+            None => LineClass::Start {
+                ts: None,
+                level: find_level_word(line),
+            },
         }
     }
 }
@@ -56,7 +67,10 @@ mod tests {
         let mut p = TextParser::default();
         assert!(matches!(
             p.classify(b"2026-07-03 09:00:00,123 ERROR [main] boom", &cx),
-            LineClass::Start { ts: Some(_), level: Level::Error }
+            LineClass::Start {
+                ts: Some(_),
+                level: Level::Error
+            }
         ));
         assert_eq!(p.classify(b"\tat x.y(Z.java:1)", &cx), LineClass::Continue);
     }
@@ -66,7 +80,10 @@ mod tests {
         let mut p = TextParser::default();
         assert_eq!(
             p.classify(b"just words", &TimeContext::default()),
-            LineClass::Start { ts: None, level: Level::None }
+            LineClass::Start {
+                ts: None,
+                level: Level::None
+            }
         );
     }
 }

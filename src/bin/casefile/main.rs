@@ -1,16 +1,20 @@
 //! `casefile`: the native command-line tool over the engine, for scripted checks and benchmarks.
 //!
-//! Commands (their JSON output is a contract, documented in README.md):
-//! - `casefile summary --json [--zone ZONE] FILE...`
+//! Commands (their JSON output is a contract, documented in README.md), one module each:
+//! - `casefile summary --json [--zone ZONE] FILE...` ([`summary`])
+//!
+//! Shared here: argument parsing for commands that read files, and reading files from disk through the
+//! same streaming ingest the browser worker uses.
+
+mod summary;
 
 use std::fs::File;
 use std::io::Read;
 use std::process::ExitCode;
-use std::time::{Instant, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use casefile::engine::ingest::{IngestOptions, SourceIngest};
 use casefile::engine::store::SourceData;
-use casefile::engine::summary::{FileSummary, Summary};
 use casefile::engine::time::Zone;
 
 const USAGE: &str = "usage: casefile summary --json [--zone ZONE] FILE...";
@@ -21,7 +25,7 @@ const CHUNK_BYTES: usize = 8 << 20;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("summary") => summary(&args[1..]),
+        Some("summary") => summary::run(&args[1..]),
         Some("-h") | Some("--help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -30,19 +34,19 @@ fn main() -> ExitCode {
     }
 }
 
-fn usage_error(why: &str) -> ExitCode {
+pub(crate) fn usage_error(why: &str) -> ExitCode {
     eprintln!("casefile: {why}\n{USAGE}");
     ExitCode::from(2)
 }
 
 /// Options shared by commands that read files.
-struct ReadArgs {
-    zone: Zone,
-    json: bool,
-    files: Vec<String>,
+pub(crate) struct ReadArgs {
+    pub zone: Zone,
+    pub json: bool,
+    pub files: Vec<String>,
 }
 
-fn parse_read_args(args: &[String]) -> Result<ReadArgs, String> {
+pub(crate) fn parse_read_args(args: &[String]) -> Result<ReadArgs, String> {
     let mut out = ReadArgs {
         zone: Zone::Utc,
         json: false,
@@ -71,7 +75,7 @@ fn parse_read_args(args: &[String]) -> Result<ReadArgs, String> {
 }
 
 /// Reads one file from disk through the same streaming path the browser uses.
-fn read_file(path: &str, zone: &Zone) -> SourceData {
+pub(crate) fn read_file(path: &str, zone: &Zone) -> SourceData {
     let open = File::open(path).and_then(|f| f.metadata().map(|m| (f, m)));
     let (mut file, meta) = match open {
         Ok(v) => v,
@@ -111,7 +115,7 @@ fn read_file(path: &str, zone: &Zone) -> SourceData {
 }
 
 /// Reads all files, in parallel, keeping argument order.
-fn read_all(files: &[String], zone: &Zone) -> Vec<SourceData> {
+pub(crate) fn read_all(files: &[String], zone: &Zone) -> Vec<SourceData> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .iter()
@@ -122,23 +126,4 @@ fn read_all(files: &[String], zone: &Zone) -> Vec<SourceData> {
             .map(|h| h.join().expect("reader thread panicked"))
             .collect()
     })
-}
-
-fn summary(args: &[String]) -> ExitCode {
-    let args = match parse_read_args(args) {
-        Ok(a) => a,
-        Err(e) => return usage_error(&e),
-    };
-    if !args.json {
-        return usage_error("summary prints JSON only: add --json");
-    }
-    let started = Instant::now();
-    let sources = read_all(&args.files, &args.zone);
-    let files = sources.iter().map(FileSummary::of).collect();
-    let summary = Summary::new(files, started.elapsed().as_millis() as u64);
-    println!(
-        "{}",
-        serde_json::to_string(&summary).expect("summary serialises")
-    );
-    ExitCode::SUCCESS
 }
