@@ -330,6 +330,11 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
 fn fraction(b: &[u8], at: usize) -> (u32, usize) {
     match b.get(at) {
         Some(b'.') | Some(b',') => {}
+        // `02:49:59:447` (milliseconds after a colon)
+        Some(b':')
+            if b.get(at + 1..at + 4)
+                .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+                && !b.get(at + 4).is_some_and(u8::is_ascii_digit) => {}
         _ => return (0, 0),
     }
     let mut nanos = 0u32;
@@ -978,6 +983,11 @@ pub fn parse_leading(b: &[u8]) -> Option<(Stamp, usize)> {
 /// Looks for a timestamp at the start of a line, allowing a leading `[` or `<` and a few bytes of prefix
 /// (a level or a host before the time). Returns the stamp and the byte range it occupies.
 pub fn find_leading(line: &[u8]) -> Option<(Stamp, std::ops::Range<usize>)> {
+    // tcsh history: `#+1375138067`
+    if let Some(epoch) = line.strip_prefix(b"#+") {
+        let (stamp, used) = parse_epoch(epoch)?;
+        return Some((stamp, 2..2 + used));
+    }
     let window = &line[..line.len().min(48)];
     let mut at = 0;
     while at < window.len() {
@@ -985,7 +995,7 @@ pub fn find_leading(line: &[u8]) -> Option<(Stamp, std::ops::Range<usize>)> {
         let word_start = at == 0
             || matches!(
                 window[at - 1],
-                b' ' | b'[' | b'(' | b'<' | b'|' | b',' | b'"' | b'=' | b'\t' | b'{' | b'>'
+                b' ' | b'[' | b'(' | b'<' | b'|' | b',' | b'"' | b'=' | b'\t' | b'{' | b'>' | b':'
             );
         if word_start && c.is_ascii_alphanumeric() {
             let found = if at == 0 || (at == 1 && window[0] == b'[') {
