@@ -119,11 +119,12 @@ impl TraceJoiner {
     }
 
     fn open_by(&mut self, text: &[u8]) {
+        let text = trim_start(text);
         if text.starts_with(b"Traceback (most recent call last)") {
             self.open = Open::PythonTraceback;
         } else if text.starts_with(b"panic: ")
             || text.starts_with(b"fatal error: ")
-            || memchr::memmem::find(text, b"http: panic serving").is_some()
+            || text.starts_with(b"http: panic serving")
         {
             self.open = Open::GoPanic;
         } else if text.starts_with(b"Unhandled exception:") {

@@ -34,38 +34,47 @@ impl Default for TextParser {
     }
 }
 
+/// Bytes that end a token when looking for a level word.
+const LEVEL_SEPARATORS: [bool; 256] = {
+    let mut t = [false; 256];
+    let seps = b" \t[]:|<>(),=\"/";
+    let mut i = 0;
+    while i < seps.len() {
+        t[seps[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 /// Finds the first level word (`INFO`, `[error]`, `W`, ...) among the first few tokens of `b`.
+///
+/// This runs on every event line, so it is one pass over at most 96 bytes with a table lookup per
+/// byte, and only tokens that could be a level word reach [`Level::from_word`].
 pub fn find_level_word(b: &[u8]) -> Level {
     let window = &b[..b.len().min(96)];
-    for token in window
-        .split(|c| {
-            matches!(
-                c,
-                b' ' | b'\t'
-                    | b'['
-                    | b']'
-                    | b':'
-                    | b'|'
-                    | b'<'
-                    | b'>'
-                    | b'('
-                    | b')'
-                    | b','
-                    | b'='
-                    | b'"'
-                    | b'/'
-            )
-        })
-        .filter(|t| !t.is_empty())
-        .take(8)
-    {
-        // Single letters are levels only in upper case (glog `E`, `W`), not ordinary words like "a".
-        if token.len() == 1 && !token[0].is_ascii_uppercase() {
+    let mut tokens = 0;
+    let mut start = 0;
+    for i in 0..=window.len() {
+        if i < window.len() && !LEVEL_SEPARATORS[window[i] as usize] {
             continue;
         }
-        if let Some(level) = Level::from_word(token) {
-            return level;
+        if i > start {
+            let token = &window[start..i];
+            tokens += 1;
+            // Single letters are levels only in upper case (glog `E`, `W`), not ordinary words.
+            let candidate = token[0].is_ascii_alphabetic()
+                && token.len() <= 11
+                && (token.len() > 1 || token[0].is_ascii_uppercase());
+            if candidate {
+                if let Some(level) = Level::from_word(token) {
+                    return level;
+                }
+            }
+            if tokens == 8 {
+                break;
+            }
         }
+        start = i + 1;
     }
     Level::None
 }
@@ -92,8 +101,14 @@ pub fn level_near(line: &[u8], stamp: std::ops::Range<usize>) -> Level {
         }
     }
     let after = &line[stamp.end..];
-    if let Some(level) = vmware_level(after).or_else(|| sssd_level(after)) {
+    if let Some(level) = vmware_level(after) {
         return level;
+    }
+    // SSSD writes `(2022-06-08  8:52:40): [be[x]] [fn] (0x0040): message`.
+    if stamp.start > 0 && line[stamp.start - 1] == b'(' {
+        if let Some(level) = sssd_level(after) {
+            return level;
+        }
     }
     match find_level_word(after) {
         Level::None => find_level_word(&line[..stamp.start]),
@@ -120,7 +135,10 @@ fn vmware_level(after: &[u8]) -> Option<Level> {
 /// SSSD's debug-level masks, `(0x0040)`, among the first fields after the time.
 fn sssd_level(after: &[u8]) -> Option<Level> {
     let window = &after[..after.len().min(120)];
-    let at = memchr::memmem::find(window, b"(0x")?;
+    let mut at = memchr::memchr(b'(', window)?;
+    while window.get(at + 1..at + 3) != Some(b"0x") {
+        at += 1 + memchr::memchr(b'(', &window[at + 1..])?;
+    }
     let mask = window.get(at + 3..at + 7)?;
     if window.get(at + 7) != Some(&b')') {
         return None;
