@@ -25,7 +25,7 @@ use super::time::{self, TimeContext};
 pub use self::access::AccessLogParser;
 pub use self::container::{unescape_json, ContainerParser};
 pub use self::csv::CsvParser;
-pub use self::json::{JsonLinesParser, JsonScan};
+pub use self::json::{JsonLinesParser, JsonScan, RawValue};
 pub use self::loghub::BglParser;
 pub use self::multiline::TraceJoiner;
 pub use self::syslog::SyslogParser;
