@@ -12,6 +12,7 @@
 //! - [`timeline`] merges all sources into one time-ordered view.
 //! - [`summary`] is the per-file report behind `casefile summary --json`.
 
+pub mod correlate;
 pub mod error;
 pub mod formats;
 pub mod ingest;
