@@ -89,19 +89,13 @@ impl FieldReader {
     /// Whether field names appear literally in this format's text (JSON keys, `key=value`), so a text
     /// search for the name can rule events out before extraction.
     pub fn names_in_text(&self) -> bool {
-        !matches!(
-            self.format,
-            FormatName::AccessLog | FormatName::Csv | FormatName::Tsv
-        )
+        matches!(self.format, FormatName::JsonLines | FormatName::Text)
     }
 
     /// Calls `visit(name, value)` for every field of the event, in text order, until it returns false.
     pub fn for_each<'t>(&self, text: &'t [u8], visit: &mut dyn FnMut(&str, Cow<'t, str>) -> bool) {
         match self.format {
-            FormatName::JsonLines
-            | FormatName::Cloudtrail
-            | FormatName::JournaldJson
-            | FormatName::DockerJson => {
+            FormatName::JsonLines | FormatName::Cloudtrail | FormatName::JournaldJson => {
                 // Only the first line is the object; unparsed tails are not fields.
                 json_fields(text, &mut String::new(), 0, visit);
             }
@@ -116,8 +110,7 @@ impl FieldReader {
                     }
                 }
             }
-            // Every other format (text families, syslog, logfmt, W3C, load balancers, journal export,
-            // CRI): `key=value` pairs in the text.
+            // Every other format: `key=value` pairs in the text (logfmt, free text, syslog bodies).
             _ => {
                 logfmt_pairs(text, visit);
             }

@@ -14,6 +14,7 @@
 //! - [`fields`] reads named values out of an event's text on demand.
 //! - [`query`] parses the filter language and evaluates it over the store, with [`index`] to skip blocks.
 
+pub mod correlate;
 pub mod error;
 pub mod fields;
 pub mod formats;
