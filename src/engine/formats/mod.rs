@@ -8,7 +8,7 @@
 //! classify the sample and keeping the one that recognises the most event starts.
 
 mod access;
-mod csv;
+pub mod csv;
 mod json;
 mod text;
 
@@ -72,6 +72,16 @@ pub enum LineClass {
 pub trait LineParser: Send {
     fn name(&self) -> FormatName;
     fn classify(&mut self, line: &[u8], cx: &TimeContext) -> LineClass;
+    /// Asked after a line classified `Continue`: a parser that learns the open event's time and level
+    /// only on its last line (a CSV record whose time column follows a quoted newline) hands them over.
+    fn take_amendment(&mut self) -> Option<(Option<i64>, Level)> {
+        None
+    }
+    /// Called once at the end of the file: a sentence naming what was wrong with the file's structure
+    /// (a CSV quote never closed, with its line), if anything.
+    fn finish(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// How many lines of the sample [`detect`] looks at.
@@ -106,7 +116,7 @@ pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineP
             return best.map(|(_, p)| p).expect("checked above");
         }
     }
-    if let Some(p) = CsvParser::sniff(sample, b',').or_else(|| CsvParser::sniff(sample, b'\t')) {
+    if let Some(p) = CsvParser::sniff_unnamed(sample) {
         return Box::new(p);
     }
     Box::new(TextParser::default())
