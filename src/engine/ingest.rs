@@ -155,16 +155,32 @@ impl SourceIngest {
             return;
         }
         if self.decoder.passes_through() {
-            self.push_text(chunk);
-        } else {
-            let mut out = std::mem::take(&mut self.decoded);
-            out.clear();
-            self.decoder.decode(chunk, false, &mut out);
+            return self.push_text(chunk);
+        }
+        let mut out = std::mem::take(&mut self.decoded);
+        out.clear();
+        let used = self.decoder.decode_head(chunk, false, &mut out);
+        let rest = &chunk[used..];
+        if self.decoder.passes_through() {
+            // Decided as UTF-8 just now: the first bytes come back in `out`, the rest needs no copy.
             if !out.is_empty() {
                 self.push_text(&out);
             }
-            self.decoded = out;
+            if !rest.is_empty() {
+                self.push_text(rest);
+            }
+        } else {
+            if !rest.is_empty() && self.decoder.encoding().is_some() {
+                self.decoder.decode(rest, false, &mut out);
+            }
+            if !out.is_empty() {
+                self.push_text(&out);
+            }
         }
+        if out.capacity() > 1 << 20 {
+            out = Vec::new();
+        }
+        self.decoded = out;
     }
 
     /// Feeds decoded (UTF-8) text.
@@ -313,11 +329,17 @@ impl SourceIngest {
                 None if at_end => (self.buf.len(), self.buf.len()),
                 None => break,
             };
-            let content_end = if line_end > at && self.buf[line_end - 1] == b'\r' {
+            let mut content_end = if line_end > at && self.buf[line_end - 1] == b'\r' {
                 line_end - 1
             } else {
                 line_end
             };
+            // A line longer than an event may be keeps its first MAX_EVENT_BYTES (whole characters).
+            let line_cut = content_end - at > MAX_EVENT_BYTES;
+            if line_cut {
+                content_end = at + floor_char_boundary(&self.buf[at..content_end], MAX_EVENT_BYTES);
+                self.events_cut += 1;
+            }
             self.lines += 1;
             let class = parser.classify(&self.buf[at..content_end], &self.cx);
             // Where this line's content ends once moved to `w`.
@@ -333,7 +355,7 @@ impl SourceIngest {
                         end: end_w,
                         ts,
                         level,
-                        cut: false,
+                        cut: line_cut,
                     });
                 }
                 LineClass::Continue | LineClass::Unparsed => {
@@ -346,10 +368,10 @@ impl SourceIngest {
                         Some(p) if end_w - p.start <= MAX_EVENT_BYTES => p.end = end_w,
                         Some(p) => {
                             keep = false;
-                            if !p.cut {
-                                p.cut = true;
+                            if !p.cut && !line_cut {
                                 self.events_cut += 1;
                             }
+                            p.cut = true;
                         }
                         None if class == LineClass::Continue => {
                             self.data.info.unparsed_lines += 1;
@@ -368,7 +390,18 @@ impl SourceIngest {
                 }
                 LineClass::Skip => {}
             }
-            if keep {
+            if keep && line_cut {
+                // Keep the cut line and its line end; drop the rest of it.
+                let kept = content_end - at;
+                self.buf.copy_within(at..content_end, w);
+                let mut n = kept;
+                if next > line_end {
+                    self.buf[w + n] = b'\n';
+                    n += 1;
+                }
+                self.dropped += (next - at - n) as u64;
+                w += n;
+            } else if keep {
                 if w != at {
                     self.buf.copy_within(at..next, w);
                 }

@@ -9,6 +9,9 @@
 //! - everything else stays as it is: valid UTF-8 passes through untouched (no copy), and UTF-8 with a
 //!   few invalid bytes keeps them, to be shown with U+FFFD when displayed.
 //!
+//! Old Mac line ends (a lone CR, as Excel for Mac still writes CSV) are turned into LF when the first
+//! bytes hold CRs and no LF at all, so such a file is not read as one endless line.
+//!
 //! UTF-16 and Latin-1 are transcoded to UTF-8 as a stream (a code unit or surrogate pair split between
 //! two chunks is carried over), so line splitting and format detection only ever see UTF-8.
 
@@ -49,6 +52,8 @@ enum State {
         encoding: Encoding,
         /// Bytes of an incomplete UTF-16 code unit or surrogate pair from the previous chunk.
         carry: Vec<u8>,
+        /// Lines end with a lone CR: turned into LF.
+        cr_lines: bool,
     },
 }
 
@@ -75,6 +80,7 @@ impl TextDecoder {
             self.state,
             State::Decided {
                 encoding: Encoding::Utf8,
+                cr_lines: false,
                 ..
             }
         )
@@ -83,23 +89,50 @@ impl TextDecoder {
     /// Decodes `input` and appends UTF-8 to `out`. `last` marks the end of the source (then buffered
     /// first bytes are decided on, and a dangling UTF-16 byte becomes U+FFFD).
     pub fn decode(&mut self, input: &[u8], last: bool, out: &mut Vec<u8>) {
-        if let State::Undecided(buf) = &mut self.state {
-            buf.extend_from_slice(input);
-            if buf.len() < DECIDE_BYTES && !last {
-                return;
-            }
-            let buf = std::mem::take(buf);
-            let (encoding, bom) = decide(&buf);
-            self.state = State::Decided {
-                encoding,
-                carry: Vec::new(),
-            };
-            self.decode(&buf[bom..], last, out);
-            return;
+        let used = self.decode_head(input, last, out);
+        if used < input.len() || (last && used == input.len() && input.is_empty()) {
+            self.decode_decided(&input[used..], last, out);
         }
-        let State::Decided { encoding, carry } = &mut self.state else {
+    }
+
+    /// While undecided, takes as much of `input` as deciding needs (and decides once it has enough,
+    /// writing the decoded first bytes to `out`). Returns how much of `input` it took; the rest is for
+    /// [`TextDecoder::decode`], or passes through as it is when [`TextDecoder::passes_through`].
+    pub fn decode_head(&mut self, input: &[u8], last: bool, out: &mut Vec<u8>) -> usize {
+        let State::Undecided(buf) = &mut self.state else {
+            return 0;
+        };
+        let take = DECIDE_BYTES.saturating_sub(buf.len()).min(input.len());
+        buf.extend_from_slice(&input[..take]);
+        if buf.len() < DECIDE_BYTES && !last {
+            return take;
+        }
+        let buf = std::mem::take(buf);
+        let (encoding, bom) = decide(&buf);
+        let cr_lines = encoding != Encoding::Utf16Le
+            && encoding != Encoding::Utf16Be
+            && memchr::memchr(b'\n', &buf).is_none()
+            && memchr::memchr(b'\r', &buf).is_some();
+        self.state = State::Decided {
+            encoding,
+            carry: Vec::new(),
+            cr_lines,
+        };
+        let is_all = take == input.len();
+        self.decode_decided(&buf[bom..], last && is_all, out);
+        take
+    }
+
+    fn decode_decided(&mut self, input: &[u8], last: bool, out: &mut Vec<u8>) {
+        let State::Decided {
+            encoding,
+            carry,
+            cr_lines,
+        } = &mut self.state
+        else {
             return;
         };
+        let from = out.len();
         match encoding {
             Encoding::Utf8 => out.extend_from_slice(input),
             Encoding::Latin1 => latin1_to_utf8(input, out),
@@ -111,6 +144,13 @@ impl TextDecoder {
                     let mut joined = std::mem::take(carry);
                     joined.extend_from_slice(input);
                     utf16_to_utf8(&joined, big_endian, last, carry, out);
+                }
+            }
+        }
+        if *cr_lines {
+            for b in &mut out[from..] {
+                if *b == b'\r' {
+                    *b = b'\n';
                 }
             }
         }
@@ -326,6 +366,14 @@ mod tests {
         let (e, _) = decode_in_chunks(&bytes, 4);
         assert_eq!(e, Encoding::Utf8);
         assert_eq!(decide(&with_bad).0, Encoding::Utf8);
+    }
+
+    #[test]
+    fn lone_cr_line_ends_become_lf() {
+        let (_, s) = decode_in_chunks(b"a,b\r1,2\r3,4\r", 3);
+        assert_eq!(s, "a,b\n1,2\n3,4\n");
+        let (_, s) = decode_in_chunks(b"a,b\r\n1,2\r\n", 3);
+        assert_eq!(s, "a,b\r\n1,2\r\n");
     }
 
     #[test]

@@ -150,6 +150,52 @@ impl CsvLayout {
     }
 }
 
+impl CsvLayout {
+    /// The layout ingest used for a CSV/TSV source, rebuilt from its first block (which starts at the
+    /// beginning of the decoded file, header rows included); `None` for other formats.
+    pub fn of_source(source: &crate::engine::store::SourceData) -> Option<CsvLayout> {
+        if !matches!(source.info.format, FormatName::Csv | FormatName::Tsv) {
+            return None;
+        }
+        let first = source.blocks().first()?;
+        CsvLayout::sniff(&first.bytes, &source.info.name)
+    }
+
+    /// Compares the header with the columns a caller expects (e.g. an import schema): a sentence
+    /// naming the first difference, or `None` when they agree.
+    pub fn check_header(&self, expected: &[&str]) -> Option<String> {
+        if self.layout_has_no_header() {
+            return Some(format!(
+                "the file has no header row; expected {}",
+                expected.join(",")
+            ));
+        }
+        if self.header.len() != expected.len() {
+            return Some(format!(
+                "the header has {} columns where {} were expected",
+                self.header.len(),
+                expected.len()
+            ));
+        }
+        self.header
+            .iter()
+            .zip(expected)
+            .position(|(got, want)| got != want)
+            .map(|i| {
+                format!(
+                    "column {} is named \"{}\" where \"{}\" was expected",
+                    i + 1,
+                    self.header[i],
+                    expected[i]
+                )
+            })
+    }
+
+    fn layout_has_no_header(&self) -> bool {
+        self.dialect.header_rows == 0
+    }
+}
+
 /// The delimiter a file name suggests (`.csv` → `,`, `.tsv`/`.tab` → TAB), if it names a CSV at all.
 pub fn named_delimiter(file_name: &str) -> Option<u8> {
     let lower = file_name.to_ascii_lowercase();
@@ -350,8 +396,25 @@ fn parse_records(dialect: &Dialect, text: &[u8], max_rows: usize) -> Vec<Vec<Vec
     rows
 }
 
+/// All records of a whole text, fields unquoted and unescaped (blank lines skipped unless the file has
+/// one column). For tools and tests; ingest reads line by line instead.
+pub fn read_records(dialect: &Dialect, text: &[u8]) -> Vec<Vec<String>> {
+    parse_records(dialect, text, usize::MAX)
+        .into_iter()
+        .map(|r| {
+            r.iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect()
+        })
+        .collect()
+}
+
 /// The fields of one record (an event's raw text as stored), unquoted and unescaped.
 pub fn parse_record(dialect: &Dialect, raw: &[u8]) -> Vec<String> {
+    if raw.is_empty() {
+        // A blank line: one empty field (only one-column files have such records).
+        return vec![String::new()];
+    }
     let mut rr = RecordReader::new(dialect);
     let mut scratch = Vec::new();
     let input = if dialect.skip_initial_space {
@@ -636,12 +699,21 @@ fn candidates(sample: &[u8], mode: SniffMode) -> Vec<Dialect> {
                     escapes.push(Some(b'\\'));
                 }
             }
-            for e in escapes {
+            // Quotes inside quoted fields doubled (RFC 4180), escaped, or (when doubled quotes are
+            // seen but may be field ends) neither.
+            let mut variants: Vec<(Option<u8>, bool)> =
+                escapes.into_iter().map(|e| (e, true)).collect();
+            if let Some(q) = q {
+                if sample.windows(2).any(|w| w == [q, q]) {
+                    variants.push((None, false));
+                }
+            }
+            for (e, double_quote) in variants {
                 out.push(Dialect {
                     delimiter: d,
                     quote: q,
                     escape: e,
-                    double_quote: true,
+                    double_quote,
                     skip_initial_space: skip_space,
                     preamble_rows: 0,
                     header_rows: 0,
@@ -752,8 +824,8 @@ fn non_empty_cells(row: &[Vec<u8>]) -> usize {
     row.iter().filter(|c| !trim(c).is_empty()).count()
 }
 
-/// Leading rows that are not part of the table: another field count than most rows, or (in a table of
-/// three or more columns) at most one non-empty cell. Only looked for when the table is clear.
+/// Leading rows that are not part of the table: nearly empty rows, or rows of another field count
+/// that are at most half filled. Only looked for when the table is clear.
 fn preamble_rows(rows: &[Vec<Vec<u8>>]) -> usize {
     if rows.len() < 4 {
         return 0;
@@ -767,8 +839,11 @@ fn preamble_rows(rows: &[Vec<Vec<u8>>]) -> usize {
     }
     let mut n = 0;
     for r in rows.iter().take(rows.len() / 2) {
-        let sparse = dominant >= 3 && non_empty_cells(r) <= 1;
-        if r.len() != dominant || sparse {
+        let filled = non_empty_cells(r);
+        // A title or a note: at most one cell of a wide table, or another width and at most half
+        // filled (a fuller row of another width is a ragged header, not a preamble).
+        let sparse = dominant >= 3 && filled <= 1;
+        if sparse || (r.len() != dominant && filled * 2 <= dominant) {
             n += 1;
         } else {
             break;
@@ -778,39 +853,37 @@ fn preamble_rows(rows: &[Vec<Vec<u8>>]) -> usize {
 }
 
 /// Votes whether `candidate` is a header over `data`, as Python's `csv.Sniffer.has_header` does:
-/// for each column whose data cells share one kind, a header cell of another kind votes for, the same
-/// kind against.
+/// for each column whose data cells are of one kind (numbers, or dates and times), a header cell of
+/// another kind votes for, the same kind against. Unlike the Sniffer, a column's kind is that of 80% of
+/// its cells, and rows of another length take part with the columns they have, so a ragged row or a
+/// second header row does not hide the header.
 fn header_votes(candidate: &[Vec<u8>], data: &[Vec<Vec<u8>>]) -> i32 {
     let mut votes = 0;
     for (col, cell) in candidate.iter().enumerate() {
-        let mut column_kind: Option<Kind> = None;
-        let mut consistent = true;
-        let mut seen = 0;
-        for row in data.iter().filter(|r| r.len() == candidate.len()).take(50) {
-            let k = kind(&row[col]);
-            if k == Kind::Empty {
-                continue;
+        // The column's kind: the kind of at least 80% of its non-empty cells below.
+        let (mut numbers, mut times, mut seen) = (0usize, 0usize, 0usize);
+        for row in data.iter().take(50) {
+            let Some(cell) = row.get(col) else { continue };
+            match kind(cell) {
+                Kind::Empty => continue,
+                Kind::Number => numbers += 1,
+                Kind::DateTime => times += 1,
+                Kind::Text => {}
             }
             seen += 1;
-            match column_kind {
-                None => column_kind = Some(k),
-                Some(c) if c == k => {}
-                Some(_) => {
-                    consistent = false;
-                    break;
-                }
-            }
         }
+        let column_kind = if seen > 0 && numbers * 10 >= seen * 8 {
+            Kind::Number
+        } else if seen > 0 && times * 10 >= seen * 8 {
+            Kind::DateTime
+        } else {
+            continue;
+        };
         let header_kind = kind(cell);
-        match column_kind {
-            Some(k) if consistent && seen > 0 && k != Kind::Text => {
-                if header_kind == k {
-                    votes -= 1;
-                } else if header_kind == Kind::Text {
-                    votes += 1;
-                }
-            }
-            _ => {}
+        if header_kind == column_kind {
+            votes -= 1;
+        } else if header_kind == Kind::Text {
+            votes += 1;
         }
     }
     votes
@@ -1139,9 +1212,24 @@ impl CsvParser {
     }
 
     /// Looks for quote misuse on one physical line, starting inside a quoted field or not.
+    ///
+    /// A dialect without quoting is still checked the RFC 4180 way (with `"`): the file reads better
+    /// without quotes, but a `"` opening a field that never closes, or one inside a field, breaks the RFC.
     fn check_quotes(&mut self, line: &[u8], in_quoted: bool) {
-        if let (Some(p), _) = quote_check(&self.layout.dialect, line, in_quoted) {
-            self.problem(self.line_no, p);
+        if self.layout.dialect.quote.is_some() {
+            if let (Some(p), _) = quote_check(&self.layout.dialect, line, in_quoted) {
+                self.problem(self.line_no, p);
+            }
+            return;
+        }
+        let rfc = Dialect {
+            quote: Some(b'"'),
+            ..self.layout.dialect.clone()
+        };
+        match quote_check(&rfc, line, false) {
+            (Some(p), _) => self.problem(self.line_no, p),
+            (None, true) => self.problem(self.line_no, "a quoted field is never closed"),
+            (None, false) => {}
         }
     }
 
@@ -1247,8 +1335,20 @@ impl LineParser for CsvParser {
             }
         }
         if !self.in_record {
-            if line.is_empty() && !one_column {
-                return LineClass::Skip;
+            if line.is_empty() {
+                // A blank line is a record of one empty field in a one-column file (RFC 4180), and
+                // nothing in a wider one.
+                if !one_column {
+                    return LineClass::Skip;
+                }
+                self.rows += 1;
+                if self.rows <= self.skip_rows() {
+                    return LineClass::Skip;
+                }
+                return LineClass::Start {
+                    ts: None,
+                    level: Level::None,
+                };
             }
             self.in_record = true;
             self.record_line = self.line_no;
