@@ -358,7 +358,7 @@ impl SourceIngest {
                         cut: line_cut,
                     });
                 }
-                LineClass::Continue | LineClass::Unparsed => {
+                LineClass::Continue | LineClass::Unparsed | LineClass::Amend { .. } => {
                     if class == LineClass::Unparsed {
                         self.data.info.unparsed_lines += 1;
                         self.first_unparsed_line.get_or_insert(self.lines);
@@ -373,18 +373,18 @@ impl SourceIngest {
                             }
                             p.cut = true;
                         }
-                        None if class == LineClass::Continue => {
+                        None if class != LineClass::Unparsed => {
                             self.data.info.unparsed_lines += 1;
                             self.first_unparsed_line.get_or_insert(self.lines);
                         }
                         None => {}
                     }
-                    if class == LineClass::Continue {
-                        if let Some((ts, level)) = parser.take_amendment() {
-                            if let Some(p) = self.pending.as_mut() {
-                                p.ts = ts;
-                                p.level = level;
-                            }
+                    if let (LineClass::Amend { ts, level }, Some(p)) =
+                        (class, self.pending.as_mut())
+                    {
+                        p.ts = ts.or(p.ts);
+                        if level != Level::None {
+                            p.level = level;
                         }
                     }
                 }

@@ -12,7 +12,7 @@
 //! **Records.** The record layer is `csv-core`'s incremental reader: ingest hands us one physical line at
 //! a time and the reader carries its state across lines, so a record whose quoted field holds newlines
 //! is one event (its first line starts it, the others continue it). When the time column only completes
-//! on a later line, the event's time is handed over through [`LineParser::take_amendment`].
+//! on a later line, that line is a [`LineClass::Amend`] carrying the record's time and level.
 //!
 //! **RFC 4180 problems** (a quote never closed, a stray quote inside a field, rows with another field
 //! count than the header) never stop reading: the first is reported with its line number through
@@ -1139,8 +1139,6 @@ pub struct CsvParser {
     record_skipped: bool,
     /// Records ended so far (preamble and header rows included).
     rows: usize,
-    /// The time and level of a multi-line record, learnt on its last line.
-    amendment: Option<(Option<i64>, Level)>,
     first_problem: Option<String>,
     problems: u64,
 }
@@ -1184,7 +1182,6 @@ impl CsvParser {
             record_line: 0,
             record_skipped: false,
             rows: 0,
-            amendment: None,
             first_problem: None,
             problems: 0,
         }
@@ -1372,8 +1369,8 @@ impl LineParser for CsvParser {
         // A line inside a quoted field that started above.
         self.check_quotes(line, true);
         if self.feed_line(line) {
-            if let Some(amend) = self.end_record(cx) {
-                self.amendment = Some(amend);
+            if let Some((ts, level)) = self.end_record(cx) {
+                return LineClass::Amend { ts, level };
             }
         }
         if self.record_skipped {
@@ -1381,10 +1378,6 @@ impl LineParser for CsvParser {
         } else {
             LineClass::Continue
         }
-    }
-
-    fn take_amendment(&mut self) -> Option<(Option<i64>, Level)> {
-        self.amendment.take()
     }
 
     fn finish(&mut self) -> Option<String> {
@@ -1447,9 +1440,12 @@ mod tests {
                 level: Level::None
             }
         );
-        assert_eq!(classes[2], LineClass::Continue);
-        let (ts, _) = p.take_amendment().unwrap();
-        assert_eq!(format_rfc3339(ts.unwrap()), "2026-07-03T09:00:00Z");
+        match classes[2] {
+            LineClass::Amend { ts: Some(ts), .. } => {
+                assert_eq!(format_rfc3339(ts), "2026-07-03T09:00:00Z")
+            }
+            other => panic!("{other:?}"),
+        }
         assert!(matches!(classes[3], LineClass::Start { ts: Some(_), .. }));
         assert_eq!(p.finish(), None);
     }
