@@ -9,7 +9,7 @@
 
 mod access;
 mod container;
-mod csv;
+pub mod csv;
 mod json;
 mod loghub;
 mod multiline;
@@ -190,6 +190,11 @@ pub enum LineClass {
 pub trait LineParser: Send {
     fn name(&self) -> FormatName;
     fn classify(&mut self, line: &[u8], cx: &TimeContext) -> LineClass;
+    /// Called once at the end of the file: a sentence naming what was wrong with the file's structure
+    /// (a CSV quote never closed, with its line), if anything.
+    fn finish(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// How many lines of the sample [`detect`] looks at.
@@ -272,8 +277,7 @@ pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineP
         })
         .count();
     if stamped_text * 2 < lines.len() {
-        if let Some(p) = CsvParser::sniff(sample, b',').or_else(|| CsvParser::sniff(sample, b'\t'))
-        {
+        if let Some(p) = CsvParser::sniff_unnamed(sample) {
             return Box::new(p);
         }
     }
