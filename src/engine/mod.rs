@@ -10,12 +10,14 @@
 //! - [`level`] is the one severity scale every format is normalised to.
 //! - [`store`] holds events as ranges into shared byte blocks plus compact columns.
 //! - [`timeline`] merges all sources into one time-ordered view.
+//! - [`patterns`] groups messages into templates (`Invalid user <*> from <IP>`), streaming.
 //! - [`summary`] is the per-file report behind `casefile summary --json`.
 
 pub mod error;
 pub mod formats;
 pub mod ingest;
 pub mod level;
+pub mod patterns;
 pub mod store;
 pub mod summary;
 pub mod time;

@@ -2,11 +2,13 @@
 //!
 //! Commands (their JSON output is a contract, documented in README.md), one module each:
 //! - `casefile summary --json [--zone ZONE] FILE...` ([`summary`])
+//! - `casefile templates --json FILE...` / `casefile templates --per-line FILE` ([`templates`])
 //!
 //! Shared here: argument parsing for commands that read files, and reading files from disk through the
 //! same streaming ingest the browser worker uses.
 
 mod summary;
+mod templates;
 
 use std::fs::File;
 use std::io::Read;
@@ -17,7 +19,7 @@ use casefile::engine::ingest::{IngestOptions, SourceIngest};
 use casefile::engine::store::SourceData;
 use casefile::engine::time::Zone;
 
-const USAGE: &str = "usage: casefile summary --json [--zone ZONE] FILE...";
+const USAGE: &str = "usage: casefile summary --json [--zone ZONE] FILE...\n       casefile templates (--json FILE... | --per-line FILE)";
 
 /// Bytes handed to the engine per push, as the browser worker reads File slices.
 const CHUNK_BYTES: usize = 8 << 20;
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("summary") => summary::run(&args[1..]),
+        Some("templates") => templates::run(&args[1..]),
         Some("-h") | Some("--help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
