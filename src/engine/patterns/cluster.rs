@@ -214,16 +214,31 @@ fn split_group(
     for p in 0..len {
         let mut values: FxHashMap<&[u8], u64> = FxHashMap::default();
         let mut has_var = false;
+        // (first head, whether heads differ); `None` once a word has no head.
+        let mut heads: Option<Option<(&[u8], bool)>> = None;
         for &m in &members {
             let w = split[m][p];
             has_var |= w.contains(&VAR);
+            let h = head(w);
+            heads = match heads {
+                _ if h.is_empty() => Some(None),
+                None => Some(Some((h, false))),
+                Some(Some((first, _))) if first != h => Some(Some((first, true))),
+                same => same,
+            };
             *values.entry(w).or_default() += sigs[m].count;
             if values.len() > MAX_CONSTANT_VALUES {
                 break;
             }
         }
         let k = values.len();
-        if (2..=MAX_CONSTANT_VALUES).contains(&k) && !has_var && best.is_none_or(|(bk, _)| k < bk) {
+        // Words with masked parts differ in their values, unless they start with different words
+        // (`AuthFail:sts:<NUM>` / `AssocFail:sts:<NUM>`).
+        let heads_differ = matches!(heads, Some(Some((_, true))));
+        if (2..=MAX_CONSTANT_VALUES).contains(&k)
+            && (!has_var || heads_differ)
+            && best.is_none_or(|(bk, _)| k < bk)
+        {
             best = Some((k, p));
         }
     }
@@ -243,6 +258,22 @@ fn split_group(
         .into_iter()
         .flat_map(|part| split_group(sigs, split, part, len))
         .collect()
+}
+
+/// The leading letters of a word, up to its first punctuation or masked part (empty when it does not
+/// start with a letter).
+fn head(w: &[u8]) -> &[u8] {
+    let n = w
+        .iter()
+        .take_while(|c| c.is_ascii_alphabetic() || **c == b'_')
+        .count();
+    if n == 0
+        || w.get(n)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == VAR)
+    {
+        return &[];
+    }
+    &w[..n]
 }
 
 /// The words of a group's template: constant where all members agree, otherwise a wildcard that

@@ -220,6 +220,25 @@ fn unit_kind(word: &[u8]) -> Option<VarKind> {
 }
 
 fn mask_word(word: &[u8], out: &mut Masked) {
+    // Most words are plain: no digit, slash, colon or at sign means nothing to mask.
+    let mut plain = true;
+    let mut control = false;
+    for &c in word {
+        match c {
+            b'0'..=b'9' | b'/' | b'\\' | b':' | b'@' => plain = false,
+            0..=0x1f => control = true,
+            _ => {}
+        }
+    }
+    if plain {
+        if control {
+            out.key
+                .extend(word.iter().map(|&b| if b < 0x20 { b'?' } else { b }));
+        } else {
+            out.key.extend_from_slice(word);
+        }
+        return;
+    }
     // Whole-word shapes, inside wrapping punctuation.
     let lead = word
         .iter()
@@ -468,7 +487,7 @@ fn is_name_with_digits(b: &[u8]) -> bool {
             run = 0;
         }
     }
-    !b[0].is_ascii_digit() && runs == 1 && longest <= 2 && letters >= 3
+    !b[0].is_ascii_digit() && runs == 1 && longest <= 2 && letters >= 2
 }
 
 fn is_uuid(b: &[u8]) -> bool {
@@ -489,8 +508,14 @@ fn number_with_unit(b: &[u8]) -> Option<VarKind> {
         return None;
     }
     let unit = &b[n..];
-    let lower: Vec<u8> = unit.iter().map(u8::to_ascii_lowercase).collect();
-    match &lower[..] {
+    if unit.len() > 5 {
+        return None;
+    }
+    let mut buf = [0u8; 5];
+    for (d, s) in buf.iter_mut().zip(unit) {
+        *d = s.to_ascii_lowercase();
+    }
+    match &buf[..unit.len()] {
         b"ns" | b"us" | b"ms" | b"s" | b"sec" | b"secs" | b"m" | b"min" | b"mins" | b"h"
         | b"hr" | b"hrs" | b"d" | b"days" => Some(VarKind::Duration),
         b"b" | b"k" | b"kb" | b"kib" | b"mb" | b"mib" | b"g" | b"gb" | b"gib" | b"tb" | b"tib"

@@ -282,9 +282,15 @@ fn template_text(words: &[TemplateWord], kinds: &[Vec<u16>]) -> String {
                 }
             }
             TemplateWord::Wild { prefix, suffix } => {
-                out.extend(prefix.iter().copied().filter(|b| *b != VAR));
-                out.extend_from_slice(b"<*>");
-                out.extend(suffix.iter().copied().filter(|b| *b != VAR));
+                for part in [&prefix[..], b"\x01", &suffix[..]] {
+                    for &b in part {
+                        if b == VAR {
+                            out.extend_from_slice(b"<*>");
+                        } else {
+                            out.push(b);
+                        }
+                    }
+                }
             }
             TemplateWord::Gap => out.extend_from_slice(b"<*>"),
         }
