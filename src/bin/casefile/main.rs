@@ -2,7 +2,7 @@
 //!
 //! Commands (their JSON output is a contract, documented in README.md), one module each:
 //! - `casefile summary --json [--zone ZONE] FILE...` ([`summary`])
-//! - `casefile follow|skew|context --json ... FILE...` ([`correlate`])
+//! - `casefile follow|skew|context|changes|spikes --json ... FILE...` ([`correlate`])
 //!
 //! Shared here: argument parsing for commands that read files, and reading files from disk through the
 //! same streaming ingest the browser worker uses.
@@ -22,7 +22,9 @@ use casefile::engine::time::Zone;
 const USAGE: &str = "usage: casefile summary --json [--zone ZONE] FILE...
        casefile follow --json ID FILE...
        casefile skew --json FILE...
-       casefile context --json --at TIME [--seconds N] FILE...";
+       casefile context --json --at TIME [--seconds N] FILE...
+       casefile changes --json [--from A --to B] [--before-from C --before-to D] FILE...
+       casefile spikes --json FILE...";
 
 /// Bytes handed to the engine per push, as the browser worker reads File slices.
 const CHUNK_BYTES: usize = 8 << 20;
@@ -34,6 +36,8 @@ fn main() -> ExitCode {
         Some("follow") => correlate::run_follow(&args[1..]),
         Some("skew") => correlate::run_skew(&args[1..]),
         Some("context") => correlate::run_context(&args[1..]),
+        Some("changes") => correlate::run_changes(&args[1..]),
+        Some("spikes") => correlate::run_spikes(&args[1..]),
         Some("-h") | Some("--help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -19,7 +19,7 @@ use super::time::TimeContext;
 
 pub use self::access::AccessLogParser;
 pub use self::csv::CsvParser;
-pub use self::json::{JsonLinesParser, JsonScan};
+pub use self::json::{JsonLinesParser, JsonScan, RawValue};
 pub use self::text::{find_level_word, TextParser};
 
 /// The documented names of the formats Casefile reads (the `format` field of `casefile summary`).
