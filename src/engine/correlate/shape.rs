@@ -1,17 +1,21 @@
-//! What "what changed" and the spike finder count per event, until the pattern miner and on-demand
-//! field extraction are merged: a message shape and a few categorical field values.
+//! What "what changed" and the spike finder count per event besides level and source: a message
+//! shape and the categorical field values.
 //!
-//! - The message is the JSON `msg`/`message`/`log` value, the request (method and path) of an access
-//!   log line, or the text after the leading timestamp; its shape is its first line with every word
-//!   holding a digit, every hex id and every path masked as `<*>` (so `Connection timed out after 30
-//!   seconds` and `… after 60 seconds` are one shape). CSV rows have no message.
-//! - Fields are the string or integer values of JSON keys, `key=value` pairs in text, the status and
-//!   method of access logs, and CSV columns by header name; time, level, message and id keys are left
-//!   out (levels come from the level column, ids are for following, not for counting).
+//! - The message is the JSON `msg`/`message`/`log` value, the inner line of a container log, the
+//!   request (method and path) of an access log line, or the text after the leading timestamp; its
+//!   shape is its first line with every word holding a digit, every hex id and every path masked as
+//!   `<*>` (so `Connection timed out after 30 seconds` and `… after 60 seconds` are one shape). CSV
+//!   rows have no message. The pattern miner's templates replace shapes where the caller has them
+//!   ([`super::changes::compare_with`]).
+//! - Fields come from [`crate::engine::fields`] (for Docker lines: the wrapper's JSON keys such as
+//!   `stream`, and `key=value` pairs in the inner line); time, level, message and id keys are left out
+//!   (levels come from the level column, ids are for following, not for counting), as are fractional
+//!   numbers and id-like values.
 
-use crate::engine::formats::{AccessLogParser, FormatName, JsonScan, RawValue};
+use crate::engine::fields::{json_unescape, FieldReader as EventFields};
+use crate::engine::formats::{FormatName, JsonScan, RawValue};
 use crate::engine::store::SourceData;
-use crate::engine::time::{self, TimeContext};
+use crate::engine::time;
 
 use super::ids::key_kind;
 
@@ -40,33 +44,28 @@ const SKIP_KEYS: [&[u8]; 16] = [
     b"stack",
 ];
 
-/// Undoes the common JSON escapes (`\n`, `\t`, `\"`, `\\`, `\/`); others stay as written.
-fn json_unescape(b: &[u8]) -> String {
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && i + 1 < b.len() {
-            let c = match b[i + 1] {
-                b'n' => b'\n',
-                b't' => b'\t',
-                b'r' => b'\r',
-                b'"' => b'"',
-                b'\\' => b'\\',
-                b'/' => b'/',
-                _ => {
-                    out.push(b[i]);
-                    i += 1;
-                    continue;
-                }
-            };
-            out.push(c);
-            i += 2;
-        } else {
-            out.push(b[i]);
-            i += 1;
+/// The string value of the first message key of a JSON object line.
+fn json_message(line: &[u8]) -> Option<String> {
+    let mut scan = JsonScan::new(line)?;
+    while let Some((key, value)) = scan.next_pair() {
+        if let (true, RawValue::Str(s)) = (MESSAGE_KEYS.contains(&key), value) {
+            return Some(json_unescape(s).into_owned());
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    None
+}
+
+/// A line without its leading timestamp.
+fn after_timestamp(line: &[u8]) -> &[u8] {
+    match time::find_leading(line) {
+        Some((_, range)) => line.get(range.end..).unwrap_or_default(),
+        None => line,
+    }
+}
+
+/// The first line of a text, trimmed.
+fn first_line_of(text: &str) -> String {
+    text.lines().next().unwrap_or("").trim().to_string()
 }
 
 /// The message part of an event, as written (first line only for multi-line events).
@@ -75,15 +74,28 @@ pub fn message(source: &SourceData, event: usize) -> Option<String> {
     let first_line = text.split(|c| *c == b'\n').next().unwrap_or(text);
     match source.info.format {
         FormatName::Csv | FormatName::Tsv => None,
-        FormatName::JsonLines => {
-            let mut scan = JsonScan::new(first_line)?;
-            while let Some((key, value)) = scan.next_pair() {
-                if let (true, RawValue::Str(s)) = (MESSAGE_KEYS.contains(&key), value) {
-                    let m = json_unescape(s);
-                    return Some(m.lines().next().unwrap_or("").trim().to_string());
-                }
-            }
-            None
+        FormatName::JsonLines | FormatName::Cloudtrail | FormatName::JournaldJson => {
+            json_message(first_line).map(|m| first_line_of(&m))
+        }
+        FormatName::DockerJson => {
+            // The application's line inside the wrapper, without its own timestamp.
+            let inner = json_message(first_line)?;
+            let line = first_line_of(&inner);
+            Some(
+                String::from_utf8_lossy(after_timestamp(line.as_bytes()))
+                    .trim()
+                    .to_string(),
+            )
+        }
+        FormatName::Cri => {
+            // `TIME STREAM TAG message`
+            let line = String::from_utf8_lossy(first_line);
+            let rest = line.splitn(4, ' ').nth(3).unwrap_or("");
+            Some(
+                String::from_utf8_lossy(after_timestamp(rest.as_bytes()))
+                    .trim()
+                    .to_string(),
+            )
         }
         FormatName::AccessLog => {
             let open = memchr::memchr(b'"', first_line)?;
@@ -101,13 +113,11 @@ pub fn message(source: &SourceData, event: usize) -> Option<String> {
                 String::from_utf8_lossy(path)
             ))
         }
-        _ => {
-            let body = match time::find_leading(first_line) {
-                Some((_, range)) => first_line.get(range.end..).unwrap_or_default(),
-                None => first_line,
-            };
-            Some(String::from_utf8_lossy(body).trim().to_string())
-        }
+        _ => Some(
+            String::from_utf8_lossy(after_timestamp(first_line))
+                .trim()
+                .to_string(),
+        ),
     }
 }
 
@@ -169,7 +179,16 @@ fn mask_word(word: &str, out: &mut String) {
 
 /// Whether a value is categorical enough to count: short, not an id, not a fractional number.
 fn countable_value(v: &[u8]) -> bool {
-    if v.is_empty() || v.len() > 48 {
+    if v.is_empty() || v.len() > 48 || v == b"-" {
+        return false;
+    }
+    // IP addresses (v4 and v6) are hosts, not categories.
+    let ip_like = v
+        .iter()
+        .all(|c| c.is_ascii_hexdigit() || *c == b'.' || *c == b':')
+        && (v.iter().filter(|c| **c == b':').count() >= 2
+            || v.iter().filter(|c| **c == b'.').count() == 3);
+    if ip_like {
         return false;
     }
     let digits_dot = v
@@ -191,160 +210,41 @@ fn countable_key(k: &[u8]) -> bool {
         && key_kind(k).is_none()
 }
 
-/// `key=value` pairs in free text.
-fn key_values(text: &[u8], out: &mut Vec<(String, String)>) {
-    let mut i = 0;
-    while let Some(rel) = memchr::memchr(b'=', &text[i..]) {
-        let eq = i + rel;
-        let ks = text[..eq]
-            .iter()
-            .rposition(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')))
-            .map_or(0, |p| p + 1);
-        let mut vs = eq + 1;
-        let quoted = text.get(vs) == Some(&b'"');
-        if quoted {
-            vs += 1;
-        }
-        let ve = text[vs..]
-            .iter()
-            .position(|c| {
-                if quoted {
-                    *c == b'"'
-                } else {
-                    c.is_ascii_whitespace() || matches!(c, b',' | b';' | b'&' | b'"' | b')' | b']')
-                }
-            })
-            .map_or(text.len(), |p| vs + p);
-        let (k, v) = (&text[ks..eq], &text[vs..ve]);
-        if ks < eq && countable_key(k) && countable_value(v) && !k[0].is_ascii_digit() {
-            out.push((
-                String::from_utf8_lossy(k).into_owned(),
-                String::from_utf8_lossy(v).into_owned(),
-            ));
-        }
-        i = ve.max(eq + 1);
-        if i >= text.len() {
-            break;
-        }
-    }
-}
-
-/// Splits one CSV record (first line) into fields, honouring quotes.
-fn csv_fields(line: &[u8], delimiter: u8) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut cur = Vec::new();
-    let mut quoted = false;
-    let mut i = 0;
-    while i < line.len() {
-        let c = line[i];
-        if quoted {
-            if c == b'"' && line.get(i + 1) == Some(&b'"') {
-                cur.push(b'"');
-                i += 1;
-            } else if c == b'"' {
-                quoted = false;
-            } else {
-                cur.push(c);
-            }
-        } else if c == b'"' {
-            quoted = true;
-        } else if c == delimiter {
-            fields.push(String::from_utf8_lossy(&cur).into_owned());
-            cur.clear();
-        } else {
-            cur.push(c);
-        }
-        i += 1;
-    }
-    fields.push(String::from_utf8_lossy(&cur).into_owned());
-    fields
-}
-
-/// Per-source state for field extraction: the CSV header, when there is one.
-#[derive(Clone, Debug, Default)]
+/// Reads the countable fields of one source's events.
+#[derive(Clone, Debug)]
 pub struct FieldReader {
-    header: Vec<String>,
-    delimiter: u8,
+    fields: EventFields,
+    /// Docker lines: the wrapper is read as JSON (its `stream`), the inner line for `key=value`.
+    wrapped_json: bool,
 }
 
 impl FieldReader {
     pub fn new(source: &SourceData) -> Self {
-        let delimiter = match source.info.format {
-            FormatName::Csv => b',',
-            FormatName::Tsv => b'\t',
-            _ => return FieldReader::default(),
-        };
-        // The header is the first line of the first block, before the first event.
-        let header = source
-            .blocks()
-            .first()
-            .filter(|b| b.file_offset == 0)
-            .and_then(|b| {
-                let line_end = memchr::memchr(b'\n', &b.bytes).unwrap_or(b.bytes.len());
-                let line = &b.bytes[..line_end];
-                let line = line.strip_suffix(b"\r").unwrap_or(line);
-                let line = line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(line);
-                (!line.is_empty()).then(|| csv_fields(line, delimiter))
-            })
-            .unwrap_or_default();
-        FieldReader { header, delimiter }
+        let wrapped_json = source.info.format == FormatName::DockerJson;
+        FieldReader {
+            fields: if wrapped_json {
+                EventFields::for_format(FormatName::JsonLines)
+            } else {
+                EventFields::for_source(source)
+            },
+            wrapped_json,
+        }
     }
 
     /// The countable fields of one event, appended to `out` as (key, value).
     pub fn fields(&self, source: &SourceData, event: usize, out: &mut Vec<(String, String)>) {
         let text = source.text(event);
-        let first_line = text.split(|c| *c == b'\n').next().unwrap_or(text);
-        match source.info.format {
-            FormatName::Csv | FormatName::Tsv => {
-                for (k, v) in self
-                    .header
-                    .iter()
-                    .zip(csv_fields(first_line, self.delimiter))
-                {
-                    if countable_key(k.as_bytes()) && countable_value(v.as_bytes()) {
-                        out.push((k.clone(), v));
-                    }
-                }
+        let text = if self.wrapped_json {
+            text.split(|c| *c == b'\n').next().unwrap_or(text)
+        } else {
+            text
+        };
+        self.fields.for_each(text, &mut |key, value| {
+            if countable_key(key.as_bytes()) && countable_value(value.as_bytes()) {
+                out.push((key.to_string(), value.into_owned()));
             }
-            FormatName::JsonLines => {
-                let Some(mut scan) = JsonScan::new(first_line) else {
-                    return;
-                };
-                while let Some((key, value)) = scan.next_pair() {
-                    if MESSAGE_KEYS.contains(&key) {
-                        if let RawValue::Str(s) = value {
-                            key_values(s, out);
-                        }
-                        continue;
-                    }
-                    let v = match value {
-                        RawValue::Str(s) => s,
-                        RawValue::Other(o) if o.iter().all(u8::is_ascii_digit) => o,
-                        RawValue::Other(_) => continue,
-                    };
-                    if countable_key(key) && countable_value(v) {
-                        out.push((json_unescape(key), json_unescape(v)));
-                    }
-                }
-            }
-            FormatName::AccessLog => {
-                if let Some(head) = AccessLogParser::head(first_line, &TimeContext::default()) {
-                    out.push(("status".into(), head.status.to_string()));
-                }
-                if let Some(open) = memchr::memchr(b'"', first_line) {
-                    let method: Vec<u8> = first_line[open + 1..]
-                        .iter()
-                        .take_while(|c| c.is_ascii_uppercase())
-                        .copied()
-                        .collect();
-                    if !method.is_empty() {
-                        out.push(("method".into(), String::from_utf8_lossy(&method).into()));
-                    }
-                }
-                key_values(first_line, out);
-            }
-            _ => key_values(first_line, out),
-        }
+            true
+        });
     }
 }
 
@@ -395,7 +295,7 @@ mod tests {
 
         let nginx = ingest_bytes(
             "access.log",
-            b"10.0.0.1 - - [03/Jul/2026:02:00:03 -0700] \"GET /api/v1/pay?x=1 HTTP/1.1\" 504 2549 \"-\" \"curl/8.5.0\" 30.000 req_id=f6eac1aef42bb276\n",
+            b"2001:db8:85a3::8a2e:370:7334 - - [03/Jul/2026:02:00:03 -0700] \"GET /api/v1/pay?x=1 HTTP/1.1\" 504 2549 \"-\" \"curl/8.5.0\" 30.000 req_id=f6eac1aef42bb276\n",
             IngestOptions::default(),
         );
         assert_eq!(message(&nginx, 0).as_deref(), Some("GET /api/v1/pay"));
@@ -404,9 +304,12 @@ mod tests {
         assert_eq!(
             f,
             vec![
-                ("status".to_string(), "504".to_string()),
-                ("method".into(), "GET".into()),
-                ("x".into(), "1".into())
+                ("method".to_string(), "GET".to_string()),
+                ("path".into(), "/api/v1/pay?x=1".into()),
+                ("protocol".into(), "HTTP/1.1".into()),
+                ("status".into(), "504".into()),
+                ("bytes".into(), "2549".into()),
+                ("user_agent".into(), "curl/8.5.0".into())
             ]
         );
 
@@ -445,5 +348,23 @@ mod tests {
                 ("status".into(), "9/KILL".into())
             ]
         );
+
+        let docker = ingest_bytes(
+            "containers.log",
+            br#"{"log": "10:48:06.053 ERROR [exec-1] c.a.pay.Gateway - request f6eac1aef42bb276 failed\n", "stream": "stderr", "time": "2026-07-03T10:48:06.053659000Z"}
+{"log": "java.net.SocketTimeoutException: Connection timed out after 30 seconds\n", "stream": "stderr", "time": "2026-07-03T10:48:06.053659000Z"}
+{"log": "\tat com.acme.pay.Gateway.charge(Gateway.java:42)\n", "stream": "stderr", "time": "2026-07-03T10:48:06.053659000Z"}
+"#,
+            IngestOptions::default(),
+        );
+        assert_eq!(docker.info.format, FormatName::DockerJson);
+        assert_eq!(docker.len(), 1, "the stack trace is one event");
+        assert_eq!(
+            message(&docker, 0).as_deref(),
+            Some("ERROR [exec-1] c.a.pay.Gateway - request f6eac1aef42bb276 failed")
+        );
+        let mut f = Vec::new();
+        FieldReader::new(&docker).fields(&docker, 0, &mut f);
+        assert_eq!(f, vec![("stream".to_string(), "stderr".to_string())]);
     }
 }
