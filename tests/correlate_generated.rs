@@ -37,17 +37,7 @@ struct Incident {
 fn incident() -> &'static Incident {
     static CELL: OnceLock<Incident> = OnceLock::new();
     CELL.get_or_init(|| {
-        let dir =
-            std::env::temp_dir().join(format!("casefile-correlate-gen-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/genlogs.py");
-        let status = Command::new("python3")
-            .arg(&script)
-            .arg(&dir)
-            .args(["--mb", "5"])
-            .status()
-            .expect("python3 runs genlogs.py");
-        assert!(status.success(), "genlogs.py failed");
+        let dir = generated_dir();
         let truth: Value = serde_json::from_str(
             &std::fs::read_to_string(dir.join("truth.json")).expect("truth.json"),
         )
@@ -61,6 +51,37 @@ fn incident() -> &'static Incident {
             index,
         }
     })
+}
+
+/// The 5 MB incident, generated once into a shared temporary directory and reused by later runs
+/// (generated into a private directory first and renamed, so concurrent runs never see half a set).
+fn generated_dir() -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/genlogs.py");
+    // Keyed by the script's content, so a changed generator makes a fresh set.
+    let version = std::fs::read(&script)
+        .expect("genlogs.py reads")
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ *b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    let dir = std::env::temp_dir().join(format!("casefile-correlate-genlogs-5mb-{version:016x}"));
+    if dir.join("truth.json").is_file() {
+        return dir;
+    }
+    let fresh =
+        std::env::temp_dir().join(format!("casefile-correlate-genlogs-{}", std::process::id()));
+    let status = Command::new("python3")
+        .arg(&script)
+        .arg(&fresh)
+        .args(["--mb", "5", "--seed", "7"])
+        .status()
+        .expect("python3 runs genlogs.py");
+    assert!(status.success(), "genlogs.py failed");
+    if std::fs::rename(&fresh, &dir).is_err() {
+        // Another run renamed its copy first: use that one.
+        let _ = std::fs::remove_dir_all(&fresh);
+    }
+    dir
 }
 
 /// Reads a file as the CLI does (its modification time lets syslog's year be inferred).

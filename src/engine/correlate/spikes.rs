@@ -25,6 +25,8 @@ use crate::engine::time::{format_rfc3339, NANOS_PER_SEC};
 pub const TARGET_BUCKETS: i64 = 240;
 /// Message shapes per source followed as series.
 const SHAPES_PER_SOURCE: usize = 30;
+/// Most buckets a series may have.
+const MAX_BUCKETS: i64 = 100_000;
 /// The baseline rate assumed where a series was empty, for the Poisson tail.
 const MIN_RATE: f64 = 0.25;
 /// Distinct shapes counted per source.
@@ -250,10 +252,12 @@ pub fn find_spikes(sources: &[SourceData], offsets: &Offsets, opts: &SpikeOption
             spikes: Vec::new(),
         };
     };
+    // A width asked for is widened when it would make more than MAX_BUCKETS buckets.
     let bucket_ns = opts
         .bucket_ns
         .filter(|b| *b > 0)
-        .unwrap_or_else(|| bucket_width(last - first));
+        .unwrap_or_else(|| bucket_width(last - first))
+        .max((last - first) / MAX_BUCKETS + 1);
     let start = first.div_euclid(bucket_ns) * bucket_ns;
     let buckets = ((last - start) / bucket_ns + 1) as usize;
     let mut series: HashMap<Series, Vec<u64>> = HashMap::new();
