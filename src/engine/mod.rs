@@ -11,7 +11,9 @@
 //! - [`store`] holds events as ranges into shared byte blocks plus compact columns.
 //! - [`timeline`] merges all sources into one time-ordered view.
 //! - [`summary`] is the per-file report behind `casefile summary --json`.
+//! - [`demo`] generates the built-in demo incident (five files telling one story).
 
+pub mod demo;
 pub mod error;
 pub mod formats;
 pub mod ingest;
