@@ -194,6 +194,16 @@ impl SourceIngest {
                     Some(p) => p.end = content_end,
                     None => self.data.info.unparsed_lines += 1,
                 },
+                LineClass::Amend { ts, level } => match self.pending.as_mut() {
+                    Some(p) => {
+                        p.end = content_end;
+                        p.ts = ts.or(p.ts);
+                        if level != Level::None {
+                            p.level = level;
+                        }
+                    }
+                    None => self.data.info.unparsed_lines += 1,
+                },
                 LineClass::Unparsed => {
                     self.data.info.unparsed_lines += 1;
                     // Keep the text visible: it stays with the event above.

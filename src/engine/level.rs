@@ -72,6 +72,17 @@ impl Level {
         })
     }
 
+    /// The level letter that opens a glog/klog line (`I0703 ...`).
+    pub fn from_glog_letter(c: u8) -> Option<Level> {
+        match c {
+            b'I' => Some(Level::Info),
+            b'W' => Some(Level::Warn),
+            b'E' => Some(Level::Error),
+            b'F' => Some(Level::Critical),
+            _ => None,
+        }
+    }
+
     /// Maps a syslog severity (0 emergency .. 7 debug) onto the scale.
     pub fn from_syslog_severity(sev: u8) -> Level {
         match sev {

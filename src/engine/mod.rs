@@ -11,13 +11,19 @@
 //! - [`store`] holds events as ranges into shared byte blocks plus compact columns.
 //! - [`timeline`] merges all sources into one time-ordered view.
 //! - [`summary`] is the per-file report behind `casefile summary --json`.
+//! - [`fields`] reads named values out of an event's text on demand.
+//! - [`query`] parses the filter language and evaluates it over the store, with [`index`] to skip blocks.
 //! - [`demo`] generates the built-in demo incident (five files telling one story).
 
+pub mod correlate;
 pub mod demo;
 pub mod error;
+pub mod fields;
 pub mod formats;
+pub mod index;
 pub mod ingest;
 pub mod level;
+pub mod query;
 pub mod store;
 pub mod summary;
 pub mod time;

@@ -2,10 +2,14 @@
 //!
 //! Commands (their JSON output is a contract, documented in README.md), one module each:
 //! - `casefile summary --json [--zone ZONE] FILE...` ([`summary`])
+//! - `casefile query --json [--count] [--zone ZONE] [--threads N] QUERY FILE...` ([`query`])
+//! - `casefile follow|skew|context --json ... FILE...` ([`correlate`])
 //!
 //! Shared here: argument parsing for commands that read files, and reading files from disk through the
 //! same streaming ingest the browser worker uses.
 
+mod correlate;
+mod query;
 mod summary;
 
 use std::fs::File;
@@ -17,7 +21,11 @@ use casefile::engine::ingest::{IngestOptions, SourceIngest};
 use casefile::engine::store::SourceData;
 use casefile::engine::time::Zone;
 
-const USAGE: &str = "usage: casefile summary --json [--zone ZONE] FILE...";
+const USAGE: &str = "usage: casefile summary --json [--zone ZONE] FILE...
+       casefile query --json [--count] [--zone ZONE] [--threads N] QUERY FILE...
+       casefile follow --json ID FILE...
+       casefile skew --json FILE...
+       casefile context --json --at TIME [--seconds N] FILE...";
 
 /// Bytes handed to the engine per push, as the browser worker reads File slices.
 const CHUNK_BYTES: usize = 8 << 20;
@@ -26,6 +34,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("summary") => summary::run(&args[1..]),
+        Some("query") => query::run(&args[1..]),
+        Some("follow") => correlate::run_follow(&args[1..]),
+        Some("skew") => correlate::run_skew(&args[1..]),
+        Some("context") => correlate::run_context(&args[1..]),
         Some("-h") | Some("--help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

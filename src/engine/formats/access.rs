@@ -22,8 +22,10 @@ impl AccessLogParser {
         // client, ident and user are single tokens before the bracketed time.
         let open = memchr::memchr(b'[', line.get(..line.len().min(300))?)?;
         let pre = &line[..open];
+        // client ident user, possibly after a virtual host or an X-Forwarded-For chain
+        // (`10.0.0.2, 10.0.0.1, 127.0.0.1 - - [`, `"10.5.1.2, 10.5.1.3" 10.2.1.185 - - [`).
         if pre.last() != Some(&b' ')
-            || pre.split(|c| *c == b' ').filter(|t| !t.is_empty()).count() != 3
+            || pre.split(|c| *c == b' ').filter(|t| !t.is_empty()).count() < 3
         {
             return None;
         }

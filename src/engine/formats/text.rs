@@ -1,13 +1,35 @@
-//! Plain text: a line that starts with a timestamp starts an event; other lines join the event above,
-//! or stand alone when the file has no timestamps at all.
+//! Plain text logs and the generic fallback: a line that starts with a timestamp (or, in text without
+//! timestamps, with a level word such as `[DEBUG]`) starts an event; other lines join the event above,
+//! or stand alone when the file has no timestamps at all, unless they are part of a stack trace (see
+//! [`super::multiline`]).
+//!
+//! The application frameworks (log4j/logback, Python logging, Go log, klog/glog, Rails, nginx and
+//! Apache error logs, the loghub families HDFS, Spark, HealthApp, Proxifier) are this one reader: they
+//! differ in the timestamp shape, which [`time::find_leading`] reads, and in where the level word sits,
+//! which [`level_near`] finds. [`text_family`] names the family from a sample for the summary.
 
+use super::json::JsonLinesParser;
+use super::multiline::TraceJoiner;
 use super::{FormatName, LineClass, LineParser};
 use crate::engine::level::Level;
 use crate::engine::time::{self, TimeContext};
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone)]
 pub struct TextParser {
-    seen_timestamp: bool,
+    name: FormatName,
+    /// A line with a timestamp or a leading level has been seen: lines without one continue.
+    seen_head: bool,
+    /// Some event has started (a continuation needs an event above it).
+    started: bool,
+    /// The instant of the last timestamp, for time-only stamps.
+    last_ts: Option<i64>,
+    trace: TraceJoiner,
+}
+
+impl Default for TextParser {
+    fn default() -> Self {
+        TextParser::named(FormatName::Text)
+    }
 }
 
 /// Finds the first level word (`INFO`, `[error]`, `W`, ...) among the first few tokens of `b`.
@@ -17,7 +39,19 @@ pub fn find_level_word(b: &[u8]) -> Level {
         .split(|c| {
             matches!(
                 c,
-                b' ' | b'\t' | b'[' | b']' | b':' | b'|' | b'<' | b'>' | b'(' | b')' | b','
+                b' ' | b'\t'
+                    | b'['
+                    | b']'
+                    | b':'
+                    | b'|'
+                    | b'<'
+                    | b'>'
+                    | b'('
+                    | b')'
+                    | b','
+                    | b'='
+                    | b'"'
+                    | b'/'
             )
         })
         .filter(|t| !t.is_empty())
@@ -34,25 +68,155 @@ pub fn find_level_word(b: &[u8]) -> Level {
     Level::None
 }
 
+/// The level of a line whose timestamp occupies `stamp`: a glog letter that is part of the stamp, the
+/// first level word after the stamp, or one before it (`[ERROR 2015-05-20 ...`, `E [08/Jun/2013...`).
+pub fn level_near(line: &[u8], stamp: std::ops::Range<usize>) -> Level {
+    if stamp.start == 0 && line.get(1).is_some_and(|c| c.is_ascii_digit()) {
+        if let Some(level) = line.first().and_then(|c| Level::from_glog_letter(*c)) {
+            return level;
+        }
+    }
+    match find_level_word(&line[stamp.end..]) {
+        Level::None => find_level_word(&line[..stamp.start]),
+        level => level,
+    }
+}
+
+/// A level word that opens the line: `[DEBUG] x`, `INFO: x`, `WARNING:root:x`, `ERROR x`. Only whole,
+/// upper-case words of four letters or more count, so ordinary sentences do not.
+pub fn leading_level(line: &[u8]) -> Option<Level> {
+    let rest = line.strip_prefix(b"[").unwrap_or(line);
+    let n = rest
+        .iter()
+        .take(9)
+        .take_while(|c| c.is_ascii_uppercase())
+        .count();
+    if n < 4 || !matches!(rest.get(n), Some(b']' | b':' | b' ' | b'|')) {
+        return None;
+    }
+    Level::from_word(&rest[..n])
+}
+
+/// Names the family of a text log from one of its event lines.
+pub fn text_family(line: &[u8]) -> FormatName {
+    let Some((stamp, range)) = time::find_leading(line) else {
+        return FormatName::Text;
+    };
+    let head = &line[..range.start];
+    let rest = &line[range.end..];
+    let first = line.first().copied().unwrap_or(0);
+    if range.start == 0 && matches!(first, b'I' | b'W' | b'E' | b'F') && line[1].is_ascii_digit() {
+        return FormatName::Glog;
+    }
+    if head.len() == 4 && head.ends_with(b", [") && rest.starts_with(b" #") {
+        return FormatName::Rails;
+    }
+    if range.start == 1 && first == b'[' && line.get(3) == Some(&b'.') {
+        return FormatName::Proxifier;
+    }
+    if range.start == 0 && first.is_ascii_digit() {
+        match (line.get(2), line.get(4), line.get(6), line.get(8)) {
+            (_, _, Some(b' '), _) if range.end == 13 => return FormatName::Hdfs,
+            (Some(b'/'), _, _, Some(b' ')) => return FormatName::Spark,
+            (_, _, _, Some(b'-')) => return FormatName::HealthApp,
+            (_, Some(b'/'), _, _) => {
+                return if rest.starts_with(b" [") && find_level_word(rest) != Level::None {
+                    FormatName::NginxError
+                } else {
+                    FormatName::GoLog
+                };
+            }
+            _ => {}
+        }
+        if rest.starts_with(b" - ") && memchr::memmem::find(&rest[3..], b" - ").is_some() {
+            let level_after = rest[3..]
+                .split(|c| *c == b' ')
+                .filter(|t| !t.is_empty() && *t != b"-")
+                .take(3)
+                .any(|t| Level::from_word(t).is_some());
+            if level_after {
+                return FormatName::Python;
+            }
+        }
+        if find_level_word(&rest[..rest.len().min(48)]) != Level::None {
+            return FormatName::Log4j;
+        }
+    }
+    if range.start == 1 && first == b'[' && !matches!(stamp, time::Stamp::Instant(_)) {
+        let weekday = line.get(1).is_some_and(|c| c.is_ascii_alphabetic());
+        if weekday && rest.starts_with(b"] [") {
+            return FormatName::ApacheError;
+        }
+    }
+    FormatName::Text
+}
+
+impl TextParser {
+    /// A text reader reported under `name` (a framework family or plain `text`).
+    pub fn named(name: FormatName) -> Self {
+        TextParser {
+            name,
+            seen_head: false,
+            started: false,
+            last_ts: None,
+            trace: TraceJoiner::default(),
+        }
+    }
+
+    /// The instant of the last timestamp read (the date for time-only stamps).
+    pub fn last_ts(&self) -> Option<i64> {
+        self.last_ts
+    }
+}
+
 impl LineParser for TextParser {
     fn name(&self) -> FormatName {
-        FormatName::Text
+        self.name
     }
 
     fn classify(&mut self, line: &[u8], cx: &TimeContext) -> LineClass {
-        match time::find_leading(line) {
-            Some((stamp, range)) => {
-                self.seen_timestamp = true;
-                LineClass::Start {
-                    ts: cx.resolve(&stamp),
-                    level: find_level_word(&line[range.end..]),
-                }
+        if line.iter().all(|c| c.is_ascii_whitespace()) {
+            return if self.started && (self.seen_head || self.trace.blank_continues()) {
+                LineClass::Continue
+            } else {
+                LineClass::Skip
+            };
+        }
+        if line.first() == Some(&b'{') {
+            if let Some((ts, level)) = JsonLinesParser::head(line, cx) {
+                self.seen_head = true;
+                self.started = true;
+                self.trace.started(b"");
+                return LineClass::Start { ts, level };
             }
-            None if self.seen_timestamp => LineClass::Continue,
-            None => LineClass::Start {
-                ts: None,
-                level: find_level_word(line),
-            },
+        }
+        if let Some((stamp, range)) = time::find_leading(line) {
+            let ts = cx.resolve_near(&stamp, self.last_ts);
+            if ts.is_some() {
+                self.last_ts = ts;
+            }
+            self.seen_head = true;
+            self.started = true;
+            self.trace.started(&line[range.end..]);
+            return LineClass::Start {
+                ts,
+                level: level_near(line, range),
+            };
+        }
+        if let Some(level) = leading_level(line) {
+            self.seen_head = true;
+            self.started = true;
+            self.trace.started(line);
+            return LineClass::Start { ts: None, level };
+        }
+        if self.started && (self.trace.continues(line) || self.seen_head) {
+            return LineClass::Continue;
+        }
+        self.started = true;
+        self.trace.started(line);
+        LineClass::Start {
+            ts: None,
+            level: find_level_word(line),
         }
     }
 }
@@ -73,17 +237,85 @@ mod tests {
             }
         ));
         assert_eq!(p.classify(b"\tat x.y(Z.java:1)", &cx), LineClass::Continue);
+        assert_eq!(p.classify(b"java.lang.X: y", &cx), LineClass::Continue);
     }
 
     #[test]
-    fn files_without_time_are_one_event_per_line() {
+    fn files_without_time_are_one_event_per_line_except_traces() {
+        let cx = TimeContext::default();
         let mut p = TextParser::default();
         assert_eq!(
-            p.classify(b"just words", &TimeContext::default()),
+            p.classify(b"just words", &cx),
             LineClass::Start {
                 ts: None,
                 level: Level::None
             }
         );
+        assert!(matches!(
+            p.classify(b"more words", &cx),
+            LineClass::Start { .. }
+        ));
+        assert_eq!(
+            p.classify(b"    at a.b(C.java:1)", &cx),
+            LineClass::Continue
+        );
+    }
+
+    #[test]
+    fn time_only_lines_take_the_date_of_the_event_before() {
+        let cx = TimeContext::default();
+        let mut p = TextParser::default();
+        p.classify(b"2026-07-03 23:59:59 INFO a", &cx);
+        let LineClass::Start { ts: Some(ts), .. } = p.classify(b"00:00:01.5 INFO b", &cx) else {
+            panic!("not a start");
+        };
+        assert_eq!(time::format_rfc3339(ts), "2026-07-04T00:00:01.500Z");
+    }
+
+    #[test]
+    fn families_are_named_from_their_lines() {
+        let cases: &[(&str, FormatName)] = &[
+            (
+                "081109 203615 148 INFO dfs.DataNode$PacketResponder: x",
+                FormatName::Hdfs,
+            ),
+            (
+                "17/06/09 20:10:40 INFO spark.SecurityManager: x",
+                FormatName::Spark,
+            ),
+            (
+                "20171223-22:15:29:606|Step_LSC|30002312|x",
+                FormatName::HealthApp,
+            ),
+            ("[10.30 16:49:06] chrome.exe - x", FormatName::Proxifier),
+            (
+                "I0703 09:00:00.123456 1234 file.go:12] msg",
+                FormatName::Glog,
+            ),
+            (
+                "2015-10-18 18:01:47,978 INFO [main] org.a.B: x",
+                FormatName::Log4j,
+            ),
+            (
+                "2026-07-03 09:00:00,123 - app.db - WARNING - slow",
+                FormatName::Python,
+            ),
+            (
+                "2026/07/03 09:00:00 [error] 12#0: *1 x",
+                FormatName::NginxError,
+            ),
+            ("2026/07/03 09:00:00 listening on :8080", FormatName::GoLog),
+            (
+                "I, [2024-06-26T17:00:04.497736 #126554]  INFO -- : x",
+                FormatName::Rails,
+            ),
+            (
+                "[Tue Apr 04 06:18:29.712806 2017] [core:error] [pid 1] x",
+                FormatName::ApacheError,
+            ),
+        ];
+        for (line, name) in cases {
+            assert_eq!(text_family(line.as_bytes()), *name, "{line}");
+        }
     }
 }
