@@ -8,6 +8,8 @@
 //!
 //! The entry point is [`start`], called by the `worker` binary.
 
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests;
 pub mod case;
 pub mod read;
 
