@@ -8,8 +8,11 @@
 //! Messages are serde types so they round-trip natively in tests and through `serde-wasm-bindgen` in the
 //! browser.
 
+pub mod query;
+
 use serde::{Deserialize, Serialize};
 
+use self::query::{EventDetails, FilterSpec, MarkedRow, QueryPart};
 use crate::engine::level::Level;
 use crate::engine::summary::FileSummary;
 
@@ -41,6 +44,27 @@ pub enum Request {
         count: u32,
         newest_first: bool,
     },
+    /// Filter the case ([`query`]): answered by several [`Reply::Query`] parts.
+    Query {
+        id: RequestId,
+        filter: FilterSpec,
+        /// Rows in the first page.
+        first_page: u32,
+    },
+    /// The rows `start..start+count` of the filtered list.
+    FilteredRows {
+        id: RequestId,
+        filter: FilterSpec,
+        start: u32,
+        count: u32,
+    },
+    /// Every field and the raw text of the list's row `index` (of the filtered list when the filter
+    /// is not empty, else of the timeline).
+    Details {
+        id: RequestId,
+        filter: FilterSpec,
+        index: u32,
+    },
 }
 
 impl Request {
@@ -50,7 +74,10 @@ impl Request {
             | Request::OpenText { id, .. }
             | Request::OpenDemo { id }
             | Request::Cancel { id }
-            | Request::Rows { id, .. } => *id,
+            | Request::Rows { id, .. }
+            | Request::Query { id, .. }
+            | Request::FilteredRows { id, .. }
+            | Request::Details { id, .. } => *id,
         }
     }
 }
@@ -113,6 +140,19 @@ pub enum Reply {
         start: u32,
         total: u32,
         rows: Vec<Row>,
+    },
+    /// One part of the answer to a [`Request::Query`].
+    Query { id: RequestId, part: QueryPart },
+    FilteredRows {
+        id: RequestId,
+        start: u32,
+        /// Rows of the filtered list.
+        total: u32,
+        rows: Vec<MarkedRow>,
+    },
+    Details {
+        id: RequestId,
+        details: EventDetails,
     },
     /// A request failed as a whole; the sentence says why. Loaded data is untouched.
     Failed { id: RequestId, message: String },

@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
+use super::query_state::{QueryAction, QueryView};
 use super::text;
 use crate::engine::summary::FileSummary;
 use crate::protocol::{LoadProgress, Reply, RequestId, Row};
@@ -18,6 +19,8 @@ pub struct RowsPage {
     /// Timeline position of `rows[0]`.
     pub start: u32,
     pub rows: Vec<Row>,
+    /// Per row, the byte ranges of its text the filter matched (empty without a filter).
+    pub marks: Vec<Vec<(u32, u32)>>,
     /// The [`AppState::view_generation`] the page was asked for.
     pub generation: u32,
 }
@@ -32,6 +35,14 @@ impl RowsPage {
 
     pub fn row(&self, position: u32) -> Option<&Row> {
         self.rows.get(position.checked_sub(self.start)? as usize)
+    }
+
+    /// The filter's matches in the text of the row at `position`.
+    pub fn marks(&self, position: u32) -> &[(u32, u32)] {
+        position
+            .checked_sub(self.start)
+            .and_then(|i| self.marks.get(i as usize))
+            .map_or(&[], |m| m.as_slice())
     }
 }
 
@@ -61,6 +72,8 @@ pub struct AppState {
     pub dragging: bool,
     /// The worker could not start or stopped.
     pub worker_error: Option<String>,
+    /// The filter, its results and the selected row (see [`super::query_state`]).
+    pub query: QueryView,
 }
 
 pub enum Action {
@@ -72,6 +85,7 @@ pub enum Action {
     ToggleOrder,
     Dragging(bool),
     WorkerFailed(String),
+    Query(QueryAction),
 }
 
 impl AppState {
@@ -92,6 +106,9 @@ impl AppState {
         }
         if !self.loaded_once {
             return "No files loaded yet.".to_string();
+        }
+        if let Some(filtered) = self.query.status(self.total_events) {
+            return filtered;
         }
         let done = text::indexed(self.total_events, self.sources as u64);
         if self.last_cancelled {
@@ -125,6 +142,7 @@ impl AppState {
                 self.progress = None;
             }
             Action::Reply(reply) => self.apply_reply(reply),
+            Action::Query(action) => self.apply_query_action(action),
         }
     }
 
@@ -157,6 +175,7 @@ impl AppState {
                 self.total_events = total_events;
                 self.loaded_once = true;
                 self.last_cancelled = cancelled;
+                self.after_load_for_query();
             }
             Reply::Rows {
                 id,
@@ -170,10 +189,14 @@ impl AppState {
                         self.page = Rc::new(RowsPage {
                             start,
                             rows,
+                            marks: Vec::new(),
                             generation,
                         });
                     }
                 }
+            }
+            reply @ (Reply::Query { .. } | Reply::FilteredRows { .. } | Reply::Details { .. }) => {
+                self.apply_query_reply(reply)
             }
             Reply::Failed { id: _, message } => {
                 web_sys::console::warn_1(&message.into());

@@ -45,6 +45,16 @@ impl Case {
         &self.files
     }
 
+    /// The sources holding events, in `SourceId` order.
+    pub fn sources(&self) -> &[SourceData] {
+        &self.sources
+    }
+
+    /// The merged timeline (as of the last rebuild).
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
+    }
+
     /// Files whose events the case holds.
     pub fn source_count(&self) -> usize {
         self.sources.len()

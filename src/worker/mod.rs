@@ -11,6 +11,8 @@
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests;
 pub mod case;
+pub mod filter;
+mod query;
 pub mod read;
 
 use std::cell::{Cell, RefCell};
@@ -137,6 +139,9 @@ impl WorkerCore {
             }
         };
         match request {
+            Request::Query { .. } | Request::FilteredRows { .. } | Request::Details { .. } => {
+                query::handle(self, request)
+            }
             Request::Rows {
                 id,
                 start,
