@@ -68,6 +68,11 @@ struct Members {
 }
 
 impl Members {
+    fn events_so_far(&self) -> usize {
+        self.done.iter().map(SourceData::len).sum::<usize>()
+            + self.current.as_ref().map_or(0, |m| m.events_so_far())
+    }
+
     fn open(&mut self, path: &str, size: Option<u64>, modified_ns: Option<i64>) {
         self.close(None);
         let name = member_name(&self.archive, path);
@@ -457,6 +462,10 @@ impl ZipReader {
         });
     }
 
+    pub(crate) fn events_so_far(&self) -> usize {
+        self.members.events_so_far()
+    }
+
     pub(crate) fn finish(mut self, note: Option<SourceError>) -> Vec<SourceData> {
         let own = match self.state {
             ZipState::Done => None,
@@ -753,6 +762,10 @@ impl TarReader {
         });
     }
 
+    pub(crate) fn events_so_far(&self) -> usize {
+        self.members.events_so_far()
+    }
+
     pub(crate) fn finish(mut self, note: Option<SourceError>) -> Vec<SourceData> {
         let own = if self.error.is_some() {
             self.error.take()
@@ -871,7 +884,12 @@ mod tests {
                 descriptor,
             );
             for chunk in [1, 13, 4096] {
-                let s = read_chunked("bundle.zip", &z, chunk);
+                let mut f = FileIngest::open("bundle.zip", IngestOptions::default());
+                for c in z.chunks(chunk) {
+                    f.push(c);
+                }
+                assert_eq!(f.events_so_far(), 3);
+                let s = f.finish();
                 let names: Vec<&str> = s.iter().map(|s| s.info.name.as_str()).collect();
                 assert_eq!(names, ["bundle.zip!/logs/a.log", "bundle.zip!/b.jsonl"]);
                 assert_eq!(s[0].len(), 2);

@@ -126,6 +126,17 @@ impl FileIngest {
         self.bytes_in
     }
 
+    /// Events recognised so far in every source of this file (for progress reports).
+    pub fn events_so_far(&self) -> usize {
+        match &self.stage {
+            Stage::Sniffing(_) => 0,
+            Stage::Plain(ingest) => ingest.events_so_far(),
+            Stage::Gzip { inner, .. } => inner.events_so_far(),
+            Stage::Zip(zip) => zip.events_so_far(),
+            Stage::Tar(tar) => tar.events_so_far(),
+        }
+    }
+
     /// Feeds the next bytes of the file.
     pub fn push(&mut self, chunk: &[u8]) {
         self.bytes_in += chunk.len() as u64;
