@@ -248,6 +248,10 @@ impl ZipReader {
                 }
                 ZipState::Deflated { left } => {
                     input = self.inflate_some(input, left);
+                    if input.len() == before && matches!(self.state, ZipState::Deflated { .. }) {
+                        // The inflater took nothing and gave nothing: never loop on it.
+                        return self.fail("a member's deflate data cannot be read".into());
+                    }
                 }
                 ZipState::Descriptor => {
                     let start = self.held.len();
@@ -567,7 +571,7 @@ fn parse_octal(f: &[u8]) -> Option<u64> {
     if f.first().is_some_and(|c| c & 0x80 != 0) {
         let mut v: u64 = (f[0] & 0x7f) as u64;
         for &c in &f[1..] {
-            v = v.checked_mul(256)? + c as u64;
+            v = v.checked_mul(256)?.checked_add(c as u64)?;
         }
         return Some(v);
     }
@@ -582,7 +586,7 @@ fn parse_octal(f: &[u8]) -> Option<u64> {
     }
     let mut v: u64 = 0;
     for c in digits {
-        v = v.checked_mul(8)? + (c - b'0') as u64;
+        v = v.checked_mul(8)?.checked_add((c - b'0') as u64)?;
     }
     Some(v)
 }
@@ -952,6 +956,38 @@ mod tests {
             crate::engine::time::format_rfc3339(ts),
             "2026-07-03T09:00:53Z"
         );
+    }
+
+    #[test]
+    fn damaged_archives_never_panic_and_always_say_something() {
+        let inputs = [
+            zip(&[("a.log", A), ("b.jsonl", B)], false),
+            zip(&[("a.log", A), ("b.jsonl", B)], true),
+            gz(&tar(&[("a.log", A), ("dir/b.jsonl", B)])),
+            tar(&[("a.log", A)]),
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for data in &inputs {
+            for round in 0..200 {
+                let mut d = data.clone();
+                if round % 2 == 0 {
+                    d.truncate((next() as usize) % d.len());
+                } else {
+                    for _ in 0..3 {
+                        let at = (next() as usize) % d.len();
+                        d[at] ^= (next() as u8) | 1;
+                    }
+                }
+                let sources = read_chunked("fuzz.bin", &d, 1 + (next() as usize) % 97);
+                assert!(!sources.is_empty());
+            }
+        }
     }
 
     #[test]

@@ -1490,9 +1490,13 @@ impl LineParser for CsvParser {
             self.in_record = true;
             self.record_line = self.line_no;
             self.record_skipped = self.rows < self.skip_rows();
-            let repaired = match self.layout.header.len() {
-                0 | 1 => None,
-                width => repair_stray_quotes(&self.layout.dialect, line, width),
+            // Only a line whose quote closes inside a field can hold a stray quote worth repairing.
+            let repaired = match (self.layout.header.len(), self.layout.dialect.quote) {
+                (0 | 1, _) | (_, None) => None,
+                (width, Some(q)) => match memchr::memchr(q, line) {
+                    None => None,
+                    Some(_) => repair_stray_quotes(&self.layout.dialect, line, width),
+                },
             };
             let ended = match repaired {
                 Some(fixed) => {
