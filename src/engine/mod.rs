@@ -12,6 +12,7 @@
 //! - [`level`] is the one severity scale every format is normalised to.
 //! - [`store`] holds events as ranges into shared byte blocks plus compact columns.
 //! - [`timeline`] merges all sources into one time-ordered view.
+//! - [`patterns`] groups messages into templates (`Invalid user <*> from <IP>`), streaming.
 //! - [`summary`] is the per-file report behind `casefile summary --json`.
 //! - [`fields`] reads named values out of an event's text on demand.
 //! - [`query`] parses the filter language and evaluates it over the store, with [`index`] to skip blocks.
@@ -24,6 +25,7 @@ pub mod formats;
 pub mod index;
 pub mod ingest;
 pub mod level;
+pub mod patterns;
 pub mod query;
 pub mod store;
 pub mod summary;
