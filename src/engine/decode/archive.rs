@@ -965,6 +965,10 @@ mod tests {
             zip(&[("a.log", A), ("b.jsonl", B)], true),
             gz(&tar(&[("a.log", A), ("dir/b.jsonl", B)])),
             tar(&[("a.log", A)]),
+            ruzstd::encoding::compress_to_vec(
+                &tar(&[("a.log", A), ("b.jsonl", B)])[..],
+                ruzstd::encoding::CompressionLevel::Fastest,
+            ),
         ];
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = move || {
@@ -974,7 +978,7 @@ mod tests {
             seed
         };
         for data in &inputs {
-            for round in 0..200 {
+            for round in 0..300 {
                 let mut d = data.clone();
                 if round % 2 == 0 {
                     d.truncate((next() as usize) % d.len());
