@@ -3,6 +3,7 @@
 //! Ingest only needs the time and the level, so [`JsonScan`] walks the top-level object once, skipping
 //! values it does not need, instead of building a tree for every line.
 
+use super::text::stamped_start;
 use super::{LineClass, LineParser};
 use crate::engine::formats::FormatName;
 use crate::engine::level::Level;
@@ -304,11 +305,17 @@ impl LineParser for JsonLinesParser {
         self.name
     }
 
+    fn recognises(&mut self, line: &[u8], cx: &TimeContext) -> bool {
+        Self::head(line, cx).is_some()
+    }
+
     fn classify(&mut self, line: &[u8], cx: &TimeContext) -> LineClass {
         match Self::head(line, cx) {
             Some((ts, level)) => LineClass::Start { ts, level },
             None if line.first().is_some_and(|c| *c == b' ' || *c == b'\t') => LineClass::Continue,
-            None => LineClass::Unparsed,
+            // A broken object is unparsed; a plain log line among the objects is an event.
+            None if line.first() == Some(&b'{') => LineClass::Unparsed,
+            None => stamped_start(line, cx).unwrap_or(LineClass::Unparsed),
         }
     }
 }
