@@ -156,6 +156,11 @@ impl<'a> JsonScan<'a> {
     }
 }
 
+/// Whether the line's last non-blank byte is a closing brace.
+fn closes_object(line: &[u8]) -> bool {
+    line.iter().rev().find(|c| !c.is_ascii_whitespace()) == Some(&b'}')
+}
+
 /// JSON lines: every line an object. The name says which kind of JSON log it is (plain, journal export
 /// as JSON, CloudTrail records), chosen from the sample.
 #[derive(Debug)]
@@ -214,6 +219,10 @@ impl JsonLinesParser {
         cx: &TimeContext,
         rank_base: usize,
     ) {
+        // Most keys are neither: rule them out by length before comparing against the lists.
+        if key.is_empty() || key.len() > 20 {
+            return;
+        }
         if let Some(rank) = TIME_KEYS.iter().position(|k| *k == key) {
             let rank = rank + rank_base;
             if rank < found.time_rank {
@@ -226,7 +235,10 @@ impl JsonLinesParser {
                     found.time_rank = rank;
                 }
             }
-        } else if let Some(rank) = LEVEL_KEYS.iter().position(|k| key.eq_ignore_ascii_case(k)) {
+        } else if let Some(rank) = LEVEL_KEYS
+            .iter()
+            .position(|k| k.len() == key.len() && key.eq_ignore_ascii_case(k))
+        {
             let rank = rank + rank_base;
             if rank < found.level_rank {
                 let syslog = key == b"PRIORITY";
@@ -282,6 +294,10 @@ impl JsonLinesParser {
                     }
                 }
                 _ => Self::take_pair(&mut found, key, value, cx, 0),
+            }
+            // Time and level found: the rest of a line that closes its object is not needed.
+            if found.ts.is_some() && found.level != Level::None && closes_object(line) {
+                return Some((found.ts, found.level));
             }
         }
         if !scan.at_end() {
