@@ -9,7 +9,7 @@
 
 mod access;
 mod container;
-mod csv;
+pub mod csv;
 mod json;
 mod loghub;
 mod multiline;
@@ -199,6 +199,12 @@ pub trait LineParser: Send {
             LineClass::Start { ts: Some(_), .. }
         )
     }
+
+    /// Called once at the end of the file: a sentence naming what was wrong with the file's structure
+    /// (a CSV quote never closed, with its line), if anything.
+    fn finish(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// How many lines of the sample [`detect`] looks at.
@@ -281,8 +287,7 @@ pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineP
         })
         .count();
     if stamped_text * 2 < lines.len() {
-        if let Some(p) = CsvParser::sniff(sample, b',').or_else(|| CsvParser::sniff(sample, b'\t'))
-        {
+        if let Some(p) = CsvParser::sniff_unnamed(sample) {
             return Box::new(p);
         }
     }
