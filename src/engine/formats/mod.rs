@@ -229,14 +229,10 @@ pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineP
             return Box::new(p);
         }
     }
-    let lines: Vec<&[u8]> = sample_lines(sample).filter(|l| !l.is_empty()).collect();
-    if lines
-        .iter()
-        .take(64)
-        .any(|l| l.starts_with(b"__CURSOR=") || l.starts_with(b"__REALTIME_TIMESTAMP="))
-    {
+    if is_journal_export(sample) {
         return Box::new(JournaldExportParser::default());
     }
+    let lines: Vec<&[u8]> = sample_lines(sample).filter(|l| !l.is_empty()).collect();
     let (mut docker, mut cri) = (0, 0);
     for l in &lines {
         match ContainerParser::kind_of(l, cx) {
@@ -298,6 +294,14 @@ pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineP
         .find(|n| *n != FormatName::Text)
         .unwrap_or(FormatName::Text);
     Box::new(TextParser::named(family))
+}
+
+/// Whether a sample is the systemd journal export format (`journalctl -o export`): its records open
+/// with `__CURSOR=` or `__REALTIME_TIMESTAMP=`. Such files may hold binary fields.
+pub fn is_journal_export(sample: &[u8]) -> bool {
+    sample_lines(sample)
+        .take(64)
+        .any(|l| l.starts_with(b"__CURSOR=") || l.starts_with(b"__REALTIME_TIMESTAMP="))
 }
 
 fn syslog_name(lines: &[&[u8]], cx: &TimeContext) -> FormatName {
