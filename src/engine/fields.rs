@@ -96,7 +96,7 @@ impl FieldReader {
     /// Calls `visit(name, value)` for every field of the event, in text order, until it returns false.
     pub fn for_each<'t>(&self, text: &'t [u8], visit: &mut dyn FnMut(&str, Cow<'t, str>) -> bool) {
         match self.format {
-            FormatName::JsonLines => {
+            FormatName::JsonLines | FormatName::Cloudtrail | FormatName::JournaldJson => {
                 // Only the first line is the object; unparsed tails are not fields.
                 json_fields(text, &mut String::new(), 0, visit);
             }
@@ -111,7 +111,8 @@ impl FieldReader {
                     }
                 }
             }
-            FormatName::Text | FormatName::Unknown => {
+            // Every other format: `key=value` pairs in the text (logfmt, free text, syslog bodies).
+            _ => {
                 logfmt_pairs(text, visit);
             }
         }
