@@ -54,6 +54,13 @@ impl Level {
         if word.is_empty() || word.len() > 11 {
             return None;
         }
+        // Every level word starts with one of these letters: most tokens are rejected here.
+        if !matches!(
+            word[0] | 0x20,
+            b't' | b'f' | b'v' | b'd' | b'i' | b'c' | b'n' | b'w' | b'e' | b's' | b'a' | b'p'
+        ) {
+            return None;
+        }
         let mut buf = [0u8; 11];
         for (dst, src) in buf.iter_mut().zip(word) {
             *dst = src.to_ascii_lowercase();
@@ -70,6 +77,17 @@ impl Level {
             | b"panic" => Level::Critical,
             _ => return None,
         })
+    }
+
+    /// The level letter that opens a glog/klog line (`I0703 ...`).
+    pub fn from_glog_letter(c: u8) -> Option<Level> {
+        match c {
+            b'I' => Some(Level::Info),
+            b'W' => Some(Level::Warn),
+            b'E' => Some(Level::Error),
+            b'F' => Some(Level::Critical),
+            _ => None,
+        }
     }
 
     /// Maps a syslog severity (0 emergency .. 7 debug) onto the scale.

@@ -122,6 +122,23 @@ impl SourceData {
         &self.level
     }
 
+    /// Where each event starts inside its block (see [`SourceData::block_of`]).
+    pub fn start_column(&self) -> &[u32] {
+        &self.start
+    }
+
+    /// Each event's length in bytes.
+    pub fn len_column(&self) -> &[u32] {
+        &self.len
+    }
+
+    /// The index of the block holding `event`.
+    pub fn block_of(&self, event: usize) -> usize {
+        self.blocks
+            .partition_point(|b| b.first_event as usize <= event)
+            .saturating_sub(1)
+    }
+
     pub fn blocks(&self) -> &[Block] {
         &self.blocks
     }

@@ -48,6 +48,17 @@ impl Zone {
             .map_err(|_| UnknownZone(trimmed.to_string()))
     }
 
+    /// The offset east of UTC, in seconds, of this zone at the instant `ns`.
+    pub fn offset_at(&self, ns: i64) -> i64 {
+        match self {
+            Zone::Utc => 0,
+            Zone::Fixed(off) => *off as i64,
+            Zone::Named(tz) => jiff::Timestamp::from_nanosecond(ns as i128)
+                .map(|ts| tz.to_offset(ts).seconds() as i64)
+                .unwrap_or(0),
+        }
+    }
+
     /// The instant of a wall-clock time in this zone (earlier of two readings in a DST overlap).
     pub fn civil_to_utc(&self, c: &Civil) -> Option<i64> {
         match self {
@@ -83,6 +94,12 @@ pub struct TimeContext {
 impl TimeContext {
     /// Resolves a parsed stamp into an instant.
     pub fn resolve(&self, stamp: &Stamp) -> Option<i64> {
+        self.resolve_near(stamp, None)
+    }
+
+    /// Resolves a stamp, taking the date of a time-only stamp from `previous` (the instant of the event
+    /// before it in the same file) or, without one, from the file's modification time.
+    pub fn resolve_near(&self, stamp: &Stamp, previous: Option<i64>) -> Option<i64> {
         match stamp {
             Stamp::Instant(ns) => Some(*ns),
             Stamp::Civil { civil, offset_secs } => match offset_secs {
@@ -96,6 +113,10 @@ impl TimeContext {
                 let ref_year = year_of(reference);
                 let mut c = *civil;
                 c.year = ref_year;
+                if !c.valid() {
+                    // 29 February in a year that has none: the year before was a leap year.
+                    c.year -= 1;
+                }
                 let mut ns = self.resolve(&Stamp::Civil {
                     civil: c,
                     offset_secs: *offset_secs,
@@ -110,6 +131,43 @@ impl TimeContext {
                     })?;
                 }
                 Some(ns)
+            }
+            Stamp::TimeOnly { civil, offset_secs } => {
+                let (reference, forward) = match (previous, self.modified_ns) {
+                    (Some(p), _) => (p, true),
+                    (None, Some(m)) => (m, false),
+                    (None, None) => (civil_year_now_fallback(civil), true),
+                };
+                // The wall-clock date of the reference instant, in the zone the stamp is read in.
+                let local_offset = match offset_secs {
+                    Some(off) => *off as i64,
+                    None => self.zone.offset_at(reference),
+                };
+                let local_days = (reference + local_offset * NANOS_PER_SEC)
+                    .div_euclid(SECS_PER_DAY * NANOS_PER_SEC);
+                let read = |days: i64| {
+                    let (year, month, day) = civil_from_days(days);
+                    let c = Civil {
+                        year,
+                        month: month as u8,
+                        day: day as u8,
+                        ..*civil
+                    };
+                    self.resolve(&Stamp::Civil {
+                        civil: c,
+                        offset_secs: *offset_secs,
+                    })
+                };
+                let ns = read(local_days)?;
+                const HALF_DAY: i64 = SECS_PER_DAY * NANOS_PER_SEC / 2;
+                if forward && ns < reference - HALF_DAY {
+                    // The clock went past midnight since the event before.
+                    read(local_days + 1)
+                } else if !forward && ns > reference + HALF_DAY / 6 {
+                    read(local_days - 1)
+                } else {
+                    Some(ns)
+                }
             }
         }
     }
@@ -176,6 +234,11 @@ pub enum Stamp {
     },
     /// Month, day and time without a year (syslog).
     NoYear {
+        civil: Civil,
+        offset_secs: Option<i32>,
+    },
+    /// A time of day without a date (`09:00:08.563`): the date comes from the event before or the file.
+    TimeOnly {
         civil: Civil,
         offset_secs: Option<i32>,
     },
@@ -267,6 +330,11 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
 fn fraction(b: &[u8], at: usize) -> (u32, usize) {
     match b.get(at) {
         Some(b'.') | Some(b',') => {}
+        // `02:49:59:447` (milliseconds after a colon)
+        Some(b':')
+            if b.get(at + 1..at + 4)
+                .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+                && !b.get(at + 4).is_some_and(u8::is_ascii_digit) => {}
         _ => return (0, 0),
     }
     let mut nanos = 0u32;
@@ -289,10 +357,54 @@ fn fraction(b: &[u8], at: usize) -> (u32, usize) {
     (nanos, n + 1)
 }
 
-/// Reads `Z`, `+07:00`, `-0700`, `+07` or ` UTC`; returns the offset east of UTC in seconds and bytes used.
+/// Zone abbreviations read after a timestamp (`12:00:00 PST`), with their offsets east of UTC in
+/// seconds. Ambiguous abbreviations take their most common meaning (`IST` India, `CST` US Central).
+const ZONE_ABBREVIATIONS: &[(&[u8], i32)] = &[
+    (b"UTC", 0),
+    (b"GMT", 0),
+    (b"UT", 0),
+    (b"WET", 0),
+    (b"WEST", 3600),
+    (b"BST", 3600),
+    (b"CET", 3600),
+    (b"CEST", 7200),
+    (b"MET", 3600),
+    (b"MEST", 7200),
+    (b"EET", 7200),
+    (b"EEST", 10800),
+    (b"MSK", 10800),
+    (b"IST", 19800),
+    (b"SGT", 28800),
+    (b"HKT", 28800),
+    (b"AWST", 28800),
+    (b"JST", 32400),
+    (b"KST", 32400),
+    (b"ACST", 34200),
+    (b"ACDT", 37800),
+    (b"AEST", 36000),
+    (b"AEDT", 39600),
+    (b"NZST", 43200),
+    (b"NZDT", 46800),
+    (b"AST", -14400),
+    (b"ADT", -10800),
+    (b"EST", -18000),
+    (b"EDT", -14400),
+    (b"CST", -21600),
+    (b"CDT", -18000),
+    (b"MST", -25200),
+    (b"MDT", -21600),
+    (b"PST", -28800),
+    (b"PDT", -25200),
+    (b"AKST", -32400),
+    (b"AKDT", -28800),
+    (b"HST", -36000),
+];
+
+/// Reads `Z`, `+07:00`, `-0700`, `+07`, `UTC`, `GMT+2` or a zone abbreviation such as `CEST`; returns the
+/// offset east of UTC in seconds and bytes used.
 pub fn parse_offset(b: &[u8]) -> Option<(i32, usize)> {
     match b.first()? {
-        b'Z' | b'z' => Some((0, 1)),
+        b'Z' | b'z' if !b.get(1).is_some_and(|c| c.is_ascii_alphanumeric()) => Some((0, 1)),
         sign @ (b'+' | b'-') => {
             let hh = digits(b, 1, 2)? as i32;
             let (mm, used) = if b.get(3) == Some(&b':') {
@@ -302,52 +414,113 @@ pub fn parse_offset(b: &[u8]) -> Option<(i32, usize)> {
             } else {
                 (0, 3)
             };
-            if hh > 18 || mm > 59 {
+            if hh > 18 || mm > 59 || b.get(used).is_some_and(|c| c.is_ascii_digit()) {
                 return None;
             }
             let off = (hh * 3600 + mm * 60) * if *sign == b'-' { -1 } else { 1 };
             Some((off, used))
         }
-        _ => {
-            let named = b.len() >= 3
-                && (b[..3].eq_ignore_ascii_case(b"UTC") || b[..3].eq_ignore_ascii_case(b"GMT"));
-            if named && (b.len() == 3 || !b[3].is_ascii_alphabetic()) {
-                return Some((0, 3));
+        c if c.is_ascii_uppercase() => {
+            let n = b
+                .iter()
+                .take(6)
+                .take_while(|c| c.is_ascii_uppercase())
+                .count();
+            if !(2..=4).contains(&n) || b.get(n).is_some_and(|c| c.is_ascii_alphanumeric()) {
+                return None;
             }
-            None
+            let (_, off) = ZONE_ABBREVIATIONS
+                .iter()
+                .find(|(name, _)| *name == &b[..n])?;
+            // `UTC+2`, `GMT-07:00`
+            if *off == 0 && matches!(b.get(n), Some(b'+' | b'-')) {
+                if let Some((extra, used)) = parse_offset(&b[n..]) {
+                    return Some((extra, n + used));
+                }
+                // `UTC+2`: a one-digit hour
+                if let Some(h) = digits(b, n + 1, 1) {
+                    if !b.get(n + 2).is_some_and(|c| c.is_ascii_alphanumeric()) {
+                        let sign = if b[n] == b'-' { -1 } else { 1 };
+                        return Some((sign * h as i32 * 3600, n + 2));
+                    }
+                }
+            }
+            Some((*off, n))
         }
+        _ => None,
     }
 }
 
-/// ISO 8601 / RFC 3339: `2026-07-03T09:00:00.123Z`, `2026-07-03 09:00:00,123 +0200`, `2026/07/03 09:00:00`.
-/// Returns the stamp and the bytes it used.
-pub fn parse_iso(b: &[u8]) -> Option<(Stamp, usize)> {
-    let year = digits(b, 0, 4)? as i32;
-    let sep = *b.get(4)?;
-    if sep != b'-' && sep != b'/' && sep != b'.' {
-        return None;
+/// Reads a zone after a stamp at `at`: directly attached (`Z`, `+02:00`) or after one space (`+0200`,
+/// `UTC`, `CEST`; never a bare `-`, which is text). Returns the offset and the new end.
+fn trailing_zone(b: &[u8], at: usize) -> (Option<i32>, usize) {
+    match b.get(at) {
+        Some(b'Z' | b'z' | b'+' | b'-') => {
+            if let Some((off, used)) = parse_offset(&b[at..]) {
+                return (Some(off), at + used);
+            }
+        }
+        Some(b' ') => {
+            if let Some((off, used)) = b.get(at + 1..).and_then(parse_offset) {
+                if used >= 2 {
+                    return (Some(off), at + 1 + used);
+                }
+            }
+        }
+        _ => {}
     }
-    let month = digits(b, 5, 2)? as u8;
-    if *b.get(7)? != sep {
-        return None;
-    }
-    let day = digits(b, 8, 2)? as u8;
-    let t = *b.get(10)?;
-    if t != b'T' && t != b' ' && t != b't' && t != b'_' {
-        return None;
-    }
-    let hour = digits(b, 11, 2)? as u8;
-    if *b.get(13)? != b':' {
-        return None;
-    }
-    let minute = digits(b, 14, 2)? as u8;
-    let (second, mut at) = if b.get(16) == Some(&b':') {
-        (digits(b, 17, 2)? as u8, 19)
+    (None, at)
+}
+
+/// Reads a time of day `H:MM:SS` / `HH:MM:SS.fff` / `HH.MM.SS` (when `sep` is `.`) at `at`, with a one- or
+/// two-digit hour. Returns hour, minute, second, nanos and the end.
+fn time_of_day(b: &[u8], at: usize, sep: u8) -> Option<(u8, u8, u8, u32, usize)> {
+    let (hour, at) = if b.get(at + 1) == Some(&sep) {
+        (digits(b, at, 1)? as u8, at + 1)
     } else {
-        (0, 16)
+        (digits(b, at, 2)? as u8, at + 2)
     };
-    let (nanos, used) = fraction(b, at);
-    at += used;
+    if *b.get(at)? != sep {
+        return None;
+    }
+    let minute = digits(b, at + 1, 2)? as u8;
+    let (second, mut end) = if b.get(at + 3) == Some(&sep) {
+        (digits(b, at + 4, 2)? as u8, at + 6)
+    } else {
+        (0, at + 3)
+    };
+    if b.get(end).is_some_and(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let (nanos, used) = fraction(b, end);
+    end += used;
+    Some((hour, minute, second, nanos, end))
+}
+
+/// `AM`/`PM` after a time: adjusts the hour.
+fn meridiem(b: &[u8], at: usize, hour: u8) -> (u8, usize) {
+    if b.get(at) == Some(&b' ') {
+        if let Some(m) = b.get(at + 1..at + 3) {
+            let after_ok = !b.get(at + 3).is_some_and(|c| c.is_ascii_alphanumeric());
+            if after_ok && m.eq_ignore_ascii_case(b"PM") && (1..=12).contains(&hour) {
+                return (if hour == 12 { 12 } else { hour + 12 }, at + 3);
+            }
+            if after_ok && m.eq_ignore_ascii_case(b"AM") && (1..=12).contains(&hour) {
+                return (if hour == 12 { 0 } else { hour }, at + 3);
+            }
+        }
+    }
+    (hour, at)
+}
+
+fn civil_stamp(
+    b: &[u8],
+    (year, month, day): (i32, u8, u8),
+    time_at: usize,
+    sep: u8,
+) -> Option<(Stamp, usize)> {
+    let (hour, minute, second, nanos, end) = time_of_day(b, time_at, sep)?;
+    let (hour, end) = meridiem(b, end, hour);
     let civil = Civil {
         year,
         month,
@@ -360,20 +533,38 @@ pub fn parse_iso(b: &[u8]) -> Option<(Stamp, usize)> {
     if !civil.valid() {
         return None;
     }
-    let mut offset_secs = None;
-    if let Some((off, used)) = parse_offset(&b[at..]) {
-        offset_secs = Some(off);
-        at += used;
-    } else if b.get(at) == Some(&b' ') {
-        if let Some((off, used)) = parse_offset(&b[at + 1..]) {
-            // A space-separated zone: only `+hhmm`/`-hh:mm`/`UTC`, never a bare `-` (that is text).
-            if used >= 3 {
-                offset_secs = Some(off);
-                at += used + 1;
-            }
-        }
+    let (offset_secs, end) = trailing_zone(b, end);
+    Some((Stamp::Civil { civil, offset_secs }, end))
+}
+
+/// ISO 8601 / RFC 3339 and its common relatives: `2026-07-03T09:00:00.123Z`, `2026-07-03 09:00:00,123
+/// +0200`, `2026/07/03 09:00:00`, `2022-06-08  8:52:40`, `2005-06-03-15.42.50.675872` (BGL).
+/// Returns the stamp and the bytes it used.
+pub fn parse_iso(b: &[u8]) -> Option<(Stamp, usize)> {
+    let year = digits(b, 0, 4)? as i32;
+    let sep = *b.get(4)?;
+    if sep != b'-' && sep != b'/' && sep != b'.' {
+        return None;
     }
-    Some((Stamp::Civil { civil, offset_secs }, at))
+    let month = digits(b, 5, 2)? as u8;
+    if *b.get(7)? != sep {
+        return None;
+    }
+    let day = digits(b, 8, 2)? as u8;
+    let mut at = 11;
+    let time_sep = match *b.get(10)? {
+        b'T' | b't' | b'_' => b':',
+        b' ' => {
+            if b.get(11) == Some(&b' ') {
+                at = 12;
+            }
+            b':'
+        }
+        b'-' if sep == b'-' => b'.',
+        _ => return None,
+    };
+    civil_stamp(b, (year, month, day), at, time_sep)
+        .or_else(|| (time_sep == b'.').then(|| civil_stamp(b, (year, month, day), at, b':'))?)
 }
 
 const MONTHS: [&[u8; 3]; 12] = [
@@ -389,6 +580,13 @@ pub fn month_abbrev(b: &[u8]) -> Option<u8> {
         .map(|i| i as u8 + 1)
 }
 
+/// A month name at the start of `b`: `Jul`, `July`; returns the month and bytes used.
+fn month_name(b: &[u8]) -> Option<(u8, usize)> {
+    let m = month_abbrev(b)?;
+    let n = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    (n == 3 || (4..=9).contains(&n)).then_some((m, n))
+}
+
 /// Apache/nginx: `10/Oct/2000:13:55:36 -0700`.
 pub fn parse_clf(b: &[u8]) -> Option<(Stamp, usize)> {
     let day = digits(b, 0, 2)? as u8;
@@ -400,35 +598,11 @@ pub fn parse_clf(b: &[u8]) -> Option<(Stamp, usize)> {
     if *b.get(11)? != b':' {
         return None;
     }
-    let hour = digits(b, 12, 2)? as u8;
-    let minute = digits(b, 15, 2)? as u8;
-    let second = digits(b, 18, 2)? as u8;
-    let mut at = 20;
-    let (nanos, used) = fraction(b, at);
-    at += used;
-    let civil = Civil {
-        year,
-        month,
-        day,
-        hour,
-        minute,
-        second,
-        nanos,
-    };
-    if !civil.valid() {
-        return None;
-    }
-    let mut offset_secs = None;
-    if b.get(at) == Some(&b' ') {
-        if let Some((off, used)) = parse_offset(&b[at + 1..]) {
-            offset_secs = Some(off);
-            at += used + 1;
-        }
-    }
-    Some((Stamp::Civil { civil, offset_secs }, at))
+    civil_stamp(b, (year, month, day), 12, b':')
 }
 
-/// Syslog RFC 3164: `Jul  3 09:00:53` (no year, no zone), also with a fraction.
+/// Syslog RFC 3164: `Jul  3 09:00:53` (no year, no zone), also with a fraction, and with a year after
+/// the time (`Jul  3 09:00:53 2026`, as in ctime).
 pub fn parse_syslog(b: &[u8]) -> Option<(Stamp, usize)> {
     let month = month_abbrev(b)?;
     if *b.get(3)? != b' ' {
@@ -436,21 +610,31 @@ pub fn parse_syslog(b: &[u8]) -> Option<(Stamp, usize)> {
     }
     let (day, at) = match (b.get(4)?, b.get(5)?) {
         (b' ', d) if d.is_ascii_digit() => ((d - b'0') as u32, 6),
-        (d, b' ') if d.is_ascii_digit() => ((d - b'0') as u32, 6),
+        (d, b' ') if d.is_ascii_digit() => ((d - b'0') as u32, 5),
         _ => (digits(b, 4, 2)?, 6),
     };
     let at = if b.get(at) == Some(&b' ') { at + 1 } else { at };
-    let hour = digits(b, at, 2)? as u8;
-    if *b.get(at + 2)? != b':' || *b.get(at + 5)? != b':' {
-        return None;
+    let (hour, minute, second, nanos, mut end) = time_of_day(b, at, b':')?;
+    let year_after = |end: usize| -> Option<i32> {
+        if b.get(end) != Some(&b' ') || b.get(end + 5).is_some_and(|c| c.is_ascii_alphanumeric()) {
+            return None;
+        }
+        digits(b, end + 1, 4).map(|y| y as i32)
+    };
+    let mut year = year_after(end);
+    if year.is_some() {
+        end += 5;
     }
-    let minute = digits(b, at + 3, 2)? as u8;
-    let second = digits(b, at + 6, 2)? as u8;
-    let mut end = at + 8;
-    let (nanos, used) = fraction(b, end);
-    end += used;
+    // ctime with a zone before the year: `Sat Apr 27 03:33:07 PDT 2013`.
+    let (offset_secs, mut end) = trailing_zone(b, end);
+    if year.is_none() && offset_secs.is_some() {
+        year = year_after(end);
+        if year.is_some() {
+            end += 5;
+        }
+    }
     let civil = Civil {
-        year: 2000,
+        year: year.unwrap_or(2000),
         month,
         day: day as u8,
         hour,
@@ -458,24 +642,178 @@ pub fn parse_syslog(b: &[u8]) -> Option<(Stamp, usize)> {
         second,
         nanos,
     };
-    if !civil.valid() {
+    if !(civil.valid() || year.is_none() && month == 2 && day == 29) {
         return None;
     }
     Some((
-        Stamp::NoYear {
-            civil,
-            offset_secs: None,
+        match year {
+            Some(_) => Stamp::Civil { civil, offset_secs },
+            None => Stamp::NoYear { civil, offset_secs },
         },
         end,
     ))
+}
+
+/// A weekday name (`Tue`, `Tuesday`) followed by `, ` or ` `; returns the bytes to skip.
+fn weekday_prefix(b: &[u8]) -> Option<usize> {
+    const DAYS: [&[u8; 3]; 7] = [b"mon", b"tue", b"wed", b"thu", b"fri", b"sat", b"sun"];
+    let d = b.get(..3)?;
+    if !DAYS.iter().any(|name| d.eq_ignore_ascii_case(&name[..])) {
+        return None;
+    }
+    let n = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    if n != 3 && !(6..=9).contains(&n) {
+        return None;
+    }
+    match (b.get(n)?, b.get(n + 1)) {
+        (b',', Some(b' ')) => Some(n + 2),
+        (b' ', _) => Some(n + 1),
+        _ => None,
+    }
+}
+
+/// Day-first dates with a month name: `03 Jul 2026 09:00:00 +0000` (RFC 2822 without its weekday),
+/// `03-Jul-2026 09:00:00.123` (Tomcat), `3 July 2026 09:00:00`.
+fn parse_day_month_name(b: &[u8]) -> Option<(Stamp, usize)> {
+    let dn = b.iter().take(3).take_while(|c| c.is_ascii_digit()).count();
+    if !(1..=2).contains(&dn) {
+        return None;
+    }
+    let day = digits(b, 0, dn)? as u8;
+    let sep = *b.get(dn)?;
+    if sep != b' ' && sep != b'-' {
+        return None;
+    }
+    let (month, used) = month_name(b.get(dn + 1..)?)?;
+    let at = dn + 1 + used;
+    if *b.get(at)? != sep {
+        return None;
+    }
+    let year = digits(b, at + 1, 4)? as i32;
+    if !matches!(b.get(at + 5), Some(b' ' | b':')) {
+        return None;
+    }
+    civil_stamp(b, (year, month, day), at + 6, b':')
+}
+
+/// Month-first with a year: `Jul 09, 2015 3:23:29 PM` (java.util.logging), `July 3, 2026 09:00:00`.
+fn parse_month_day_year(b: &[u8]) -> Option<(Stamp, usize)> {
+    let (month, used) = month_name(b)?;
+    if *b.get(used)? != b' ' {
+        return None;
+    }
+    let dn = b[used + 1..]
+        .iter()
+        .take(3)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    if !(1..=2).contains(&dn) || b.get(used + 1 + dn..used + 3 + dn)? != b", " {
+        return None;
+    }
+    let day = digits(b, used + 1, dn)? as u8;
+    let at = used + 3 + dn;
+    let year = digits(b, at, 4)? as i32;
+    if *b.get(at + 4)? != b' ' {
+        return None;
+    }
+    civil_stamp(b, (year, month, day), at + 5, b':')
+}
+
+/// Two-digit years and slashes: `17/06/09 20:10:40` (Spark, read as yy/mm/dd) and `07/03/2026 09:00:00`
+/// (read as mm/dd/yyyy, or dd/mm/yyyy when the first number cannot be a month).
+fn parse_slashed(b: &[u8]) -> Option<(Stamp, usize)> {
+    let a = digits(b, 0, 2)?;
+    if *b.get(2)? != b'/' {
+        return None;
+    }
+    let m = digits(b, 3, 2)?;
+    if *b.get(5)? != b'/' {
+        return None;
+    }
+    if let Some(y) = digits(b, 6, 4) {
+        if *b.get(10)? != b' ' && b[10] != b':' {
+            return None;
+        }
+        let (month, day) = if (1..=12).contains(&a) {
+            (a, m)
+        } else {
+            (m, a)
+        };
+        return civil_stamp(b, (y as i32, month as u8, day as u8), 11, b':');
+    }
+    let d = digits(b, 6, 2)?;
+    if *b.get(8)? != b' ' {
+        return None;
+    }
+    civil_stamp(b, (2000 + a as i32, m as u8, d as u8), 9, b':')
+}
+
+/// Compact dates: `20171223-22:15:29:606` (HealthApp: milliseconds after a colon, fields not padded),
+/// `20200308 23:47:32.089828` (glog with a full date).
+fn parse_compact(b: &[u8]) -> Option<(Stamp, usize)> {
+    let year = digits(b, 0, 4)? as i32;
+    let month = digits(b, 4, 2)? as u8;
+    let day = digits(b, 6, 2)? as u8;
+    match *b.get(8)? {
+        b' ' | b'T' => civil_stamp(b, (year, month, day), 9, b':'),
+        b'-' => {
+            // H:M:S:ms with one- or two-digit fields.
+            let mut at = 9;
+            let mut fields = [0u32; 4];
+            let mut n = 0;
+            while n < 4 {
+                let len = b[at.min(b.len())..]
+                    .iter()
+                    .take(4)
+                    .take_while(|c| c.is_ascii_digit())
+                    .count();
+                if len == 0 || len > if n == 3 { 3 } else { 2 } {
+                    return None;
+                }
+                fields[n] = digits(b, at, len)?;
+                at += len;
+                n += 1;
+                if n < 4 {
+                    if b.get(at) != Some(&b':') {
+                        if n == 3 {
+                            fields[3] = 0;
+                            break;
+                        }
+                        return None;
+                    }
+                    at += 1;
+                }
+            }
+            let civil = Civil {
+                year,
+                month,
+                day,
+                hour: u8::try_from(fields[0]).ok()?,
+                minute: u8::try_from(fields[1]).ok()?,
+                second: u8::try_from(fields[2]).ok()?,
+                nanos: fields[3] * 1_000_000,
+            };
+            civil.valid().then_some((
+                Stamp::Civil {
+                    civil,
+                    offset_secs: None,
+                },
+                at,
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// Epoch numbers: 10 digits are seconds (with an optional fraction), 13 milliseconds, 16 microseconds,
 /// 19 nanoseconds. Only instants between 1990 and 2100 are accepted, so ordinary numbers are not taken
 /// for times.
 pub fn parse_epoch(b: &[u8]) -> Option<(Stamp, usize)> {
-    let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
-    let int: i64 = std::str::from_utf8(&b[..n]).ok()?.parse().ok()?;
+    let n = b.iter().take(20).take_while(|c| c.is_ascii_digit()).count();
+    if !matches!(n, 10 | 13 | 16 | 19) {
+        return None;
+    }
+    let int = digits_i64(&b[..n])?;
     let (ns, used) = match n {
         10 => {
             let (frac, used) = if b.get(10) == Some(&b'.') {
@@ -485,10 +823,16 @@ pub fn parse_epoch(b: &[u8]) -> Option<(Stamp, usize)> {
             };
             (int.checked_mul(NANOS_PER_SEC)? + frac as i64, 10 + used)
         }
-        13 => (int.checked_mul(1_000_000)?, 13),
+        13 => {
+            let (frac, used) = if b.get(13) == Some(&b'.') {
+                fraction(b, 13)
+            } else {
+                (0, 0)
+            };
+            (int.checked_mul(1_000_000)? + frac as i64 / 1000, 13 + used)
+        }
         16 => (int.checked_mul(1000)?, 16),
-        19 => (int, 19),
-        _ => return None,
+        _ => (int, 19),
     };
     if b.get(used).is_some_and(|c| c.is_ascii_alphanumeric()) {
         return None;
@@ -500,30 +844,181 @@ pub fn parse_epoch(b: &[u8]) -> Option<(Stamp, usize)> {
         .then_some((Stamp::Instant(ns), used))
 }
 
-/// Any of the shapes above, at the very start of `b`.
+fn digits_i64(b: &[u8]) -> Option<i64> {
+    let mut v = 0i64;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((c - b'0') as i64)?;
+    }
+    Some(v)
+}
+
+/// Any full timestamp shape (with a date) at the very start of `b`.
 pub fn parse_any(b: &[u8]) -> Option<(Stamp, usize)> {
     let first = *b.first()?;
     if first.is_ascii_digit() {
-        parse_iso(b)
-            .or_else(|| parse_clf(b))
-            .or_else(|| parse_epoch(b))
+        if b.get(4).is_some_and(|c| !c.is_ascii_digit()) {
+            parse_iso(b)
+        } else {
+            None
+        }
+        .or_else(|| parse_clf(b))
+        .or_else(|| parse_slashed(b))
+        .or_else(|| parse_day_month_name(b))
+        .or_else(|| parse_compact(b))
+        .or_else(|| parse_epoch(b))
     } else if first.is_ascii_alphabetic() {
         parse_syslog(b)
+            .or_else(|| parse_month_day_year(b))
+            .or_else(|| {
+                // RFC 2822 `Tue, 03 Jul 2026 09:00:00 +0000` and ctime `Tue Apr 04 06:18:29.712806 2017`.
+                let skip = weekday_prefix(b)?;
+                let rest = &b[skip..];
+                let (stamp, used) = parse_day_month_name(rest).or_else(|| parse_syslog(rest))?;
+                Some((stamp, skip + used))
+            })
     } else {
         None
+    }
+}
+
+/// Shapes that are only timestamps at the start of a line (elsewhere they are too easily ordinary
+/// numbers): `081109 203615` (HDFS), `05-26 11:18:41.509` (logcat), `10.30 16:49:06` (Proxifier),
+/// `I0703 09:00:00.123456` (glog, with its level letter), and time-only `09:00:08.563`.
+pub fn parse_leading(b: &[u8]) -> Option<(Stamp, usize)> {
+    let first = *b.first()?;
+    if first.is_ascii_digit() {
+        if let Some(found) = parse_any(b) {
+            return Some(found);
+        }
+        // yymmdd hhmmss
+        if b.get(6) == Some(&b' ') && b.get(13).is_none_or(|c| !c.is_ascii_digit()) {
+            if let (Some(ymd), Some(hms)) = (digits(b, 0, 6), digits(b, 7, 6)) {
+                let civil = Civil {
+                    year: 2000 + (ymd / 10000) as i32,
+                    month: (ymd / 100 % 100) as u8,
+                    day: (ymd % 100) as u8,
+                    hour: (hms / 10000) as u8,
+                    minute: (hms / 100 % 100) as u8,
+                    second: (hms % 100) as u8,
+                    nanos: 0,
+                };
+                if civil.valid() {
+                    return Some((
+                        Stamp::Civil {
+                            civil,
+                            offset_secs: None,
+                        },
+                        13,
+                    ));
+                }
+            }
+        }
+        // mm-dd hh:mm:ss / mm.dd hh:mm:ss (no year)
+        if matches!(b.get(2), Some(b'-' | b'.')) && b.get(5) == Some(&b' ') {
+            let month = digits(b, 0, 2)? as u8;
+            let day = digits(b, 3, 2)? as u8;
+            let at = if b.get(6) == Some(&b' ') { 7 } else { 6 };
+            let (hour, minute, second, nanos, end) = time_of_day(b, at, b':')?;
+            let civil = Civil {
+                year: 2000,
+                month,
+                day,
+                hour,
+                minute,
+                second,
+                nanos,
+            };
+            if !civil.valid() {
+                return None;
+            }
+            let (offset_secs, end) = trailing_zone(b, end);
+            return Some((Stamp::NoYear { civil, offset_secs }, end));
+        }
+        // Time only. Requires seconds, so `10:30` in text is not taken for a time.
+        let (hour, minute, second, nanos, end) = time_of_day(b, 0, b':')?;
+        if end < 7
+            || b.get(end)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b':')
+        {
+            return None;
+        }
+        let (hour, end) = meridiem(b, end, hour);
+        let civil = Civil {
+            year: 1970,
+            month: 1,
+            day: 1,
+            hour,
+            minute,
+            second,
+            nanos,
+        };
+        if !civil.valid() {
+            return None;
+        }
+        let (offset_secs, end) = trailing_zone(b, end);
+        Some((Stamp::TimeOnly { civil, offset_secs }, end))
+    } else if matches!(first, b'I' | b'W' | b'E' | b'F' | b'D' | b'V')
+        && b.get(1).is_some_and(|c| c.is_ascii_digit())
+    {
+        // glog / klog: `I0703 09:00:00.123456` or `I20200308 23:47:32.089828`.
+        let rest = &b[1..];
+        if let Some((stamp, used)) = parse_compact(rest) {
+            return Some((stamp, used + 1));
+        }
+        let month = digits(rest, 0, 2)? as u8;
+        let day = digits(rest, 2, 2)? as u8;
+        if rest.get(4) != Some(&b' ') {
+            return None;
+        }
+        let (hour, minute, second, nanos, end) = time_of_day(rest, 5, b':')?;
+        let civil = Civil {
+            year: 2000,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            nanos,
+        };
+        civil.valid().then_some((
+            Stamp::NoYear {
+                civil,
+                offset_secs: None,
+            },
+            end + 1,
+        ))
+    } else {
+        parse_any(b)
     }
 }
 
 /// Looks for a timestamp at the start of a line, allowing a leading `[` or `<` and a few bytes of prefix
 /// (a level or a host before the time). Returns the stamp and the byte range it occupies.
 pub fn find_leading(line: &[u8]) -> Option<(Stamp, std::ops::Range<usize>)> {
+    // tcsh history: `#+1375138067`
+    if let Some(epoch) = line.strip_prefix(b"#+") {
+        let (stamp, used) = parse_epoch(epoch)?;
+        return Some((stamp, 2..2 + used));
+    }
     let window = &line[..line.len().min(48)];
     let mut at = 0;
     while at < window.len() {
         let c = window[at];
-        let word_start = at == 0 || !window[at - 1].is_ascii_alphanumeric();
-        if word_start && (c.is_ascii_digit() || c.is_ascii_alphabetic()) {
-            if let Some((stamp, used)) = parse_any(&line[at..]) {
+        let word_start = at == 0
+            || matches!(
+                window[at - 1],
+                b' ' | b'[' | b'(' | b'<' | b'|' | b',' | b'"' | b'=' | b'\t' | b'{' | b'>' | b':'
+            );
+        if word_start && c.is_ascii_alphanumeric() {
+            let found = if at == 0 || (at == 1 && window[0] == b'[') {
+                parse_leading(&line[at..])
+            } else {
+                parse_any(&line[at..])
+            };
+            if let Some((stamp, used)) = found {
                 if !matches!(stamp, Stamp::Instant(_)) || at == 0 {
                     return Some((stamp, at..at + used));
                 }
@@ -623,6 +1118,102 @@ mod tests {
         let (_, r) = find_leading(b"[2026-07-03 09:00:00] INFO x").unwrap();
         assert_eq!(r, 1..20);
         assert!(find_leading(b"no time here").is_none());
+    }
+
+    fn leading_utc(s: &str) -> String {
+        let (stamp, _) = find_leading(s.as_bytes()).expect(s);
+        let cx = TimeContext {
+            zone: Zone::Utc,
+            modified_ns: Some(parse_instant("2026-11-28T00:00:00Z")),
+        };
+        format_rfc3339(cx.resolve(&stamp).expect(s))
+    }
+
+    fn parse_instant(s: &str) -> i64 {
+        let (stamp, _) = parse_any(s.as_bytes()).unwrap();
+        TimeContext::default().resolve(&stamp).unwrap()
+    }
+
+    #[test]
+    fn more_full_date_shapes() {
+        let cases = [
+            ("Tue, 03 Jul 2026 09:00:00 +0200", "2026-07-03T07:00:00Z"),
+            ("03 Jul 2026 09:00:00 GMT", "2026-07-03T09:00:00Z"),
+            (
+                "Tue Apr 04 06:18:29.712806 2017",
+                "2017-04-04T06:18:29.712806Z",
+            ),
+            ("Sat Apr 27 03:33:07 PDT 2013", "2013-04-27T10:33:07Z"),
+            ("Jul 09, 2015 3:23:29 PM", "2015-07-09T15:23:29Z"),
+            ("03-Jul-2026 09:00:00.123", "2026-07-03T09:00:00.123Z"),
+            ("2026-07-03 09:00:00 CEST", "2026-07-03T07:00:00Z"),
+            ("2026-07-03T09:00:00.5-07:00", "2026-07-03T16:00:00.500Z"),
+            ("2026-07-03 09:00:00 UTC+2", "2026-07-03T07:00:00Z"),
+            ("2005-06-03-15.42.50.675872", "2005-06-03T15:42:50.675872Z"),
+            ("2022-06-08  8:52:40", "2022-06-08T08:52:40Z"),
+            ("17/06/09 20:10:40", "2017-06-09T20:10:40Z"),
+            ("07/03/2026 09:00:00", "2026-07-03T09:00:00Z"),
+            ("20171223-22:15:29:606", "2017-12-23T22:15:29.606Z"),
+            ("20171223-22:16:0:119", "2017-12-23T22:16:00.119Z"),
+            ("1783069201.5", "2026-07-03T09:00:01.500Z"),
+            ("1783069201181000", "2026-07-03T09:00:01.181Z"),
+            ("1783069201181000000", "2026-07-03T09:00:01.181Z"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(utc(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn line_start_shapes() {
+        let cases = [
+            ("081109 203615 148 INFO dfs", "2008-11-09T20:36:15Z"),
+            ("[10.30 16:49:06] chrome.exe", "2026-10-30T16:49:06Z"),
+            (
+                "05-26 11:18:41.509  1000 23402 V x",
+                "2026-05-26T11:18:41.509Z",
+            ),
+            (
+                "I0703 09:00:00.123456 1234 file.go:12] msg",
+                "2026-07-03T09:00:00.123456Z",
+            ),
+            (
+                "I20200308 23:47:32.089828 400441 config.cc:27] x",
+                "2020-03-08T23:47:32.089828Z",
+            ),
+            ("#+1375138067", "2013-07-29T22:47:47Z"),
+            (
+                "amLog:06/09/2014 04:08:22:515 PM UTC: x",
+                "2014-06-09T16:08:22.515Z",
+            ),
+            ("Dec 31 23:59:59 host x", "2025-12-31T23:59:59Z"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(leading_utc(text), want, "{text}");
+        }
+        // Numbers in text are not times.
+        assert!(find_leading(b"user 12345 logged in from 10.0.0.1").is_none());
+        assert!(find_leading(b"took 10:30 minutes").is_none());
+    }
+
+    #[test]
+    fn time_only_takes_the_date_before_it_and_rolls_over_midnight() {
+        let (stamp, _) = parse_leading(b"00:00:01.250 INFO x").unwrap();
+        let cx = TimeContext::default();
+        let before = parse_instant("2026-07-03T23:59:58Z");
+        assert_eq!(
+            format_rfc3339(cx.resolve_near(&stamp, Some(before)).unwrap()),
+            "2026-07-04T00:00:01.250Z"
+        );
+        let (stamp, _) = parse_leading(b"09:00:08.563 INFO x").unwrap();
+        let cx = TimeContext {
+            zone: Zone::Utc,
+            modified_ns: Some(parse_instant("2026-07-03T14:00:00Z")),
+        };
+        assert_eq!(
+            format_rfc3339(cx.resolve(&stamp).unwrap()),
+            "2026-07-03T09:00:08.563Z"
+        );
     }
 
     #[test]

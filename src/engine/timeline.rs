@@ -62,10 +62,22 @@ fn sort_keys(source: &SourceData) -> Vec<i64> {
 impl Timeline {
     /// Merges the sources: each is ordered by itself (stable), then all are merged k-way.
     pub fn build(sources: &[SourceData]) -> Self {
+        Self::build_with_offsets(sources, &[])
+    }
+
+    /// Like [`Timeline::build`], with `offsets_ns[i]` subtracted from source `i`'s times (clock skew
+    /// corrections; missing entries are 0).
+    pub fn build_with_offsets(sources: &[SourceData], offsets_ns: &[i64]) -> Self {
         let total: usize = sources.iter().map(|s| s.len()).sum();
         let mut runs: Vec<(Vec<i64>, Vec<u32>)> = Vec::with_capacity(sources.len());
-        for source in sources {
-            let keys = sort_keys(source);
+        for (i, source) in sources.iter().enumerate() {
+            let mut keys = sort_keys(source);
+            let offset = offsets_ns.get(i).copied().unwrap_or(0);
+            if offset != 0 {
+                for k in keys.iter_mut().filter(|k| **k != NO_TIME) {
+                    *k = k.saturating_sub(offset);
+                }
+            }
             let mut idx: Vec<u32> = (0..keys.len() as u32).collect();
             if !keys.windows(2).all(|w| w[0] <= w[1]) {
                 idx.sort_by_key(|&i| keys[i as usize]);

@@ -14,20 +14,30 @@ const TIME_KEYS: &[&[u8]] = &[
     b"timestamp",
     b"@timestamp",
     b"t",
+    b"@t",
     b"date",
     b"datetime",
     b"eventTime",
     b"asctime",
+    b"__REALTIME_TIMESTAMP",
+    b"timeMillis",
+    b"time_local",
 ];
 const LEVEL_KEYS: &[&[u8]] = &[
     b"level",
     b"lvl",
     b"severity",
     b"loglevel",
+    b"log.level",
     b"log_level",
     b"levelname",
     b"@l",
+    b"level_name",
+    b"severity_text",
+    b"PRIORITY",
 ];
+/// Objects whose keys are searched when the top level has no time or level (`{"log":{"level":..}}`).
+const NESTED_KEYS: &[&[u8]] = &[b"log", b"fields", b"event", b"record", b"attributes"];
 
 /// Reads top-level keys of a JSON object without allocating.
 pub struct JsonScan<'a> {
@@ -145,55 +155,153 @@ impl<'a> JsonScan<'a> {
     }
 }
 
-/// JSON lines: every line an object.
-#[derive(Debug, Default)]
-pub struct JsonLinesParser;
+/// JSON lines: every line an object. The name says which kind of JSON log it is (plain, journal export
+/// as JSON, CloudTrail records), chosen from the sample.
+#[derive(Debug)]
+pub struct JsonLinesParser {
+    name: FormatName,
+}
+
+impl Default for JsonLinesParser {
+    fn default() -> Self {
+        JsonLinesParser {
+            name: FormatName::JsonLines,
+        }
+    }
+}
+
+/// What the keys of an object said, best key first.
+#[derive(Default)]
+struct Found {
+    ts: Option<i64>,
+    time_rank: usize,
+    level: Level,
+    level_rank: usize,
+}
 
 impl JsonLinesParser {
+    /// Names the kind of JSON log from the keys of its first object line.
+    pub fn for_sample(lines: &[&[u8]]) -> Self {
+        let mut name = FormatName::JsonLines;
+        if let Some(mut scan) = lines.iter().find_map(|l| JsonScan::new(l)) {
+            let (mut journal, mut event_time, mut event_source) = (false, false, false);
+            while let Some((key, _)) = scan.next_pair() {
+                match key {
+                    b"__REALTIME_TIMESTAMP" | b"__CURSOR" => journal = true,
+                    b"eventTime" => event_time = true,
+                    b"eventSource" => event_source = true,
+                    b"Records" => {
+                        event_time = true;
+                        event_source = true;
+                    }
+                    _ => {}
+                }
+            }
+            if journal {
+                name = FormatName::JournaldJson;
+            } else if event_time && event_source {
+                name = FormatName::Cloudtrail;
+            }
+        }
+        JsonLinesParser { name }
+    }
+
+    fn take_pair(
+        found: &mut Found,
+        key: &[u8],
+        value: RawValue<'_>,
+        cx: &TimeContext,
+        rank_base: usize,
+    ) {
+        if let Some(rank) = TIME_KEYS.iter().position(|k| *k == key) {
+            let rank = rank + rank_base;
+            if rank < found.time_rank {
+                let parsed = match value {
+                    RawValue::Str(s) => time::parse_any(s).and_then(|(st, _)| cx.resolve(&st)),
+                    RawValue::Other(n) => time::parse_epoch(n).and_then(|(st, _)| cx.resolve(&st)),
+                };
+                if parsed.is_some() {
+                    found.ts = parsed;
+                    found.time_rank = rank;
+                }
+            }
+        } else if let Some(rank) = LEVEL_KEYS.iter().position(|k| key.eq_ignore_ascii_case(k)) {
+            let rank = rank + rank_base;
+            if rank < found.level_rank {
+                let syslog = key == b"PRIORITY";
+                let number = |n: &[u8]| {
+                    std::str::from_utf8(n)
+                        .ok()
+                        .and_then(|n| n.parse::<i64>().ok())
+                };
+                let parsed = match value {
+                    RawValue::Str(s) if syslog => number(s)
+                        .filter(|n| (0..8).contains(n))
+                        .map(|n| Level::from_syslog_severity(n as u8)),
+                    RawValue::Str(s) => Level::from_word(s),
+                    RawValue::Other(n) if syslog => number(n)
+                        .filter(|n| (0..8).contains(n))
+                        .map(|n| Level::from_syslog_severity(n as u8)),
+                    RawValue::Other(n) => number(n).map(Level::from_bunyan),
+                };
+                if let Some(l) = parsed {
+                    found.level = l;
+                    found.level_rank = rank;
+                }
+            }
+        }
+    }
+
     /// Time and level of one object line, or `None` when the line is not a JSON object.
     pub fn head(line: &[u8], cx: &TimeContext) -> Option<(Option<i64>, Level)> {
         let mut scan = JsonScan::new(line)?;
-        let mut ts = None;
-        let mut level = Level::None;
-        let mut time_rank = usize::MAX;
-        let mut level_rank = usize::MAX;
+        let mut found = Found {
+            time_rank: usize::MAX,
+            level_rank: usize::MAX,
+            ..Found::default()
+        };
+        let mut nested: [Option<&[u8]>; 2] = [None; 2];
         while let Some((key, value)) = scan.next_pair() {
-            if let Some(rank) = TIME_KEYS.iter().position(|k| *k == key) {
-                if rank < time_rank {
-                    let parsed = match value {
-                        RawValue::Str(s) => time::parse_any(s).and_then(|(st, _)| cx.resolve(&st)),
-                        RawValue::Other(n) => {
-                            time::parse_epoch(n).and_then(|(st, _)| cx.resolve(&st))
+            match value {
+                // A whole CloudTrail file, `{"Records":[{...},...]}`: the time of its first record.
+                RawValue::Other(records) if key == b"Records" && records.first() == Some(&b'[') => {
+                    if let Some(open) = memchr::memchr(b'{', records) {
+                        if let Some(mut first) = JsonScan::new(&records[open..]) {
+                            while let Some((key, value)) = first.next_pair() {
+                                Self::take_pair(&mut found, key, value, cx, 200);
+                            }
                         }
-                    };
-                    if parsed.is_some() {
-                        ts = parsed;
-                        time_rank = rank;
                     }
                 }
-            } else if let Some(rank) = LEVEL_KEYS.iter().position(|k| key.eq_ignore_ascii_case(k)) {
-                if rank < level_rank {
-                    let parsed = match value {
-                        RawValue::Str(s) => Level::from_word(s),
-                        RawValue::Other(n) => std::str::from_utf8(n)
-                            .ok()
-                            .and_then(|n| n.parse::<i64>().ok())
-                            .map(Level::from_bunyan),
-                    };
-                    if let Some(l) = parsed {
-                        level = l;
-                        level_rank = rank;
+                RawValue::Other(obj) if obj.first() == Some(&b'{') => {
+                    if NESTED_KEYS.contains(&key) {
+                        if let Some(slot) = nested.iter_mut().find(|s| s.is_none()) {
+                            *slot = Some(obj);
+                        }
+                    }
+                }
+                _ => Self::take_pair(&mut found, key, value, cx, 0),
+            }
+        }
+        if !scan.at_end() {
+            return None;
+        }
+        if found.ts.is_none() || found.level == Level::None {
+            for obj in nested.into_iter().flatten() {
+                if let Some(mut inner) = JsonScan::new(obj) {
+                    while let Some((key, value)) = inner.next_pair() {
+                        Self::take_pair(&mut found, key, value, cx, 100);
                     }
                 }
             }
         }
-        scan.at_end().then_some((ts, level))
+        Some((found.ts, found.level))
     }
 }
 
 impl LineParser for JsonLinesParser {
     fn name(&self) -> FormatName {
-        FormatName::JsonLines
+        self.name
     }
 
     fn classify(&mut self, line: &[u8], cx: &TimeContext) -> LineClass {
@@ -227,6 +335,20 @@ mod tests {
         .unwrap();
         assert_eq!(format_rfc3339(ts.unwrap()), "2026-07-03T09:00:01.181Z");
         assert_eq!(level, Level::Error);
+        let (ts, level) = JsonLinesParser::head(
+            br#"{"@timestamp":"2026-07-03T09:00:00Z","log":{"level":"warn","logger":"x"},"message":"m"}"#,
+            &cx,
+        )
+        .unwrap();
+        assert!(ts.is_some());
+        assert_eq!(level, Level::Warn);
+        let (ts, level) = JsonLinesParser::head(
+            br#"{"__REALTIME_TIMESTAMP":"1342540861416409","PRIORITY":"4","MESSAGE":"m"}"#,
+            &cx,
+        )
+        .unwrap();
+        assert_eq!(format_rfc3339(ts.unwrap()), "2012-07-17T16:01:01.416409Z");
+        assert_eq!(level, Level::Warn);
     }
 
     #[test]

@@ -8,29 +8,87 @@
 //! classify the sample and keeping the one that recognises the most event starts.
 
 mod access;
-mod csv;
+mod container;
+pub mod csv;
 mod json;
+mod loghub;
+mod multiline;
+mod syslog;
 mod text;
+mod web;
 
 use serde::{Deserialize, Serialize};
 
 use super::level::Level;
-use super::time::TimeContext;
+use super::time::{self, TimeContext};
 
 pub use self::access::AccessLogParser;
+pub use self::container::{unescape_json, ContainerParser};
 pub use self::csv::CsvParser;
 pub use self::json::{JsonLinesParser, JsonScan, RawValue};
-pub use self::text::{find_level_word, TextParser};
+pub use self::loghub::{BglParser, HpcParser};
+pub use self::multiline::TraceJoiner;
+pub use self::syslog::SyslogParser;
+pub use self::text::{find_level_word, text_family, TextParser};
+pub use self::web::{AwsAlbParser, JournaldExportParser, LogfmtParser, W3cParser};
 
 /// The documented names of the formats Casefile reads (the `format` field of `casefile summary`).
+/// The names are stable: they are part of the CLI's JSON output.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FormatName {
-    /// One JSON object per line.
+    /// One JSON object per line, with the time, level and message under any common key (`ts`, `time`,
+    /// `@timestamp`, `level`, `severity`, `log.level`, bunyan/pino numeric levels, ...).
     JsonLines,
+    /// `key=value` pairs (`ts=... level=info msg="..."`), as written by logrus, go-kit, Heroku.
+    Logfmt,
     /// Apache/nginx common or combined access log (with trailing extra fields).
     AccessLog,
+    /// nginx error log: `2026/07/03 09:00:00 [error] 12#0: *1 message`.
+    NginxError,
+    /// Apache httpd error log: `[Wed Oct 11 14:32:52.123 2000] [core:error] [pid 1] message`.
+    ApacheError,
+    /// W3C extended log (IIS and others), columns named by its `#Fields:` header.
+    W3c,
+    /// AWS Application or Classic Load Balancer access log.
+    AwsAlb,
+    /// AWS CloudTrail records, one JSON object per line (`eventTime`, `eventSource`).
+    Cloudtrail,
+    /// Syslog RFC 3164 (`Jul  3 09:00:53 host tag: message`, optional `<PRI>`; year from the file).
+    Syslog,
+    /// Syslog RFC 5424 (`<PRI>1 2026-07-03T09:00:53Z host app procid msgid [sd] message`).
+    Syslog5424,
+    /// systemd journal export format (`journalctl -o export`): records of `FIELD=value` lines.
+    JournaldExport,
+    /// systemd journal as JSON lines (`journalctl -o json`).
+    JournaldJson,
+    /// Docker json-file driver: `{"log":"...","stream":"stdout","time":"..."}`; the inner line is read too.
+    DockerJson,
+    /// Kubernetes CRI container log: `TIME stdout F message`, partial lines (`P`) joined.
+    Cri,
+    /// log4j / logback pattern layouts: a timestamp, then a level word, thread and logger.
+    Log4j,
+    /// Python `logging`: `2026-07-03 09:00:00,123 - name - LEVEL - message`.
+    Python,
+    /// Go's standard `log` package: `2026/07/03 09:00:00 message`.
+    GoLog,
+    /// glog / klog: `I0703 09:00:00.123456 1234 file.go:12] message`.
+    Glog,
+    /// Ruby on Rails / Ruby Logger: `I, [2026-07-03T09:00:00.123456 #1234]  INFO -- : message`.
+    Rails,
+    /// Hadoop HDFS (loghub): `081109 203615 148 INFO dfs.DataNode: message`.
+    Hdfs,
+    /// Apache Spark (loghub): `17/06/09 20:10:40 INFO executor.Executor: message`.
+    Spark,
+    /// Blue Gene/L RAS log (loghub): `- 1117838570 2005.06.03 R02-M1-N0 2005-06-03-15.42.50.675872 ...`.
+    Bgl,
+    /// HPC cluster log (loghub): `134681 node-246 unix.hw state_change.unavailable 1077804742 1 ...`.
+    Hpc,
+    /// HealthApp (loghub): `20171223-22:15:29:606|Step_LSC|30002312|message`.
+    HealthApp,
+    /// Proxifier (loghub): `[10.30 16:49:06] chrome.exe - message` (no year).
+    Proxifier,
     /// Comma-separated values with a header row.
     Csv,
     /// Tab-separated values with a header row.
@@ -43,10 +101,66 @@ pub enum FormatName {
 }
 
 impl FormatName {
+    /// Every name, in documentation order.
+    pub const ALL: [FormatName; 29] = [
+        FormatName::JsonLines,
+        FormatName::Logfmt,
+        FormatName::AccessLog,
+        FormatName::NginxError,
+        FormatName::ApacheError,
+        FormatName::W3c,
+        FormatName::AwsAlb,
+        FormatName::Cloudtrail,
+        FormatName::Syslog,
+        FormatName::Syslog5424,
+        FormatName::JournaldExport,
+        FormatName::JournaldJson,
+        FormatName::DockerJson,
+        FormatName::Cri,
+        FormatName::Log4j,
+        FormatName::Python,
+        FormatName::GoLog,
+        FormatName::Glog,
+        FormatName::Rails,
+        FormatName::Hdfs,
+        FormatName::Spark,
+        FormatName::Bgl,
+        FormatName::Hpc,
+        FormatName::HealthApp,
+        FormatName::Proxifier,
+        FormatName::Csv,
+        FormatName::Tsv,
+        FormatName::Text,
+        FormatName::Unknown,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             FormatName::JsonLines => "json_lines",
+            FormatName::Logfmt => "logfmt",
             FormatName::AccessLog => "access_log",
+            FormatName::NginxError => "nginx_error",
+            FormatName::ApacheError => "apache_error",
+            FormatName::W3c => "w3c",
+            FormatName::AwsAlb => "aws_alb",
+            FormatName::Cloudtrail => "cloudtrail",
+            FormatName::Syslog => "syslog",
+            FormatName::Syslog5424 => "syslog5424",
+            FormatName::JournaldExport => "journald_export",
+            FormatName::JournaldJson => "journald_json",
+            FormatName::DockerJson => "docker_json",
+            FormatName::Cri => "cri",
+            FormatName::Log4j => "log4j",
+            FormatName::Python => "python",
+            FormatName::GoLog => "go_log",
+            FormatName::Glog => "glog",
+            FormatName::Rails => "rails",
+            FormatName::Hdfs => "hdfs",
+            FormatName::Spark => "spark",
+            FormatName::Bgl => "bgl",
+            FormatName::Hpc => "hpc",
+            FormatName::HealthApp => "health_app",
+            FormatName::Proxifier => "proxifier",
             FormatName::Csv => "csv",
             FormatName::Tsv => "tsv",
             FormatName::Text => "text",
@@ -66,18 +180,33 @@ pub enum LineClass {
     Unparsed,
     /// The line is not an event and not an error (a CSV header, a blank line between events).
     Skip,
+    /// The line belongs to the event above and carries its time or level (a field of a journal export
+    /// record after its first line): `ts` replaces the event's time when set, `level` its level unless
+    /// `Level::None`.
+    Amend { ts: Option<i64>, level: Level },
 }
 
 /// Classifies the lines of one file, in order. Parsers may keep state between lines (CSV quoting).
 pub trait LineParser: Send {
     fn name(&self) -> FormatName;
     fn classify(&mut self, line: &[u8], cx: &TimeContext) -> LineClass;
+    /// Called once at the end of the file: a sentence naming what was wrong with the file's structure
+    /// (a CSV quote never closed, with its line), if anything.
+    fn finish(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// How many lines of the sample [`detect`] looks at.
 const DETECT_LINES: usize = 200;
 
 /// Chooses the parser for a file from a sample of its first bytes (whole lines) and its name.
+///
+/// Container wrappers and the journal export format are recognised first (they wrap other formats);
+/// then every structured candidate classifies the sample and the one that finds the most timestamped
+/// event starts wins (ties go to the more specific, earlier candidate), provided it explains at least
+/// half of the lines. Otherwise the sample is tried as CSV/TSV, and finally read as text, named after its
+/// family.
 pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineParser> {
     let lower = file_name.to_ascii_lowercase();
     if lower.ends_with(".csv") {
@@ -90,26 +219,89 @@ pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineP
             return Box::new(p);
         }
     }
-    let mut candidates: Vec<Box<dyn LineParser>> =
-        vec![Box::new(JsonLinesParser), Box::new(AccessLogParser)];
-    let mut best: Option<(usize, Box<dyn LineParser>)> = None;
-    for mut parser in candidates.drain(..) {
-        let starts = count_starts(parser.as_mut(), sample, cx);
-        if starts > 0 && best.as_ref().is_none_or(|(b, _)| starts > *b) {
-            best = Some((starts, parser));
+    let lines: Vec<&[u8]> = sample_lines(sample).filter(|l| !l.is_empty()).collect();
+    if lines
+        .iter()
+        .take(64)
+        .any(|l| l.starts_with(b"__CURSOR=") || l.starts_with(b"__REALTIME_TIMESTAMP="))
+    {
+        return Box::new(JournaldExportParser::default());
+    }
+    let (mut docker, mut cri) = (0, 0);
+    for l in &lines {
+        match ContainerParser::kind_of(l, cx) {
+            Some(FormatName::DockerJson) => docker += 1,
+            Some(_) => cri += 1,
+            None => {}
         }
     }
-    let lines = sample_lines(sample).filter(|l| !l.is_empty()).count();
-    if let Some((starts, _)) = &best {
-        // A structured format must explain most of the sample; otherwise plain text reads it better.
-        if *starts * 2 >= lines {
-            return best.map(|(_, p)| p).expect("checked above");
+    if (docker + cri) * 2 >= lines.len() && docker + cri > 0 {
+        let name = if docker >= cri {
+            FormatName::DockerJson
+        } else {
+            FormatName::Cri
+        };
+        return Box::new(ContainerParser::new(name));
+    }
+    let candidates: Vec<Box<dyn LineParser>> = vec![
+        Box::new(JsonLinesParser::for_sample(&lines)),
+        Box::new(AwsAlbParser),
+        Box::new(AccessLogParser),
+        Box::new(SyslogParser::new(syslog_name(&lines, cx))),
+        Box::new(BglParser),
+        Box::new(HpcParser),
+        Box::new(W3cParser::default()),
+        Box::new(LogfmtParser),
+    ];
+    let mut best: Option<(usize, usize, Box<dyn LineParser>)> = None;
+    for mut parser in candidates {
+        let (starts, skipped) = count_starts(parser.as_mut(), &lines, cx);
+        if starts > 0 && best.as_ref().is_none_or(|(b, _, _)| starts > *b) {
+            best = Some((starts, skipped, parser));
         }
     }
-    if let Some(p) = CsvParser::sniff(sample, b',').or_else(|| CsvParser::sniff(sample, b'\t')) {
-        return Box::new(p);
+    if let Some((starts, skipped, _)) = &best {
+        // A structured format must explain most of the sample (its header lines aside); otherwise
+        // plain text reads it better.
+        if *starts * 2 >= lines.len() - skipped {
+            return best.map(|(_, _, p)| p).expect("checked above");
+        }
     }
-    Box::new(TextParser::default())
+    // Lines that open with a timestamp followed by text are a log even when they hold commas
+    // (`2015-10-18 18:01:47,978 INFO ...`); a timestamp followed by a delimiter is a CSV column.
+    let stamped_text = lines
+        .iter()
+        .filter(|l| {
+            time::find_leading(l)
+                .is_some_and(|(_, r)| !matches!(l.get(r.end), Some(b',' | b'\t' | b';')))
+        })
+        .count();
+    if stamped_text * 2 < lines.len() {
+        if let Some(p) = CsvParser::sniff_unnamed(sample) {
+            return Box::new(p);
+        }
+    }
+    let family = lines
+        .iter()
+        .take(20)
+        .map(|l| text_family(l))
+        .find(|n| *n != FormatName::Text)
+        .unwrap_or(FormatName::Text);
+    Box::new(TextParser::named(family))
+}
+
+fn syslog_name(lines: &[&[u8]], cx: &TimeContext) -> FormatName {
+    let rfc5424 = lines
+        .iter()
+        .filter_map(|l| SyslogParser::head(l, cx))
+        .take(20)
+        .filter(|h| h.rfc5424)
+        .count();
+    if rfc5424 > 0 {
+        FormatName::Syslog5424
+    } else {
+        FormatName::Syslog
+    }
 }
 
 fn sample_lines(sample: &[u8]) -> impl Iterator<Item = &[u8]> {
@@ -119,11 +311,23 @@ fn sample_lines(sample: &[u8]) -> impl Iterator<Item = &[u8]> {
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
 }
 
-fn count_starts(parser: &mut dyn LineParser, sample: &[u8], cx: &TimeContext) -> usize {
-    sample_lines(sample)
-        .filter(|l| !l.is_empty())
-        .filter(|l| matches!(parser.classify(l, cx), LineClass::Start { .. }))
-        .count()
+/// Event starts a parser finds in the sample (for formats other than JSON, only starts with a time),
+/// and the lines it skips as headers.
+fn count_starts(parser: &mut dyn LineParser, lines: &[&[u8]], cx: &TimeContext) -> (usize, usize) {
+    let untimed_count = matches!(
+        parser.name(),
+        FormatName::JsonLines | FormatName::Cloudtrail | FormatName::JournaldJson
+    );
+    let (mut starts, mut skipped) = (0, 0);
+    for l in lines {
+        match parser.classify(l, cx) {
+            LineClass::Start { ts: Some(_), .. } => starts += 1,
+            LineClass::Start { ts: None, .. } if untimed_count => starts += 1,
+            LineClass::Skip => skipped += 1,
+            _ => {}
+        }
+    }
+    (starts, skipped)
 }
 
 #[cfg(test)]
@@ -150,7 +354,53 @@ mod tests {
         assert_eq!(detected("a,b,c\n1,2,3\n4,5,6\n", "x.csv"), FormatName::Csv);
         assert_eq!(
             detected("2026-07-03 09:00:00 INFO hello\n", "x.log"),
+            FormatName::Log4j
+        );
+        assert_eq!(
+            detected("2026-07-03 09:00:00 hello\n", "x.log"),
             FormatName::Text
         );
+        assert_eq!(
+            detected("Jul  3 09:00:06 gw-01 systemd[1]: Started.\n", "syslog"),
+            FormatName::Syslog
+        );
+        assert_eq!(
+            detected(
+                "{\"log\":\"x\\n\",\"stream\":\"stdout\",\"time\":\"2026-07-03T09:00:00Z\"}\n",
+                "c.log"
+            ),
+            FormatName::DockerJson
+        );
+    }
+
+    #[test]
+    fn names_and_serde_agree() {
+        for name in FormatName::ALL {
+            let json = serde_json::to_string(&name).unwrap();
+            assert_eq!(json, format!("\"{}\"", name.as_str()));
+            assert_eq!(serde_json::from_str::<FormatName>(&json).unwrap(), name);
+        }
+    }
+
+    #[test]
+    fn detects_every_log_family() {
+        let cases: &[(&str, FormatName)] = &[
+            ("ts=2026-07-03T09:00:00Z level=info msg=\"a b\" n=1\n", FormatName::Logfmt),
+            ("2026/07/03 09:00:00 [error] 12#0: *1 open() failed\n", FormatName::NginxError),
+            ("[Tue Apr 04 06:28:08.605341 2017] [core:error] [pid 17962] x\n", FormatName::ApacheError),
+            ("#Version: 1.0\n#Fields: date time c-ip cs-method cs-uri-stem sc-status\n2026-07-03 09:00:00 10.0.0.1 GET / 200\n", FormatName::W3c),
+            ("h2 2016-08-10T00:10:33.145057Z app/lb/50dc6c495c0c9188 10.0.1.252:48160 10.0.0.66:9000 0.000 0.002 0.000 200 200 5 257 \"GET https://x/ HTTP/2.0\" \"curl\" - -\n", FormatName::AwsAlb),
+            ("{\"eventVersion\":\"1.08\",\"eventTime\":\"2026-07-03T09:00:00Z\",\"eventSource\":\"s3.amazonaws.com\"}\n", FormatName::Cloudtrail),
+            ("<165>1 2026-07-03T09:00:00.003Z host app 1 ID47 - message\n", FormatName::Syslog5424),
+            ("__CURSOR=s=1\n__REALTIME_TIMESTAMP=1342540861416409\nMESSAGE=x\n\n", FormatName::JournaldExport),
+            ("{\"__CURSOR\":\"s=1\",\"__REALTIME_TIMESTAMP\":\"1342540861416409\",\"PRIORITY\":\"6\",\"MESSAGE\":\"x\"}\n", FormatName::JournaldJson),
+            ("2016-10-06T00:17:09.669794202Z stdout F hello\n", FormatName::Cri),
+            ("I0703 09:00:00.123456    1234 main.go:12] started\n", FormatName::Glog),
+            ("- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO x\n", FormatName::Bgl),
+            ("134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component State Change\n", FormatName::Hpc),
+        ];
+        for (sample, name) in cases {
+            assert_eq!(detected(sample, "x.log"), *name, "{sample}");
+        }
     }
 }

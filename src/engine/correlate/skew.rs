@@ -1,0 +1,353 @@
+//! Clock skew between sources, estimated from the ids they share, and applying offsets.
+//!
+//! When two files log the same request id, the difference of their written times is (their clock
+//! difference) + (noise). For every pair of sources, each id that occurs exactly once in both gives one
+//! difference; the pair's offset is the median difference, corrected for truncation: a source that
+//! writes times to a resolution `r` (nginx: whole seconds) truncates, so its times are on average `r/2`
+//! early; the correction adds `(r_b − r_a)/2`. The spread is the median absolute deviation (MAD).
+//!
+//! The reference source is the one sharing the most ids with the others (ties: the finest timestamps).
+//! Every other source is linked to it through the strongest chain of pairs (a maximum spanning tree by
+//! shared ids), and its offset is the sum along the chain. Offsets say how far a source's clock runs
+//! ahead of the reference; an adjusted time is the written time minus the offset.
+//!
+//! Confidence, from 0 to 1: `n / (n + 10) · exp(−excess)`, where `n` is the number of shared ids used
+//! and `excess` is the MAD in seconds beyond what truncation alone explains (`(r_a + r_b) / 4`); the
+//! weakest link of a chain counts.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::IdIndex;
+use super::Offsets;
+use crate::engine::store::{SourceData, SourceId};
+use crate::engine::time::NANOS_PER_SEC;
+use crate::engine::timeline::Timeline;
+
+/// Shared ids kept per pair of sources (a uniform sample: the index is in hash order).
+const MAX_PAIR_SAMPLES: usize = 200_000;
+/// Fewer shared ids than this do not link two sources.
+pub const MIN_SHARED_IDS: usize = 3;
+
+/// One source's estimated offset.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceSkew {
+    pub path: String,
+    pub source: SourceId,
+    /// How far this source's clock runs ahead of the reference, in seconds (0 when not linked).
+    pub offset_s: f64,
+    /// 0 (no evidence) to 1; see the module documentation.
+    pub confidence: f64,
+    /// Ids shared on the link that placed this source (with the reference or with `via`).
+    pub shared_ids: u64,
+    /// Median absolute deviation of the differences on that link, in seconds.
+    pub mad_s: Option<f64>,
+    /// The resolution the source writes times to, in seconds (1 for whole seconds).
+    pub resolution_s: f64,
+    pub reference: bool,
+    /// Whether the source shares ids (directly or through others) with the reference.
+    pub linked: bool,
+    /// The source it was linked through, when not directly to the reference.
+    pub via: Option<String>,
+}
+
+/// Offsets of all sources relative to one reference.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkewReport {
+    pub reference: Option<String>,
+    /// One entry per loaded source, in source order.
+    pub sources: Vec<SourceSkew>,
+}
+
+impl SkewReport {
+    /// The estimated offsets, ready to apply (zero for sources that are not linked).
+    pub fn offsets(&self) -> Offsets {
+        let mut out = Offsets::zero(self.sources.len());
+        for s in &self.sources {
+            out.set(s.source, (s.offset_s * NANOS_PER_SEC as f64).round() as i64);
+        }
+        out
+    }
+}
+
+/// The resolution a source writes its times to, in ns: the coarsest of 1 s, 1 ms, 1 µs, 1 ns that
+/// divides at least 98% of a sample of its times.
+pub fn resolution_ns(source: &SourceData) -> i64 {
+    let ts: Vec<i64> = source
+        .ts_column()
+        .iter()
+        .copied()
+        .filter(|t| *t != crate::engine::store::NO_TIME)
+        .collect();
+    if ts.is_empty() {
+        return 1;
+    }
+    let step = (ts.len() / 5000).max(1);
+    let sample: Vec<i64> = ts.iter().step_by(step).copied().collect();
+    for r in [NANOS_PER_SEC, 1_000_000, 1_000] {
+        let divisible = sample.iter().filter(|t| t.rem_euclid(r) == 0).count();
+        if divisible * 100 >= sample.len() * 98 {
+            return r;
+        }
+    }
+    1
+}
+
+/// The estimate for one ordered pair: how far `b` runs ahead of `a`.
+#[derive(Clone, Debug, PartialEq)]
+struct PairEstimate {
+    a: usize,
+    b: usize,
+    offset_ns: i64,
+    mad_ns: i64,
+    shared: usize,
+    confidence: f64,
+}
+
+fn median(sorted: &[i64]) -> i64 {
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+    }
+}
+
+fn estimate_pair(a: usize, b: usize, diffs: &mut [i64], res: &[i64]) -> PairEstimate {
+    diffs.sort_unstable();
+    let m = median(diffs);
+    let mut dev: Vec<i64> = diffs.iter().map(|d| (d - m).abs()).collect();
+    dev.sort_unstable();
+    let mad_ns = median(&dev);
+    let offset_ns = m + (res[b] - res[a]) / 2;
+    let explained = (res[a] + res[b]) as f64 / 4.0;
+    let excess_s = ((mad_ns as f64 - explained) / NANOS_PER_SEC as f64).max(0.0);
+    let n = diffs.len() as f64;
+    PairEstimate {
+        a,
+        b,
+        offset_ns,
+        mad_ns,
+        shared: diffs.len(),
+        confidence: n / (n + 10.0) * (-excess_s).exp(),
+    }
+}
+
+/// Estimates every source's clock offset relative to a reference from the ids they share.
+pub fn estimate(sources: &[SourceData], index: &IdIndex) -> SkewReport {
+    let res: Vec<i64> = sources.iter().map(resolution_ns).collect();
+    // Differences per unordered pair (a < b): t_b − t_a for ids seen exactly once in each.
+    let mut diffs: HashMap<(usize, usize), Vec<i64>> = HashMap::new();
+    let mut per_source: Vec<(usize, u32, usize)> = Vec::new();
+    index.for_each_shared(|group| {
+        per_source.clear();
+        for entry in group {
+            let e = IdIndex::event_of(entry);
+            match per_source.last_mut() {
+                Some((s, _, n)) if *s == e.source as usize => *n += 1,
+                _ => per_source.push((e.source as usize, e.event, 1)),
+            }
+        }
+        if per_source.len() < 2 {
+            return;
+        }
+        for (i, &(a, ea, na)) in per_source.iter().enumerate() {
+            if na != 1 {
+                continue;
+            }
+            let Some(ta) = sources[a].ts(ea as usize) else {
+                continue;
+            };
+            for &(b, eb, nb) in &per_source[i + 1..] {
+                if nb != 1 {
+                    continue;
+                }
+                let Some(tb) = sources[b].ts(eb as usize) else {
+                    continue;
+                };
+                let v = diffs.entry((a, b)).or_default();
+                if v.len() < MAX_PAIR_SAMPLES {
+                    v.push(tb - ta);
+                }
+            }
+        }
+    });
+    let mut pairs: Vec<PairEstimate> = diffs
+        .into_iter()
+        .filter(|(_, d)| d.len() >= MIN_SHARED_IDS)
+        .map(|((a, b), mut d)| estimate_pair(a, b, &mut d, &res))
+        .collect();
+    pairs.sort_by_key(|p| (p.a, p.b));
+
+    let mut shared_total = vec![0usize; sources.len()];
+    for p in &pairs {
+        shared_total[p.a] += p.shared;
+        shared_total[p.b] += p.shared;
+    }
+    let reference = (0..sources.len())
+        .filter(|s| shared_total[*s] > 0)
+        .max_by_key(|s| {
+            (
+                shared_total[*s],
+                std::cmp::Reverse(res[*s]),
+                std::cmp::Reverse(*s),
+            )
+        });
+
+    // Offsets along a maximum spanning tree (by shared ids) grown from the reference (Prim).
+    struct Placed {
+        offset_ns: i64,
+        confidence: f64,
+        shared: usize,
+        mad_ns: Option<i64>,
+        via: Option<usize>,
+    }
+    let mut placed: Vec<Option<Placed>> = (0..sources.len()).map(|_| None).collect();
+    if let Some(r) = reference {
+        placed[r] = Some(Placed {
+            offset_ns: 0,
+            confidence: 1.0,
+            shared: shared_total[r],
+            mad_ns: None,
+            via: None,
+        });
+        loop {
+            // The strongest pair with exactly one end placed.
+            let next = pairs
+                .iter()
+                .filter(|p| placed[p.a].is_some() != placed[p.b].is_some())
+                .max_by_key(|p| (p.shared, std::cmp::Reverse((p.a, p.b))));
+            let Some(p) = next else { break };
+            let (from, to, ahead) = if placed[p.a].is_some() {
+                (p.a, p.b, p.offset_ns)
+            } else {
+                (p.b, p.a, -p.offset_ns)
+            };
+            let Some(base) = placed[from].as_ref() else {
+                break;
+            };
+            let confidence = if from == r {
+                p.confidence
+            } else {
+                p.confidence.min(base.confidence)
+            };
+            placed[to] = Some(Placed {
+                offset_ns: base.offset_ns + ahead,
+                confidence,
+                shared: p.shared,
+                mad_ns: Some(p.mad_ns),
+                via: (from != r).then_some(from),
+            });
+        }
+    }
+    let round3 = |x: f64| (x * 1000.0).round() / 1000.0;
+    let out = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let p = placed[i].as_ref();
+            SourceSkew {
+                path: s.info.name.clone(),
+                source: i as SourceId,
+                offset_s: p.map_or(0.0, |p| round3(p.offset_ns as f64 / NANOS_PER_SEC as f64)),
+                confidence: p.map_or(0.0, |p| round3(p.confidence)),
+                shared_ids: p.map_or(0, |p| p.shared as u64),
+                mad_s: p
+                    .and_then(|p| p.mad_ns)
+                    .map(|m| round3(m as f64 / NANOS_PER_SEC as f64)),
+                resolution_s: res[i] as f64 / NANOS_PER_SEC as f64,
+                reference: Some(i) == reference,
+                linked: p.is_some(),
+                via: p.and_then(|p| p.via).map(|v| sources[v].info.name.clone()),
+            }
+        })
+        .collect();
+    SkewReport {
+        reference: reference.map(|r| sources[r].info.name.clone()),
+        sources: out,
+    }
+}
+
+/// The merged timeline with each source's times shifted back by its offset.
+pub fn adjusted_timeline(sources: &[SourceData], offsets: &Offsets) -> Timeline {
+    Timeline::build_with_offsets(sources, offsets.as_ns())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ingest::{ingest_bytes, IngestOptions};
+    use crate::engine::time::format_rfc3339;
+
+    /// An app writing milliseconds and a balancer whose clock runs `skew_ms` ahead, writing whole
+    /// seconds (truncated), sharing `n` request ids; a third file shares nothing.
+    fn pair(n: usize, skew_ms: i64) -> Vec<SourceData> {
+        let base = 1_783_069_200_000i64; // 2026-07-03T09:00:00Z in ms
+        let (mut app, mut lb) = (String::new(), String::new());
+        for i in 0..n as i64 {
+            let t_ms = base + i * 1_337 + (i * 7919) % 1000;
+            let id = format!("{:016x}", 0xa5a5_0000_0000u64 + i as u64 * 7_777);
+            app.push_str(&format!(
+                "{{\"ts\":\"{}\",\"msg\":\"handled\",\"request_id\":\"{id}\"}}\n",
+                format_rfc3339(t_ms * 1_000_000)
+            ));
+            let lb_secs = (t_ms + skew_ms).div_euclid(1000);
+            lb.push_str(&format!(
+                "{} INFO GET /x req_id={id}\n",
+                format_rfc3339(lb_secs * NANOS_PER_SEC)
+            ));
+        }
+        vec![
+            ingest_bytes("app.jsonl", app.as_bytes(), IngestOptions::default()),
+            ingest_bytes("lb.log", lb.as_bytes(), IngestOptions::default()),
+            ingest_bytes(
+                "other.log",
+                b"2026-07-03T09:00:00Z INFO nothing shared\n",
+                IngestOptions::default(),
+            ),
+        ]
+    }
+
+    #[test]
+    fn finds_a_whole_second_source_running_ahead_despite_truncation() {
+        for skew_ms in [3_000, -1_250, 400] {
+            let sources = pair(400, skew_ms);
+            let index = IdIndex::build(&sources);
+            let report = estimate(&sources, &index);
+            let lb = &report.sources[1];
+            assert!(
+                (lb.offset_s - skew_ms as f64 / 1000.0).abs() < 0.1,
+                "skew {skew_ms}: {lb:?}"
+            );
+            assert_eq!(lb.shared_ids, 400);
+            assert_eq!(lb.resolution_s, 1.0);
+            assert!(lb.confidence > 0.9, "{lb:?}");
+            assert!(report.sources[0].reference);
+            assert!(!report.sources[2].linked);
+            assert_eq!(report.sources[2].confidence, 0.0);
+        }
+    }
+
+    #[test]
+    fn applying_offsets_reorders_the_timeline() {
+        let sources = pair(20, 3_000);
+        let index = IdIndex::build(&sources);
+        let offsets = estimate(&sources, &index).offsets();
+        let plain = Timeline::build(&sources);
+        let adjusted = adjusted_timeline(&sources, &offsets);
+        // Written times put the balancer's first line after the app's second; adjusted, each balancer
+        // line sits within a second of its app line.
+        let pos = |t: &Timeline, s: u16, e: u32| {
+            (0..t.len())
+                .position(|i| {
+                    t.get(i, false)
+                        .is_some_and(|id| id.source == s && id.event == e)
+                })
+                .unwrap_or(usize::MAX)
+        };
+        assert!(pos(&plain, 1, 0) > pos(&plain, 0, 1));
+        assert!(pos(&adjusted, 1, 0) < pos(&adjusted, 0, 1));
+        assert_eq!(resolution_ns(&sources[0]), 1_000_000);
+    }
+}

@@ -1,0 +1,671 @@
+//! Field extraction on demand: the named values inside one event's raw text.
+//!
+//! Ingest keeps only what every query needs (time, level, source); everything else is read from the
+//! text when a query, a facet or a row's details asks for it, so loading stays fast and the store small.
+//! What an event's fields are depends on its source's format:
+//!
+//! - JSON lines: every key, nested objects flattened with dots (`http.status`); arrays are kept as
+//!   their JSON text. `key=value` pairs inside the message (`msg`, `message`, `log`) come after the
+//!   keys (a real key wins over a pair of the same name).
+//! - Access logs: `client`, `ident`, `user`, `method`, `path`, `protocol`, `status`, `bytes`,
+//!   `referer`, `user_agent`, `duration` (the request time after the user agent, when present) and
+//!   trailing `key=value` pairs such as `req_id`.
+//! - CSV/TSV: one field per column, named by the header row.
+//! - Text: `key=value` and `key="quoted value"` pairs anywhere in the event (logfmt).
+//!
+//! Values are strings as written (JSON strings unescaped). The pseudo-fields `level` and `source` come
+//! from the store, not from here; see [`crate::engine::query`].
+
+use std::borrow::Cow;
+
+use super::formats::{FormatName, JsonScan, RawValue};
+use super::store::SourceData;
+
+/// JSON keys whose string value is the event's message (scanned for `key=value` pairs).
+const JSON_MESSAGE_KEYS: &[&str] = &["msg", "message", "log", "@m", "@mt"];
+
+/// Deepest nesting of JSON objects that is flattened.
+const MAX_DEPTH: usize = 8;
+
+/// Knows how to read the fields of one source's events (its format and, for CSV, its header).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldReader {
+    format: FormatName,
+    /// CSV/TSV column names from the header row.
+    columns: Vec<String>,
+    delimiter: u8,
+}
+
+impl FieldReader {
+    /// A reader for the events of `source`.
+    pub fn for_source(source: &SourceData) -> Self {
+        let format = source.info.format;
+        let delimiter = if format == FormatName::Tsv {
+            b'\t'
+        } else {
+            b','
+        };
+        let columns = match format {
+            FormatName::Csv | FormatName::Tsv => source
+                .blocks()
+                .first()
+                .filter(|b| b.file_offset == 0)
+                .map(|b| {
+                    let end = memchr::memchr(b'\n', &b.bytes).unwrap_or(b.bytes.len());
+                    let header = b.bytes[..end]
+                        .strip_suffix(b"\r")
+                        .unwrap_or(&b.bytes[..end]);
+                    split_csv(header, delimiter)
+                        .into_iter()
+                        .map(|c| String::from_utf8_lossy(&c).trim().to_string())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        FieldReader {
+            format,
+            columns,
+            delimiter,
+        }
+    }
+
+    /// A reader for text in `format` (CSV needs [`FieldReader::for_source`] to know its columns).
+    pub fn for_format(format: FormatName) -> Self {
+        FieldReader {
+            format,
+            columns: Vec::new(),
+            delimiter: if format == FormatName::Tsv {
+                b'\t'
+            } else {
+                b','
+            },
+        }
+    }
+
+    pub fn format(&self) -> FormatName {
+        self.format
+    }
+
+    /// Whether field names appear literally in this format's text (JSON keys, `key=value`), so a text
+    /// search for the name can rule events out before extraction.
+    pub fn names_in_text(&self) -> bool {
+        matches!(self.format, FormatName::JsonLines | FormatName::Text)
+    }
+
+    /// Calls `visit(name, value)` for every field of the event, in text order, until it returns false.
+    pub fn for_each<'t>(&self, text: &'t [u8], visit: &mut dyn FnMut(&str, Cow<'t, str>) -> bool) {
+        match self.format {
+            FormatName::JsonLines | FormatName::Cloudtrail | FormatName::JournaldJson => {
+                // Only the first line is the object; unparsed tails are not fields.
+                json_fields(text, &mut String::new(), 0, visit);
+            }
+            FormatName::AccessLog => access_fields(text, visit),
+            FormatName::Csv | FormatName::Tsv => {
+                for (i, value) in split_csv(text, self.delimiter).into_iter().enumerate() {
+                    let Some(name) = self.columns.get(i) else {
+                        break;
+                    };
+                    if !visit(name, bytes_to_cow(value)) {
+                        return;
+                    }
+                }
+            }
+            // Every other format: `key=value` pairs in the text (logfmt, free text, syslog bodies).
+            _ => {
+                logfmt_pairs(text, visit);
+            }
+        }
+    }
+
+    /// The value of field `name` (ASCII case-insensitive), if the event has it.
+    pub fn get<'t>(&self, text: &'t [u8], name: &str) -> Option<Cow<'t, str>> {
+        match self.format {
+            FormatName::JsonLines => return json_get(text, name.as_bytes(), 0),
+            FormatName::AccessLog => return access_get(text, name),
+            _ => {}
+        }
+        let mut found = None;
+        self.for_each(text, &mut |key, value| {
+            if key.eq_ignore_ascii_case(name) {
+                found = Some(value);
+                false
+            } else {
+                true
+            }
+        });
+        found
+    }
+
+    /// Every field of the event as owned pairs, in text order (for row details and `casefile query`).
+    pub fn all(&self, text: &[u8]) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        self.for_each(text, &mut |key, value| {
+            out.push((key.to_string(), value.into_owned()));
+            true
+        });
+        out
+    }
+}
+
+fn bytes_to_cow(b: Cow<'_, [u8]>) -> Cow<'_, str> {
+    match b {
+        Cow::Borrowed(b) => String::from_utf8_lossy(b),
+        Cow::Owned(v) => Cow::Owned(String::from_utf8_lossy(&v).into_owned()),
+    }
+}
+
+/// Splits one CSV record into fields: quotes removed, doubled quotes undone. A record continued over
+/// several lines (quoted newlines) is read as one.
+fn split_csv(record: &[u8], delimiter: u8) -> Vec<Cow<'_, [u8]>> {
+    let mut fields = Vec::new();
+    let mut i = 0;
+    loop {
+        if record.get(i) == Some(&b'"') {
+            let mut value = Vec::new();
+            i += 1;
+            while i < record.len() {
+                if record[i] == b'"' {
+                    if record.get(i + 1) == Some(&b'"') {
+                        value.push(b'"');
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                value.push(record[i]);
+                i += 1;
+            }
+            // Anything between the closing quote and the delimiter is kept as written.
+            let rest_end = memchr::memchr(delimiter, &record[i.min(record.len())..])
+                .map_or(record.len(), |r| i + r);
+            value.extend_from_slice(&record[i.min(rest_end)..rest_end]);
+            fields.push(Cow::Owned(value));
+            i = rest_end;
+        } else {
+            let end = memchr::memchr(delimiter, &record[i.min(record.len())..])
+                .map_or(record.len(), |r| i + r);
+            fields.push(Cow::Borrowed(&record[i.min(end)..end]));
+            i = end;
+        }
+        if i >= record.len() {
+            break;
+        }
+        i += 1; // the delimiter
+        if i == record.len() {
+            fields.push(Cow::Borrowed(&record[i..]));
+            break;
+        }
+    }
+    fields
+}
+
+/// Undoes JSON string escapes (`\"`, `\n`, `\u00e9`, surrogate pairs); borrowed when there are none.
+pub fn json_unescape(raw: &[u8]) -> Cow<'_, str> {
+    if memchr::memchr(b'\\', raw).is_none() {
+        return String::from_utf8_lossy(raw);
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let c = raw[i];
+        if c != b'\\' {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let Some(&e) = raw.get(i + 1) else {
+            break;
+        };
+        i += 2;
+        match e {
+            b'n' => out.push(b'\n'),
+            b't' => out.push(b'\t'),
+            b'r' => out.push(b'\r'),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b'u' => {
+                let hex = |at: usize| {
+                    raw.get(at..at + 4)
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                };
+                let Some(mut code) = hex(i) else {
+                    out.extend_from_slice(b"\\u");
+                    continue;
+                };
+                i += 4;
+                if (0xD800..0xDC00).contains(&code) && raw.get(i..i + 2) == Some(b"\\u") {
+                    if let Some(low) = hex(i + 2).filter(|l| (0xDC00..0xE000).contains(l)) {
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+                        i += 6;
+                    }
+                }
+                let ch = char::from_u32(code).unwrap_or('\u{FFFD}');
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+            }
+            other => out.push(other),
+        }
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Visits the keys of the JSON object in `text` (flattened under `prefix`), then, at the top level,
+/// the `key=value` pairs inside its message strings; false when stopped.
+fn json_fields<'t>(
+    text: &'t [u8],
+    prefix: &mut String,
+    depth: usize,
+    visit: &mut dyn FnMut(&str, Cow<'t, str>) -> bool,
+) -> bool {
+    let Some(mut scan) = JsonScan::new(text) else {
+        return true;
+    };
+    let mut messages: Vec<&'t [u8]> = Vec::new();
+    while let Some((key, value)) = scan.next_pair() {
+        let key = json_unescape(key);
+        let mark = prefix.len();
+        if !prefix.is_empty() {
+            prefix.push('.');
+        }
+        prefix.push_str(&key);
+        let go_on = match value {
+            RawValue::Str(s) => {
+                if depth == 0 && JSON_MESSAGE_KEYS.contains(&key.as_ref()) {
+                    messages.push(s);
+                }
+                visit(prefix, json_unescape(s))
+            }
+            RawValue::Other(raw) if raw.first() == Some(&b'{') => {
+                if depth + 1 < MAX_DEPTH {
+                    json_fields(raw, prefix, depth + 1, visit)
+                } else {
+                    visit(prefix, String::from_utf8_lossy(raw))
+                }
+            }
+            RawValue::Other(raw) => visit(prefix, String::from_utf8_lossy(raw)),
+        };
+        prefix.truncate(mark);
+        if !go_on {
+            return false;
+        }
+    }
+    for m in messages {
+        let mut keep = true;
+        logfmt_pairs(m, &mut |k, v| {
+            keep = visit(k, v);
+            keep
+        });
+        if !keep {
+            return false;
+        }
+    }
+    true
+}
+
+fn is_message_key(key: &[u8]) -> bool {
+    JSON_MESSAGE_KEYS.iter().any(|k| k.as_bytes() == key)
+}
+
+/// [`FieldReader::get`] for JSON without visiting every field: compares raw keys, decodes only the
+/// value asked for. Finds the same value as the first match of `json_fields`.
+fn json_get<'t>(text: &'t [u8], name: &[u8], depth: usize) -> Option<Cow<'t, str>> {
+    let mut scan = JsonScan::new(text)?;
+    let mut messages: [Option<&'t [u8]>; 2] = [None; 2];
+    let mut more_messages: Vec<&'t [u8]> = Vec::new();
+    while let Some((raw_key, value)) = scan.next_pair() {
+        let key: Cow<'_, [u8]> = if memchr::memchr(b'\\', raw_key).is_some() {
+            Cow::Owned(json_unescape(raw_key).into_owned().into_bytes())
+        } else {
+            Cow::Borrowed(raw_key)
+        };
+        let is_object = matches!(value, RawValue::Other(raw) if raw.first() == Some(&b'{'));
+        if key.eq_ignore_ascii_case(name) && !(is_object && depth + 1 < MAX_DEPTH) {
+            return Some(match value {
+                RawValue::Str(s) => json_unescape(s),
+                RawValue::Other(raw) => String::from_utf8_lossy(raw),
+            });
+        }
+        match value {
+            RawValue::Other(raw)
+                if is_object
+                    && depth + 1 < MAX_DEPTH
+                    && name.len() > key.len()
+                    && name[key.len()] == b'.'
+                    && name[..key.len()].eq_ignore_ascii_case(&key) =>
+            {
+                if let Some(v) = json_get(raw, &name[key.len() + 1..], depth + 1) {
+                    return Some(v);
+                }
+            }
+            RawValue::Str(s) if depth == 0 && is_message_key(&key) => {
+                match messages.iter_mut().find(|m| m.is_none()) {
+                    Some(free) => *free = Some(s),
+                    None => more_messages.push(s),
+                }
+            }
+            _ => {}
+        }
+    }
+    for m in messages.into_iter().flatten().chain(more_messages) {
+        let mut found = None;
+        logfmt_pairs(m, &mut |k, v| {
+            if k.as_bytes().eq_ignore_ascii_case(name) {
+                found = Some(v);
+                false
+            } else {
+                true
+            }
+        });
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+fn is_key_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_' || c == b'@'
+}
+
+fn is_key_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'@' | b'/')
+}
+
+/// Visits `key=value` and `key="quoted value"` pairs in free text (logfmt), in order.
+fn logfmt_pairs<'t>(text: &'t [u8], visit: &mut dyn FnMut(&str, Cow<'t, str>) -> bool) {
+    let mut at = 0;
+    while let Some(rel) = memchr::memchr(b'=', &text[at..]) {
+        let eq = at + rel;
+        at = eq + 1;
+        // The key: key bytes right before `=`, starting after a separator.
+        let mut ks = eq;
+        while ks > 0 && is_key_byte(text[ks - 1]) {
+            ks -= 1;
+        }
+        while ks < eq && !is_key_start(text[ks]) {
+            ks += 1;
+        }
+        if ks == eq
+            || (ks > 0
+                && !matches!(
+                    text[ks - 1],
+                    b' ' | b'\t' | b'\n' | b',' | b'[' | b'(' | b'{' | b';' | b'"' | b'|'
+                ))
+        {
+            continue;
+        }
+        let Ok(key) = std::str::from_utf8(&text[ks..eq]) else {
+            continue;
+        };
+        let value: Cow<'t, str>;
+        if text.get(eq + 1) == Some(&b'"') {
+            // Quoted: up to the next unescaped quote (JSON-style escapes).
+            let mut i = eq + 2;
+            loop {
+                match memchr::memchr2(b'"', b'\\', &text[i.min(text.len())..]) {
+                    Some(r) if text[i + r] == b'\\' => i += r + 2,
+                    Some(r) => {
+                        i += r;
+                        break;
+                    }
+                    None => {
+                        i = text.len();
+                        break;
+                    }
+                }
+            }
+            let end = i.min(text.len());
+            value = json_unescape(&text[eq + 2..end.max(eq + 2)]);
+            at = (end + 1).min(text.len());
+        } else {
+            let end = text[eq + 1..]
+                .iter()
+                .position(|c| {
+                    c.is_ascii_whitespace() || matches!(c, b',' | b';' | b')' | b']' | b'}' | b'"')
+                })
+                .map_or(text.len(), |p| eq + 1 + p);
+            value = String::from_utf8_lossy(&text[eq + 1..end]);
+            at = end;
+        }
+        if !visit(key, value) {
+            return;
+        }
+    }
+}
+
+/// Visits the parts of a combined access-log line, then its trailing `key=value` pairs.
+fn access_fields<'t>(text: &'t [u8], visit: &mut dyn FnMut(&str, Cow<'t, str>) -> bool) {
+    let mut go_on = true;
+    let rest = access_parts(text, &mut |name, raw| {
+        go_on = visit(name, String::from_utf8_lossy(raw));
+        go_on
+    });
+    if let (true, Some(rest)) = (go_on, rest) {
+        logfmt_pairs(rest, visit);
+    }
+}
+
+/// [`FieldReader::get`] for access logs: decodes only the value asked for.
+fn access_get<'t>(text: &'t [u8], name: &str) -> Option<Cow<'t, str>> {
+    let mut found = None;
+    let rest = access_parts(text, &mut |part, raw| {
+        if part.eq_ignore_ascii_case(name) {
+            found = Some(String::from_utf8_lossy(raw));
+            false
+        } else {
+            true
+        }
+    });
+    if found.is_some() {
+        return found;
+    }
+    logfmt_pairs(rest?, &mut |k, v| {
+        if k.eq_ignore_ascii_case(name) {
+            found = Some(v);
+            false
+        } else {
+            true
+        }
+    });
+    found
+}
+
+/// Visits the fixed parts of an access-log line as raw bytes; returns the text after them (where
+/// `key=value` pairs may follow) when every part was read and visited.
+fn access_parts<'t>(
+    text: &'t [u8],
+    visit: &mut dyn FnMut(&'static str, &'t [u8]) -> bool,
+) -> Option<&'t [u8]> {
+    let line = &text[..memchr::memchr(b'\n', text).unwrap_or(text.len())];
+    let mut at = 0;
+    let token = |at: &mut usize| -> Option<&'t [u8]> {
+        while line.get(*at) == Some(&b' ') {
+            *at += 1;
+        }
+        let start = *at;
+        let end = memchr::memchr(b' ', line.get(start..)?).map_or(line.len(), |r| start + r);
+        *at = end;
+        (end > start).then(|| &line[start..end])
+    };
+    let quoted = |at: &mut usize| -> Option<&'t [u8]> {
+        while line.get(*at) == Some(&b' ') {
+            *at += 1;
+        }
+        if line.get(*at) != Some(&b'"') {
+            return None;
+        }
+        let start = *at + 1;
+        let mut i = start;
+        loop {
+            let r = memchr::memchr(b'"', line.get(i..)?)?;
+            if line[i + r - 1] == b'\\' && i + r > start {
+                i += r + 1;
+                continue;
+            }
+            *at = i + r + 1;
+            return Some(&line[start..i + r]);
+        }
+    };
+    for name in ["client", "ident", "user"] {
+        if !visit(name, token(&mut at)?) {
+            return None;
+        }
+    }
+    // The bracketed time is not a field (it is the event's time).
+    at += memchr::memchr(b']', line.get(at..)?)? + 1;
+    let request = quoted(&mut at)?;
+    let mut parts = request.splitn(3, |c| *c == b' ');
+    for name in ["method", "path", "protocol"] {
+        if let Some(p) = parts.next().filter(|p| !p.is_empty() && *p != b"-") {
+            if !visit(name, p) {
+                return None;
+            }
+        }
+    }
+    for name in ["status", "bytes"] {
+        if !visit(name, token(&mut at)?) {
+            return None;
+        }
+    }
+    for name in ["referer", "user_agent"] {
+        if !visit(name, quoted(&mut at)?) {
+            return None;
+        }
+    }
+    let rest = line.get(at..)?;
+    let first = rest.iter().position(|c| *c != b' ').unwrap_or(rest.len());
+    let end = memchr::memchr(b' ', &rest[first..]).map_or(rest.len(), |r| first + r);
+    let duration = &rest[first..end];
+    let is_number = std::str::from_utf8(duration).is_ok_and(|d| d.parse::<f64>().is_ok());
+    if is_number && !visit("duration", duration) {
+        return None;
+    }
+    Some(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(format: FormatName, text: &str) -> Vec<(String, String)> {
+        FieldReader::for_format(format).all(text.as_bytes())
+    }
+
+    fn p(k: &str, v: &str) -> (String, String) {
+        (k.to_string(), v.to_string())
+    }
+
+    #[test]
+    fn json_keys_are_flattened_and_unescaped() {
+        let got = pairs(
+            FormatName::JsonLines,
+            r#"{"ts":"x","http":{"status":502,"req":{"path":"/a"}},"msg":"say \"hi\" user=bob","tags":[1,2]}"#,
+        );
+        assert_eq!(
+            got,
+            vec![
+                p("ts", "x"),
+                p("http.status", "502"),
+                p("http.req.path", "/a"),
+                p("msg", "say \"hi\" user=bob"),
+                p("tags", "[1,2]"),
+                p("user", "bob"),
+            ]
+        );
+    }
+
+    #[test]
+    fn access_log_parts_and_trailing_pairs() {
+        let line = r#"10.1.2.3 - frank [03/Jul/2026:02:00:03 -0700] "GET /api/v1/login HTTP/1.1" 504 3677 "-" "Mozilla/5.0 (X11; Linux x86_64)" 0.018 req_id=269e0d37f2a74de4"#;
+        let got = pairs(FormatName::AccessLog, line);
+        assert_eq!(
+            got,
+            vec![
+                p("client", "10.1.2.3"),
+                p("ident", "-"),
+                p("user", "frank"),
+                p("method", "GET"),
+                p("path", "/api/v1/login"),
+                p("protocol", "HTTP/1.1"),
+                p("status", "504"),
+                p("bytes", "3677"),
+                p("referer", "-"),
+                p("user_agent", "Mozilla/5.0 (X11; Linux x86_64)"),
+                p("duration", "0.018"),
+                p("req_id", "269e0d37f2a74de4"),
+            ]
+        );
+        let reader = FieldReader::for_format(FormatName::AccessLog);
+        for (name, value) in &got {
+            assert_eq!(
+                reader.get(line.as_bytes(), name).as_deref(),
+                Some(value.as_str())
+            );
+        }
+        assert_eq!(reader.get(line.as_bytes(), "missing"), None);
+    }
+
+    #[test]
+    fn logfmt_pairs_in_free_text() {
+        let got = pairs(
+            FormatName::Text,
+            r#"2026-07-03 09:00:00 INFO pool stats active=31 idle=43 msg="a b \"c\"" x=1,y=2 a==b"#,
+        );
+        assert_eq!(
+            got,
+            vec![
+                p("active", "31"),
+                p("idle", "43"),
+                p("msg", "a b \"c\""),
+                p("x", "1"),
+                p("y", "2"),
+                p("a", "=b"),
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_columns_by_header() {
+        let mut reader = FieldReader::for_format(FormatName::Csv);
+        reader.columns = vec!["id".into(), "merchant".into(), "note".into()];
+        let got = reader.all(br#"T1,"Bob's ""Best"" Bikes","a,b""#);
+        assert_eq!(
+            got,
+            vec![
+                p("id", "T1"),
+                p("merchant", "Bob's \"Best\" Bikes"),
+                p("note", "a,b")
+            ]
+        );
+        assert_eq!(reader.get(b"T2,,", "NOTE").as_deref(), Some(""));
+    }
+
+    #[test]
+    fn json_get_finds_what_visiting_finds() {
+        let reader = FieldReader::for_format(FormatName::JsonLines);
+        let line =
+            br#"{"a":{"b":{"c":"deep"},"n":5},"msg":"x user=bob","k\u0065y":"esc","user":"later"}"#;
+        for name in [
+            "a.b.c", "A.N", "msg", "user", "key", "a", "a.b", "missing", "a.b.c.d",
+        ] {
+            let visited = reader
+                .all(line)
+                .into_iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name));
+            assert_eq!(
+                reader.get(line, name).map(|v| v.into_owned()),
+                visited.map(|(_, v)| v),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_unicode_escapes() {
+        assert_eq!(json_unescape(br"caf\u00e9 \ud83d\ude00"), "café 😀");
+        assert_eq!(json_unescape(br"bad \u12"), "bad \\u12");
+    }
+}

@@ -1,0 +1,358 @@
+//! The filter language: parse a query, evaluate it over the store, answer with matches in timeline
+//! order, counts, a histogram and facets.
+//!
+//! # Query language
+//!
+//! A query is a list of terms; terms side by side must all match (implicit AND). Parsing is lenient:
+//! a mistake is reported with the byte range to underline and the rest of the query still filters.
+//!
+//! | Term | Matches events that |
+//! |---|---|
+//! | `timeout` | contain the word, ignoring case; whole words only (`time` does not match `timed`) |
+//! | `time*`, `*Exception` | contain a word with that start / end (`*` stands for word characters) |
+//! | `"Connection timed out"` | contain the phrase (whole words, any run of spaces between them) |
+//! | `/timed out\|refused/` | match the regular expression (case-sensitive; flags after the slash: `i` ignore case, `s` `.` matches newlines, `x` verbose, `U` lazy). `^` and `$` match at every line of an event |
+//! | `-word`, `NOT word` | do not match the term |
+//! | `a OR b`, `a AND b`, `( … )` | either / both; AND binds tighter than OR: `a b OR c` is `(a b) OR c` |
+//! | `status:502`, `method=GET` | have the field with that value (ignoring case; numbers compare as numbers, `502` equals `502.0`) |
+//! | `service:payment-*` | have a field value matching the wildcards (`*` any text, `?` one character) |
+//! | `path:/^\/api/` | have a field value matching the regular expression |
+//! | `status>=500`, `latency_ms>1000`, `status!=200` | compare the field: as numbers when the value is a number (events whose field is not a number never match), otherwise as text. `!=` also matches events without the field |
+//! | `level:warn`, `level:warn+`, `level>=warn` | have that level or a more severe one (`level:error` includes critical) |
+//! | `level=info`, `level<warn` | have exactly that level / a less severe one |
+//! | `source:nginx*` | come from a file whose name or path matches the wildcards (`source:/regex/` too) |
+//! | `has:trace_id` | have the field at all |
+//! | `after:2026-07-03T10:00` | happened at or after that instant |
+//! | `before:2026-07-03T10:30:00Z` | happened strictly before it |
+//! | `around:2026-07-03T10:48:00/5m` | happened within 5 minutes either side (one minute when no window is given) |
+//! | `last 15m` (or `last:15m`) | happened in the last 15 minutes of the data (ending at its latest event); units `ms` `s` `m` `h` `d` |
+//!
+//! Keywords `AND`, `OR`, `NOT` are upper case (`and`, `or` are ordinary words). Quote a value with
+//! spaces: `msg:"payment declined"`. Times are ISO 8601 / RFC 3339 (`2026-07-03`, `2026-07-03T10:00`,
+//! `2026-07-03T10:00:00.5+02:00`) or epoch numbers; without a zone they are read in the query's zone
+//! (`--zone`, default UTC). An event without a time of its own takes the time of the event before it.
+//!
+//! Fields are read from the text on demand (see [`crate::engine::fields`]): JSON keys (nested keys
+//! with dots: `http.status`), `key=value` pairs in text, access-log parts (`client`, `method`, `path`,
+//! `status`, `bytes`, `duration`, `user_agent`, `req_id`, ...) and CSV columns by header name. `level`
+//! and `source` are the event's normalised level and its file. Access-log levels follow lnav's
+//! convention: 5xx is error, 4xx warn, the rest info.
+//!
+//! Examples:
+//! - `level:error "timed out"` — errors mentioning the timeout
+//! - `source:nginx* status>=500 -path:/healthz` — server errors outside health checks
+//! - `(latency_ms>1000 OR status:504) after:2026-07-03T10:40 before:2026-07-03T11:15`
+//! - `f6eac1aef42bb276` — everything about one request id, in every file
+//!
+//! # Evaluation
+//!
+//! [`Query::new`] parses and compiles once ([`mod@parse`], [`plan`]); [`Query::eval_range`] evaluates over
+//! a range of one source's events ([`eval`]), which is the unit a shard (a worker holding some sources,
+//! or a byte range of a big one) runs; [`Query::run`] does every source in one thread.
+//! [`results`] turns the bitsets into timeline positions, counts, a [`results::Histogram`] and
+//! [`results::Facets`], all serde types for the worker protocol.
+//!
+//! ```
+//! use casefile::engine::ingest::{ingest_bytes, IngestOptions};
+//! use casefile::engine::query::{Query, QueryContext};
+//! use casefile::engine::time::Zone;
+//!
+//! let text = b"2026-07-03 09:00:00 INFO ok latency_ms=12\n2026-07-03 09:00:01 ERROR Connection timed out latency_ms=30000\n";
+//! let sources = vec![ingest_bytes("app.log", text, IngestOptions::default())];
+//! let cx = QueryContext::for_sources(&sources, Zone::Utc);
+//! let query = Query::new(r#"level:error "timed out" latency_ms>1000"#, &cx);
+//! assert!(query.errors().is_empty());
+//! assert_eq!(query.run_all(&sources).count(), 1);
+//! ```
+
+pub mod eval;
+pub mod parse;
+pub mod plan;
+pub mod results;
+
+use std::ops::Range;
+
+pub use self::eval::{EventSet, SourceView};
+pub use self::parse::{parse, CompareOp, Expr, ParsedQuery, QueryError, Span, TimeFilter};
+pub use self::plan::{compile, CompiledQuery, Plan, QueryContext};
+pub use self::results::{facets, histogram, Facet, Facets, Histogram, Matches, StackBy};
+
+use crate::engine::store::SourceData;
+use crate::engine::timeline::Timeline;
+
+/// A parsed and compiled query, ready to evaluate on any number of sources or shards.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub text: String,
+    pub parsed: ParsedQuery,
+    pub compiled: CompiledQuery,
+}
+
+/// Timeline positions examined per step while looking for the first page of matches.
+const FIRST_PAGE_STEP: usize = 1 << 16;
+
+impl Query {
+    pub fn new(text: &str, cx: &QueryContext) -> Self {
+        let parsed = parse(text);
+        let compiled = compile(&parsed, cx);
+        Query {
+            text: text.to_string(),
+            parsed,
+            compiled,
+        }
+    }
+
+    /// Every mistake found, in text order, with the byte range to underline.
+    pub fn errors(&self) -> &[QueryError] {
+        &self.compiled.errors
+    }
+
+    /// Whether the query keeps every event (empty, or only broken terms).
+    pub fn matches_everything(&self) -> bool {
+        matches!(self.compiled.plan, Plan::All)
+    }
+
+    /// Evaluates over the events `range` of one source. Ranges of one source evaluated separately
+    /// (by several threads or workers) give the same events as one range over all of them.
+    pub fn eval_range(&self, view: &SourceView<'_>, range: Range<usize>) -> EventSet {
+        eval::eval(&self.compiled.plan, view, EventSet::full(range))
+    }
+
+    /// Evaluates over every event of every source, in this thread.
+    pub fn run(&self, views: &[SourceView<'_>]) -> Matches {
+        Matches {
+            sets: views
+                .iter()
+                .map(|v| self.eval_range(v, 0..v.source.len()))
+                .collect(),
+        }
+    }
+
+    /// [`Query::run`] without an index.
+    pub fn run_all(&self, sources: &[SourceData]) -> Matches {
+        let views: Vec<SourceView<'_>> = sources.iter().map(|s| SourceView::new(s, None)).collect();
+        self.run(&views)
+    }
+
+    /// The first `take` matches in timeline order (newest first when asked), without evaluating the
+    /// whole case: the timeline is evaluated step by step until the page is full.
+    pub fn first_page(
+        &self,
+        views: &[SourceView<'_>],
+        timeline: &Timeline,
+        take: usize,
+        newest_first: bool,
+    ) -> Vec<u32> {
+        let mut out = Vec::with_capacity(take);
+        let mut done = 0usize;
+        while done < timeline.len() && out.len() < take {
+            let step = FIRST_PAGE_STEP.min(timeline.len() - done);
+            let ids: Vec<_> = (done..done + step)
+                .filter_map(|i| timeline.get(i, newest_first).map(|id| (i, id)))
+                .collect();
+            // Per source: the range of events this step touches and which of them it holds.
+            let mut ranges: Vec<Option<Range<usize>>> = vec![None; views.len()];
+            for (_, id) in &ids {
+                let e = id.event as usize;
+                let r = &mut ranges[id.source as usize];
+                *r = Some(match r.take() {
+                    Some(r) => r.start.min(e)..r.end.max(e + 1),
+                    None => e..e + 1,
+                });
+            }
+            let mut masks: Vec<Option<EventSet>> = ranges
+                .iter()
+                .map(|r| r.clone().map(EventSet::empty))
+                .collect();
+            for (_, id) in &ids {
+                if let Some(m) = masks[id.source as usize].as_mut() {
+                    m.insert(id.event as usize);
+                }
+            }
+            let hits: Vec<Option<EventSet>> = masks
+                .into_iter()
+                .zip(views)
+                .map(|(m, v)| m.map(|m| eval::eval(&self.compiled.plan, v, m)))
+                .collect();
+            for (i, id) in ids {
+                if hits[id.source as usize]
+                    .as_ref()
+                    .is_some_and(|h| h.contains(id.event as usize))
+                {
+                    let position = if newest_first {
+                        timeline.len() - 1 - i
+                    } else {
+                        i
+                    };
+                    out.push(position as u32);
+                    if out.len() == take {
+                        break;
+                    }
+                }
+            }
+            done += step;
+        }
+        out
+    }
+}
+
+/// Splits `0..len` into about `parts` ranges whose starts are multiples of 128 (whole index groups
+/// and whole words of an [`EventSet`]), for evaluating one source on several threads or workers.
+pub fn split_range(len: usize, parts: usize) -> Vec<Range<usize>> {
+    let parts = parts.max(1);
+    let step = len.div_ceil(parts).div_ceil(128).max(1) * 128;
+    (0..len)
+        .step_by(step)
+        .map(|s| s..(s + step).min(len))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ingest::{ingest_bytes, IngestOptions};
+    use crate::engine::time::Zone;
+
+    fn case() -> Vec<SourceData> {
+        let app = "{\"ts\":\"2026-07-03T09:00:00Z\",\"level\":\"info\",\"service\":\"payment-gateway\",\"msg\":\"handled /api/v1/pay\",\"latency_ms\":17.8,\"http\":{\"status\":200}}\n\
+{\"ts\":\"2026-07-03T09:00:02Z\",\"level\":\"error\",\"service\":\"payment-gateway\",\"msg\":\"Connection timed out after 30 seconds\",\"latency_ms\":30000.0,\"trace_id\":\"abc\"}\n\
+{\"ts\":\"2026-07-03T09:00:04Z\",\"level\":\"warn\",\"service\":\"auth\",\"msg\":\"slow request took 900 ms\",\"latency_ms\":900.5}\n";
+        let ngx = "10.0.0.1 - - [03/Jul/2026:02:00:01 -0700] \"GET /healthz HTTP/1.1\" 200 12 \"-\" \"curl/8.5.0\" 0.010 req_id=aa\n\
+10.0.0.2 - - [03/Jul/2026:02:00:03 -0700] \"POST /api/v1/pay HTTP/1.1\" 504 12 \"-\" \"curl/8.5.0\" 30.000 req_id=bb\n\
+10.0.0.3 - - [03/Jul/2026:02:00:05 -0700] \"GET /api/v1/status HTTP/1.1\" 502 12 \"-\" \"curl/8.5.0\" 0.020 req_id=cc\n";
+        let text = "2026-07-03 09:00:01 ERROR boom refused\n\tat a.b(C.java:1)\n2026-07-03 09:00:06 INFO pool stats active=3 idle=4\n";
+        vec![
+            ingest_bytes(
+                "app-payments.jsonl",
+                app.as_bytes(),
+                IngestOptions::default(),
+            ),
+            ingest_bytes(
+                "/var/log/nginx-access.log",
+                ngx.as_bytes(),
+                IngestOptions::default(),
+            ),
+            ingest_bytes("gateway.log", text.as_bytes(), IngestOptions::default()),
+        ]
+    }
+
+    fn count(sources: &[SourceData], q: &str) -> u64 {
+        let cx = QueryContext::for_sources(sources, Zone::Utc);
+        let query = Query::new(q, &cx);
+        assert!(query.errors().is_empty(), "{q}: {:?}", query.errors());
+        query.run_all(sources).count()
+    }
+
+    #[test]
+    fn each_kind_of_term() {
+        let s = case();
+        assert_eq!(count(&s, ""), 8);
+        assert_eq!(count(&s, "level:error"), 4);
+        assert_eq!(count(&s, "level:warn+"), 5);
+        assert_eq!(count(&s, "level=info"), 3);
+        assert_eq!(count(&s, "status>=500"), 2);
+        assert_eq!(count(&s, "http.status:200"), 1);
+        assert_eq!(count(&s, "latency_ms>1000"), 1);
+        assert_eq!(count(&s, "service:payment-*"), 2);
+        assert_eq!(count(&s, "source:nginx*"), 3);
+        assert_eq!(count(&s, "has:trace_id"), 1);
+        assert_eq!(count(&s, "has:req_id -req_id:aa"), 2);
+        assert_eq!(count(&s, "\"connection  TIMED out\""), 1);
+        assert_eq!(count(&s, "/timed out|refused/"), 2);
+        assert_eq!(count(&s, "/TIMED/"), 0);
+        assert_eq!(count(&s, "/TIMED/i"), 1);
+        assert_eq!(count(&s, "timed OR active"), 2);
+        assert_eq!(count(&s, "NOT (level:error OR source:nginx*)"), 3);
+        assert_eq!(
+            count(&s, "C.java"),
+            1,
+            "continuation lines are part of the event"
+        );
+        assert_eq!(count(&s, "time"), 0, "whole words only");
+        assert_eq!(count(&s, "time*"), 1);
+        assert_eq!(count(&s, "active>=3 idle:4"), 1);
+        assert_eq!(
+            count(&s, "after:2026-07-03T09:00:02 before:2026-07-03T09:00:05"),
+            3
+        );
+        assert_eq!(count(&s, "last 2s"), 3);
+        assert_eq!(count(&s, "around:2026-07-03T09:00:03/1s"), 3);
+        assert_eq!(count(&s, "method:post path:/api/v1/pay duration>10"), 1);
+    }
+
+    #[test]
+    fn first_page_follows_the_timeline_both_ways() {
+        let s = case();
+        let timeline = Timeline::build(&s);
+        let cx = QueryContext::for_sources(&s, Zone::Utc);
+        let query = Query::new("level:error", &cx);
+        let views: Vec<SourceView<'_>> = s.iter().map(|x| SourceView::new(x, None)).collect();
+        let all = query.run(&views).positions(&timeline);
+        assert_eq!(all.len(), 4);
+        assert_eq!(query.first_page(&views, &timeline, 3, false), all[..3]);
+        let newest: Vec<u32> = all.iter().rev().take(2).copied().collect();
+        assert_eq!(query.first_page(&views, &timeline, 2, true), newest);
+        assert_eq!(query.run(&views).page(&timeline, 1, 2, false), all[1..3]);
+    }
+
+    #[test]
+    fn ranges_evaluated_apart_agree_with_one_pass() {
+        let mut text = String::new();
+        for i in 0..5000 {
+            let level = if i % 7 == 0 { "ERROR" } else { "INFO" };
+            text.push_str(&format!(
+                "2026-07-03 09:00:00 {level} item {i} refused={}\n",
+                i % 3
+            ));
+        }
+        let s = vec![ingest_bytes(
+            "a.log",
+            text.as_bytes(),
+            IngestOptions::default(),
+        )];
+        let cx = QueryContext::for_sources(&s, Zone::Utc);
+        let index = crate::engine::index::SourceIndex::build(&s[0], 0..s[0].len());
+        for q in [
+            "level:error refused:1",
+            "/item 4\\d*7 /",
+            "item 4242",
+            "NOT refused>=1",
+        ] {
+            let query = Query::new(q, &cx);
+            let view = SourceView::new(&s[0], Some(&index));
+            let whole = query.eval_range(&view, 0..5000);
+            let mut pieces = split_range(5000, 7).into_iter();
+            let mut joined = query.eval_range(&view, pieces.next().unwrap());
+            for r in pieces {
+                joined.append(query.eval_range(&view, r));
+            }
+            assert_eq!(joined, whole, "{q}");
+            let plain = Query::new(q, &cx).run_all(&s);
+            assert_eq!(plain.sets[0], whole, "{q} with and without the index");
+        }
+    }
+
+    #[test]
+    fn results_serialise_for_the_worker() {
+        let s = case();
+        let cx = QueryContext::for_sources(&s, Zone::Utc);
+        let m = Query::new("level:warn+", &cx).run_all(&s);
+        let h = histogram(&s, &m, 10, StackBy::Level);
+        assert_eq!(h.counts.iter().flatten().sum::<u64>() + h.outside, 5);
+        let f = facets(&s, &m, 5, 1000);
+        assert_eq!(f.matched, 5);
+        let level = &f.facets[0];
+        assert_eq!(level.field, "level");
+        assert_eq!(level.top[0].value, "error");
+        let latency = f.facets.iter().find(|f| f.field == "latency_ms").unwrap();
+        assert_eq!(latency.numeric.as_ref().unwrap().max, 30000.0);
+        for json in [
+            serde_json::to_string(&h).unwrap(),
+            serde_json::to_string(&f).unwrap(),
+        ] {
+            assert!(json.starts_with('{'));
+        }
+        let back: Histogram = serde_json::from_str(&serde_json::to_string(&h).unwrap()).unwrap();
+        assert_eq!(back, h);
+    }
+}

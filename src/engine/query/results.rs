@@ -1,0 +1,405 @@
+//! What a query answers: the matching events in timeline order, counts, a histogram and facets.
+//!
+//! Everything here is computed from [`Matches`] (one bitset per source) plus the store's columns, and
+//! is a serde type so a worker can send it to the UI as is. Results of several shards merge: match
+//! positions by the timeline, counts and histogram buckets by adding (shards share the bucket grid, as
+//! it comes from the case's span, not from the shard's), facet counts by adding per value.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::eval::EventSet;
+use crate::engine::fields::FieldReader;
+use crate::engine::level::Level;
+use crate::engine::store::{SourceData, SourceId, NO_TIME};
+use crate::engine::timeline::{EventId, Timeline};
+
+/// The events a query matched: one set per source, in the order of the sources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matches {
+    pub sets: Vec<EventSet>,
+}
+
+impl Matches {
+    /// Matches over every event of every source (the empty query).
+    pub fn all(sources: &[SourceData]) -> Self {
+        Matches {
+            sets: sources.iter().map(|s| EventSet::full(0..s.len())).collect(),
+        }
+    }
+
+    pub fn count(&self) -> u64 {
+        self.sets.iter().map(|s| s.count() as u64).sum()
+    }
+
+    /// Matches per source, in the order of the sources.
+    pub fn count_by_source(&self) -> Vec<u64> {
+        self.sets.iter().map(|s| s.count() as u64).collect()
+    }
+
+    pub fn contains(&self, id: EventId) -> bool {
+        self.sets
+            .get(id.source as usize)
+            .is_some_and(|s| s.contains(id.event as usize))
+    }
+
+    /// Timeline positions of all matches, oldest first.
+    pub fn positions(&self, timeline: &Timeline) -> Vec<u32> {
+        (0..timeline.len())
+            .filter(|&p| timeline.get(p, false).is_some_and(|id| self.contains(id)))
+            .map(|p| p as u32)
+            .collect()
+    }
+
+    /// Up to `take` timeline positions of matches, skipping the first `skip` matches, from the oldest
+    /// (or from the newest when `newest_first`; positions are then in descending order).
+    pub fn page(
+        &self,
+        timeline: &Timeline,
+        skip: usize,
+        take: usize,
+        newest_first: bool,
+    ) -> Vec<u32> {
+        let ordered: Box<dyn Iterator<Item = usize>> = if newest_first {
+            Box::new((0..timeline.len()).rev())
+        } else {
+            Box::new(0..timeline.len())
+        };
+        ordered
+            .filter(|&p| timeline.get(p, false).is_some_and(|id| self.contains(id)))
+            .skip(skip)
+            .take(take)
+            .map(|p| p as u32)
+            .collect()
+    }
+}
+
+/// What the bars of a histogram are split by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StackBy {
+    Level,
+    Source,
+}
+
+/// Matching events per time bucket, each bucket split by level or by source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Histogram {
+    /// Start of the first bucket, ns since the epoch (a multiple of `bucket_ns`).
+    pub start_ns: i64,
+    /// Width of every bucket, a round duration (1 s, 5 s, 1 min, 15 min, 1 h, ...).
+    pub bucket_ns: i64,
+    pub stack_by: StackBy,
+    /// Names of the stacked series: level names (`none` .. `critical`) or source names.
+    pub keys: Vec<String>,
+    /// `counts[bucket][key]`.
+    pub counts: Vec<Vec<u64>>,
+    /// Matches outside the buckets' span or without any time.
+    pub outside: u64,
+}
+
+const DAY_NS: i64 = 86_400_000_000_000;
+
+const NICE_STEPS_NS: &[i64] = &[
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+    2_000_000_000,
+    5_000_000_000,
+    10_000_000_000,
+    15_000_000_000,
+    30_000_000_000,
+    60_000_000_000,
+    120_000_000_000,
+    300_000_000_000,
+    600_000_000_000,
+    900_000_000_000,
+    1_800_000_000_000,
+    3_600_000_000_000,
+    7_200_000_000_000,
+    10_800_000_000_000,
+    21_600_000_000_000,
+    43_200_000_000_000,
+    86_400_000_000_000,
+];
+
+/// The smallest round width that covers `from..to` in at most `buckets` buckets.
+pub fn bucket_width(from: i64, to: i64, buckets: usize) -> i64 {
+    let span = (to - from).max(1);
+    let n = buckets.max(1) as i64;
+    let want = (span + n - 1) / n;
+    NICE_STEPS_NS
+        .iter()
+        .copied()
+        .find(|s| *s >= want)
+        .unwrap_or_else(|| (want + DAY_NS - 1) / DAY_NS * DAY_NS)
+}
+
+impl Histogram {
+    /// An empty grid of at most `buckets` round buckets covering `from..=to`.
+    pub fn grid(from: i64, to: i64, buckets: usize, stack_by: StackBy, keys: Vec<String>) -> Self {
+        let bucket_ns = bucket_width(from, to.saturating_add(1), buckets);
+        let start_ns = from.div_euclid(bucket_ns) * bucket_ns;
+        let n = ((to - start_ns).div_euclid(bucket_ns) + 1).max(1) as usize;
+        Histogram {
+            start_ns,
+            bucket_ns,
+            stack_by,
+            counts: vec![vec![0; keys.len()]; n],
+            keys,
+            outside: 0,
+        }
+    }
+
+    /// Counts the matches of `sources` (whose ids are `first_source..`) into the grid.
+    pub fn add(&mut self, sources: &[SourceData], first_source: SourceId, matches: &Matches) {
+        for (i, (source, set)) in sources.iter().zip(&matches.sets).enumerate() {
+            let ts = source.ts_column();
+            let levels = source.level_column();
+            let key_of_source = first_source as usize + i;
+            for e in set.iter() {
+                let t = ts[e];
+                let key = match self.stack_by {
+                    StackBy::Level => levels[e] as usize,
+                    StackBy::Source => key_of_source,
+                };
+                let bucket = if t == NO_TIME || t < self.start_ns {
+                    None
+                } else {
+                    Some(((t - self.start_ns) / self.bucket_ns) as usize)
+                };
+                match bucket
+                    .and_then(|b| self.counts.get_mut(b))
+                    .and_then(|row| row.get_mut(key))
+                {
+                    Some(c) => *c += 1,
+                    None => self.outside += 1,
+                }
+            }
+        }
+    }
+
+    /// Adds another shard's counts over the same grid.
+    pub fn merge(&mut self, other: &Histogram) {
+        for (row, other_row) in self.counts.iter_mut().zip(&other.counts) {
+            for (c, o) in row.iter_mut().zip(other_row) {
+                *c += o;
+            }
+        }
+        self.outside += other.outside;
+    }
+}
+
+/// The histogram of `matches` over the case's span in at most `buckets` buckets.
+pub fn histogram(
+    sources: &[SourceData],
+    matches: &Matches,
+    buckets: usize,
+    stack_by: StackBy,
+) -> Histogram {
+    let from = sources
+        .iter()
+        .filter_map(|s| s.info.first_ts)
+        .min()
+        .unwrap_or(0);
+    let to = sources
+        .iter()
+        .filter_map(|s| s.info.last_ts)
+        .max()
+        .unwrap_or(from);
+    let keys = match stack_by {
+        StackBy::Level => Level::ALL.iter().map(|l| l.as_str().to_string()).collect(),
+        StackBy::Source => sources.iter().map(|s| s.info.name.clone()).collect(),
+    };
+    let mut h = Histogram::grid(from, to, buckets, stack_by, keys);
+    h.add(sources, 0, matches);
+    h
+}
+
+/// One value of a field and how many matching events have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacetValue {
+    pub value: String,
+    pub count: u64,
+}
+
+/// The spread of a numeric field's values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Distribution {
+    pub count: u64,
+    pub min: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+/// A field's top values among the matches (and its distribution when its values are numbers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Facet {
+    pub field: String,
+    /// Examined events that have the field.
+    pub events: u64,
+    /// Distinct values seen (at most [`MAX_DISTINCT`]; `distinct_capped` says when more were seen).
+    pub distinct: u64,
+    pub distinct_capped: bool,
+    /// Most frequent values first (ties by value).
+    pub top: Vec<FacetValue>,
+    pub numeric: Option<Distribution>,
+}
+
+/// Facets of a query's matches. `level` and `source` are counted over every match; extracted fields
+/// over an evenly spread sample of at most `examined` matches (all of them when there are few).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Facets {
+    pub matched: u64,
+    pub examined: u64,
+    pub facets: Vec<Facet>,
+}
+
+/// Distinct values kept per field while counting.
+pub const MAX_DISTINCT: usize = 10_000;
+
+#[derive(Default)]
+struct FieldTally {
+    events: u64,
+    values: HashMap<String, u64>,
+    capped: bool,
+    numbers: Vec<f64>,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+impl FieldTally {
+    fn add(&mut self, value: &str) {
+        self.events += 1;
+        if let Ok(n) = value.trim().parse::<f64>() {
+            if n.is_finite() {
+                self.numbers.push(n);
+            }
+        }
+        if let Some(c) = self.values.get_mut(value) {
+            *c += 1;
+        } else if self.values.len() < MAX_DISTINCT {
+            self.values.insert(value.to_string(), 1);
+        } else {
+            self.capped = true;
+        }
+    }
+
+    fn into_facet(self, field: String, top: usize) -> Facet {
+        let distinct = self.values.len() as u64;
+        let mut values: Vec<FacetValue> = self
+            .values
+            .into_iter()
+            .map(|(value, count)| FacetValue { value, count })
+            .collect();
+        values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        values.truncate(top);
+        let mut numbers = self.numbers;
+        // Numeric when nearly every value reads as a number.
+        let numeric =
+            (numbers.len() as u64 * 10 >= self.events * 9 && !numbers.is_empty()).then(|| {
+                numbers.sort_by(|a, b| a.total_cmp(b));
+                Distribution {
+                    count: numbers.len() as u64,
+                    min: numbers[0],
+                    p50: percentile(&numbers, 0.5),
+                    p90: percentile(&numbers, 0.9),
+                    p99: percentile(&numbers, 0.99),
+                    max: numbers[numbers.len() - 1],
+                }
+            });
+        Facet {
+            field,
+            events: self.events,
+            distinct,
+            distinct_capped: self.capped,
+            top: values,
+            numeric,
+        }
+    }
+}
+
+/// Facets of `matches`: `level`, `source`, then every extracted field (by name), each with its `top`
+/// values, extracted fields from at most `sample` matches.
+pub fn facets(sources: &[SourceData], matches: &Matches, top: usize, sample: usize) -> Facets {
+    let matched = matches.count();
+    let step = (matched as usize).div_ceil(sample.max(1)).max(1);
+    let mut level = FieldTally::default();
+    let mut source = FieldTally::default();
+    let mut fields: HashMap<String, FieldTally> = HashMap::new();
+    let mut examined = 0u64;
+    let mut seen = 0usize;
+    for (s, set) in sources.iter().zip(&matches.sets) {
+        let reader = FieldReader::for_source(s);
+        let mut by_level = [0u64; 8];
+        let levels = s.level_column();
+        let n = set.count() as u64;
+        for e in set.iter() {
+            by_level[levels[e] as usize & 7] += 1;
+            if seen.is_multiple_of(step) {
+                examined += 1;
+                reader.for_each(s.text(e), &mut |key, value| {
+                    fields.entry(key.to_string()).or_default().add(&value);
+                    true
+                });
+            }
+            seen += 1;
+        }
+        for (l, c) in by_level.iter().enumerate().filter(|(_, c)| **c > 0) {
+            level.events += c;
+            level
+                .values
+                .insert(Level::from_u8(l as u8).as_str().to_string(), *c);
+        }
+        if n > 0 {
+            source.events += n;
+            *source.values.entry(s.info.name.clone()).or_default() += n;
+        }
+    }
+    let mut out = vec![
+        level.into_facet("level".into(), top),
+        source.into_facet("source".into(), top),
+    ];
+    for f in &mut out {
+        f.numeric = None;
+    }
+    let mut names: Vec<String> = fields.keys().cloned().collect();
+    names.sort();
+    for name in names {
+        if let Some(t) = fields.remove(&name) {
+            out.push(t.into_facet(name, top));
+        }
+    }
+    Facets {
+        matched,
+        examined,
+        facets: out,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_widths_are_round() {
+        assert_eq!(bucket_width(0, 4 * 3_600_000_000_000, 100), 300_000_000_000);
+        assert_eq!(bucket_width(0, 10_000_000_000, 10), 1_000_000_000);
+        let h = Histogram::grid(
+            1_500_000_000,
+            9_500_000_000,
+            10,
+            StackBy::Level,
+            vec!["a".into()],
+        );
+        assert_eq!(h.start_ns, 1_000_000_000);
+        assert_eq!(h.counts.len(), 9);
+    }
+}
