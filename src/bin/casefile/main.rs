@@ -2,9 +2,9 @@
 //!
 //! Commands (their JSON output is a contract, documented in README.md), one module each:
 //! - `casefile summary --json [--zone ZONE] FILE...` ([`summary`])
-//! - `casefile templates --json FILE...` / `casefile templates --per-line FILE` ([`templates`])
 //! - `casefile query --json [--count] [--zone ZONE] [--threads N] QUERY FILE...` ([`query`])
-//! - `casefile follow|skew|context --json ... FILE...` ([`correlate`])
+//! - `casefile follow|skew|context|changes|spikes --json ... FILE...` ([`correlate`])
+//! - `casefile templates --json FILE...` / `casefile templates --per-line FILE` ([`templates`])
 //!
 //! Shared here: argument parsing for commands that read files, and reading files from disk through the
 //! same streaming ingest the browser worker uses. A compressed file or an archive is opened as it
@@ -32,7 +32,9 @@ const USAGE: &str = "usage: casefile summary --json [--zone ZONE] FILE...
        casefile follow --json ID FILE...
        casefile skew --json FILE...
        casefile context --json --at TIME [--seconds N] FILE...
-       casefile templates (--json FILE... | --per-line FILE)";
+       casefile templates (--json FILE... | --per-line FILE)
+       casefile changes --json [--from A --to B] [--before-from C --before-to D] FILE...
+       casefile spikes --json FILE...";
 
 /// Bytes handed to the engine per push, as the browser worker reads File slices.
 const CHUNK_BYTES: usize = 8 << 20;
@@ -41,11 +43,13 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("summary") => summary::run(&args[1..]),
-        Some("templates") => templates::run(&args[1..]),
         Some("query") => query::run(&args[1..]),
         Some("follow") => correlate::run_follow(&args[1..]),
         Some("skew") => correlate::run_skew(&args[1..]),
         Some("context") => correlate::run_context(&args[1..]),
+        Some("templates") => templates::run(&args[1..]),
+        Some("changes") => correlate::run_changes(&args[1..]),
+        Some("spikes") => correlate::run_spikes(&args[1..]),
         Some("-h") | Some("--help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -152,18 +152,19 @@ pub fn estimate(sources: &[SourceData], index: &IdIndex) -> SkewReport {
         if per_source.len() < 2 {
             return;
         }
+        let ts = |s: usize, e: u32| sources.get(s).and_then(|d| d.ts(e as usize));
         for (i, &(a, ea, na)) in per_source.iter().enumerate() {
             if na != 1 {
                 continue;
             }
-            let Some(ta) = sources[a].ts(ea as usize) else {
+            let Some(ta) = ts(a, ea) else {
                 continue;
             };
             for &(b, eb, nb) in &per_source[i + 1..] {
                 if nb != 1 {
                     continue;
                 }
-                let Some(tb) = sources[b].ts(eb as usize) else {
+                let Some(tb) = ts(b, eb) else {
                     continue;
                 };
                 let v = diffs.entry((a, b)).or_default();
@@ -180,6 +181,8 @@ pub fn estimate(sources: &[SourceData], index: &IdIndex) -> SkewReport {
         .collect();
     pairs.sort_by_key(|p| (p.a, p.b));
 
+    // Pairs only name loaded sources (an index built from other sources contributes nothing).
+    pairs.retain(|p| p.a < sources.len() && p.b < sources.len());
     let mut shared_total = vec![0usize; sources.len()];
     for p in &pairs {
         shared_total[p.a] += p.shared;
