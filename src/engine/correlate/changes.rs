@@ -509,7 +509,8 @@ fn headline(
         .map(|t| format!(" at {}", clock(t)))
         .unwrap_or_default();
     match change {
-        Direction::New if after_rate >= 1.0 => {
+        // A rate says more than a count only for several events over at least a minute.
+        Direction::New if after >= 5 && after_rate >= 1.0 && after as f64 / after_rate >= 1.0 => {
             format!(
                 "{label} went from 0 to {} per minute{at} in {file}",
                 rate(after_rate)

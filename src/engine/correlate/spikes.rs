@@ -305,6 +305,14 @@ pub fn find_spikes(sources: &[SourceData], offsets: &Offsets, opts: &SpikeOption
             series.insert((SeriesKind::Template, Some(sid), shape), counts);
         }
     }
+    // A source's error series that is the whole error series (one source logs all errors) adds
+    // nothing: keep only the overall one.
+    let overall = series
+        .get(&(SeriesKind::Errors, None, "errors".to_string()))
+        .cloned();
+    series.retain(|(kind, source, _), counts| {
+        !(*kind == SeriesKind::Errors && source.is_some() && Some(&*counts) == overall.as_ref())
+    });
     let mut keys: Vec<&Series> = series.keys().collect();
     keys.sort();
     let mut spikes = Vec::new();
@@ -428,6 +436,16 @@ mod tests {
         assert_eq!(report.bucket_s, 30.0);
         let top = strongest(&report).expect("a spike");
         assert_eq!(top.kind, SeriesKind::Errors);
+        assert_eq!(top.path, None);
+        // With one source, its own error series is the overall one and is not repeated.
+        assert_eq!(
+            report
+                .spikes
+                .iter()
+                .filter(|s| s.kind == SeriesKind::Errors)
+                .count(),
+            1
+        );
         assert_eq!(top.from, "2026-07-03T10:00:00Z");
         assert_eq!(top.to, "2026-07-03T10:10:00Z");
     }
