@@ -14,7 +14,7 @@
 
 use crate::engine::fields::{json_unescape, FieldReader as EventFields};
 use crate::engine::formats::{FormatName, JsonScan, RawValue};
-use crate::engine::store::SourceData;
+use crate::engine::store::{SourceData, SourceId};
 use crate::engine::time;
 
 use super::ids::key_kind;
@@ -126,6 +126,19 @@ pub fn message(source: &SourceData, event: usize) -> Option<String> {
                 .to_string(),
         ),
     }
+}
+
+/// The message group of an event: `(group name, the message as written)`, or `None` without one.
+/// [`shape_group`] is the default; the pattern miner's templates can stand in for it.
+pub type MessageGroup = dyn Fn(SourceId, &SourceData, usize) -> Option<(String, String)>;
+
+/// The default message group: the message's shape.
+pub fn shape_group(
+    _source_id: SourceId,
+    source: &SourceData,
+    event: usize,
+) -> Option<(String, String)> {
+    message(source, event).map(|m| (shape_of(&m), m))
 }
 
 /// The shape of a message: words holding a digit, hex ids and paths masked.
