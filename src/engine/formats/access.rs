@@ -19,6 +19,11 @@ pub struct AccessHead {
 
 impl AccessLogParser {
     pub fn head(line: &[u8], cx: &TimeContext) -> Option<AccessHead> {
+        if line.first().is_some_and(|c| c.is_ascii_digit()) {
+            if let Some(head) = Self::head_time_first(line, cx) {
+                return Some(head);
+            }
+        }
         // client, ident and user are single tokens before the bracketed time.
         let open = memchr::memchr(b'[', line.get(..line.len().min(300))?)?;
         let pre = &line[..open];
@@ -53,6 +58,31 @@ impl AccessLogParser {
         }
         let status = std::str::from_utf8(&after_req[..3]).ok()?.parse().ok()?;
         Some(AccessHead {
+            ts: cx.resolve(&stamp),
+            status,
+        })
+    }
+}
+
+impl AccessLogParser {
+    /// The time-first layout: `2013-02-11T06:43:36 10.112.72.172 - GET "/client/" -1 200 5778 "-" "agent"`.
+    fn head_time_first(line: &[u8], cx: &TimeContext) -> Option<AccessHead> {
+        let (stamp, used) = time::parse_iso(line)?;
+        let mut fields = line.get(used..)?.strip_prefix(b" ")?.split(|c| *c == b' ');
+        let _client = fields
+            .next()
+            .filter(|c| c.contains(&b'.') || c.contains(&b':'))?;
+        let _user = fields.next()?;
+        let method = fields.next()?;
+        if method.len() < 3 || !method.iter().all(u8::is_ascii_uppercase) {
+            return None;
+        }
+        let _path = fields.next()?;
+        let status = fields
+            .take(2)
+            .find(|f| f.len() == 3 && f.iter().all(u8::is_ascii_digit))?;
+        let status: u16 = std::str::from_utf8(status).ok()?.parse().ok()?;
+        (100..600).contains(&status).then(|| AccessHead {
             ts: cx.resolve(&stamp),
             status,
         })

@@ -190,6 +190,10 @@ impl JsonLinesParser {
                     b"__REALTIME_TIMESTAMP" | b"__CURSOR" => journal = true,
                     b"eventTime" => event_time = true,
                     b"eventSource" => event_source = true,
+                    b"Records" => {
+                        event_time = true;
+                        event_source = true;
+                    }
                     _ => {}
                 }
             }
@@ -259,6 +263,16 @@ impl JsonLinesParser {
         let mut nested: [Option<&[u8]>; 2] = [None; 2];
         while let Some((key, value)) = scan.next_pair() {
             match value {
+                // A whole CloudTrail file, `{"Records":[{...},...]}`: the time of its first record.
+                RawValue::Other(records) if key == b"Records" && records.first() == Some(&b'[') => {
+                    if let Some(open) = memchr::memchr(b'{', records) {
+                        if let Some(mut first) = JsonScan::new(&records[open..]) {
+                            while let Some((key, value)) = first.next_pair() {
+                                Self::take_pair(&mut found, key, value, cx, 200);
+                            }
+                        }
+                    }
+                }
                 RawValue::Other(obj) if obj.first() == Some(&b'{') => {
                     if NESTED_KEYS.contains(&key) {
                         if let Some(slot) = nested.iter_mut().find(|s| s.is_none()) {

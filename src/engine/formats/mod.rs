@@ -9,7 +9,7 @@
 
 mod access;
 mod container;
-mod csv;
+pub mod csv;
 mod json;
 mod loghub;
 mod multiline;
@@ -26,7 +26,7 @@ pub use self::access::AccessLogParser;
 pub use self::container::{unescape_json, ContainerParser};
 pub use self::csv::CsvParser;
 pub use self::json::{JsonLinesParser, JsonScan, RawValue};
-pub use self::loghub::BglParser;
+pub use self::loghub::{BglParser, HpcParser};
 pub use self::multiline::TraceJoiner;
 pub use self::syslog::SyslogParser;
 pub use self::text::{find_level_word, text_family, TextParser};
@@ -83,6 +83,8 @@ pub enum FormatName {
     Spark,
     /// Blue Gene/L RAS log (loghub): `- 1117838570 2005.06.03 R02-M1-N0 2005-06-03-15.42.50.675872 ...`.
     Bgl,
+    /// HPC cluster log (loghub): `134681 node-246 unix.hw state_change.unavailable 1077804742 1 ...`.
+    Hpc,
     /// HealthApp (loghub): `20171223-22:15:29:606|Step_LSC|30002312|message`.
     HealthApp,
     /// Proxifier (loghub): `[10.30 16:49:06] chrome.exe - message` (no year).
@@ -100,7 +102,7 @@ pub enum FormatName {
 
 impl FormatName {
     /// Every name, in documentation order.
-    pub const ALL: [FormatName; 28] = [
+    pub const ALL: [FormatName; 29] = [
         FormatName::JsonLines,
         FormatName::Logfmt,
         FormatName::AccessLog,
@@ -123,6 +125,7 @@ impl FormatName {
         FormatName::Hdfs,
         FormatName::Spark,
         FormatName::Bgl,
+        FormatName::Hpc,
         FormatName::HealthApp,
         FormatName::Proxifier,
         FormatName::Csv,
@@ -155,6 +158,7 @@ impl FormatName {
             FormatName::Hdfs => "hdfs",
             FormatName::Spark => "spark",
             FormatName::Bgl => "bgl",
+            FormatName::Hpc => "hpc",
             FormatName::HealthApp => "health_app",
             FormatName::Proxifier => "proxifier",
             FormatName::Csv => "csv",
@@ -186,6 +190,11 @@ pub enum LineClass {
 pub trait LineParser: Send {
     fn name(&self) -> FormatName;
     fn classify(&mut self, line: &[u8], cx: &TimeContext) -> LineClass;
+    /// Called once at the end of the file: a sentence naming what was wrong with the file's structure
+    /// (a CSV quote never closed, with its line), if anything.
+    fn finish(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// How many lines of the sample [`detect`] looks at.
@@ -240,20 +249,22 @@ pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineP
         Box::new(AccessLogParser),
         Box::new(SyslogParser::new(syslog_name(&lines, cx))),
         Box::new(BglParser),
+        Box::new(HpcParser),
         Box::new(W3cParser::default()),
         Box::new(LogfmtParser),
     ];
-    let mut best: Option<(usize, Box<dyn LineParser>)> = None;
+    let mut best: Option<(usize, usize, Box<dyn LineParser>)> = None;
     for mut parser in candidates {
-        let starts = count_starts(parser.as_mut(), &lines, cx);
-        if starts > 0 && best.as_ref().is_none_or(|(b, _)| starts > *b) {
-            best = Some((starts, parser));
+        let (starts, skipped) = count_starts(parser.as_mut(), &lines, cx);
+        if starts > 0 && best.as_ref().is_none_or(|(b, _, _)| starts > *b) {
+            best = Some((starts, skipped, parser));
         }
     }
-    if let Some((starts, _)) = &best {
-        // A structured format must explain most of the sample; otherwise plain text reads it better.
-        if *starts * 2 >= lines.len() {
-            return best.map(|(_, p)| p).expect("checked above");
+    if let Some((starts, skipped, _)) = &best {
+        // A structured format must explain most of the sample (its header lines aside); otherwise
+        // plain text reads it better.
+        if *starts * 2 >= lines.len() - skipped {
+            return best.map(|(_, _, p)| p).expect("checked above");
         }
     }
     // Lines that open with a timestamp followed by text are a log even when they hold commas
@@ -266,8 +277,7 @@ pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineP
         })
         .count();
     if stamped_text * 2 < lines.len() {
-        if let Some(p) = CsvParser::sniff(sample, b',').or_else(|| CsvParser::sniff(sample, b'\t'))
-        {
+        if let Some(p) = CsvParser::sniff_unnamed(sample) {
             return Box::new(p);
         }
     }
@@ -301,20 +311,23 @@ fn sample_lines(sample: &[u8]) -> impl Iterator<Item = &[u8]> {
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
 }
 
-/// Event starts a parser finds in the sample; for formats other than JSON, only starts with a time.
-fn count_starts(parser: &mut dyn LineParser, lines: &[&[u8]], cx: &TimeContext) -> usize {
+/// Event starts a parser finds in the sample (for formats other than JSON, only starts with a time),
+/// and the lines it skips as headers.
+fn count_starts(parser: &mut dyn LineParser, lines: &[&[u8]], cx: &TimeContext) -> (usize, usize) {
     let untimed_count = matches!(
         parser.name(),
         FormatName::JsonLines | FormatName::Cloudtrail | FormatName::JournaldJson
     );
-    lines
-        .iter()
-        .filter(|l| match parser.classify(l, cx) {
-            LineClass::Start { ts: Some(_), .. } => true,
-            LineClass::Start { ts: None, .. } => untimed_count,
-            _ => false,
-        })
-        .count()
+    let (mut starts, mut skipped) = (0, 0);
+    for l in lines {
+        match parser.classify(l, cx) {
+            LineClass::Start { ts: Some(_), .. } => starts += 1,
+            LineClass::Start { ts: None, .. } if untimed_count => starts += 1,
+            LineClass::Skip => skipped += 1,
+            _ => {}
+        }
+    }
+    (starts, skipped)
 }
 
 #[cfg(test)]
@@ -358,5 +371,36 @@ mod tests {
             ),
             FormatName::DockerJson
         );
+    }
+
+    #[test]
+    fn names_and_serde_agree() {
+        for name in FormatName::ALL {
+            let json = serde_json::to_string(&name).unwrap();
+            assert_eq!(json, format!("\"{}\"", name.as_str()));
+            assert_eq!(serde_json::from_str::<FormatName>(&json).unwrap(), name);
+        }
+    }
+
+    #[test]
+    fn detects_every_log_family() {
+        let cases: &[(&str, FormatName)] = &[
+            ("ts=2026-07-03T09:00:00Z level=info msg=\"a b\" n=1\n", FormatName::Logfmt),
+            ("2026/07/03 09:00:00 [error] 12#0: *1 open() failed\n", FormatName::NginxError),
+            ("[Tue Apr 04 06:28:08.605341 2017] [core:error] [pid 17962] x\n", FormatName::ApacheError),
+            ("#Version: 1.0\n#Fields: date time c-ip cs-method cs-uri-stem sc-status\n2026-07-03 09:00:00 10.0.0.1 GET / 200\n", FormatName::W3c),
+            ("h2 2016-08-10T00:10:33.145057Z app/lb/50dc6c495c0c9188 10.0.1.252:48160 10.0.0.66:9000 0.000 0.002 0.000 200 200 5 257 \"GET https://x/ HTTP/2.0\" \"curl\" - -\n", FormatName::AwsAlb),
+            ("{\"eventVersion\":\"1.08\",\"eventTime\":\"2026-07-03T09:00:00Z\",\"eventSource\":\"s3.amazonaws.com\"}\n", FormatName::Cloudtrail),
+            ("<165>1 2026-07-03T09:00:00.003Z host app 1 ID47 - message\n", FormatName::Syslog5424),
+            ("__CURSOR=s=1\n__REALTIME_TIMESTAMP=1342540861416409\nMESSAGE=x\n\n", FormatName::JournaldExport),
+            ("{\"__CURSOR\":\"s=1\",\"__REALTIME_TIMESTAMP\":\"1342540861416409\",\"PRIORITY\":\"6\",\"MESSAGE\":\"x\"}\n", FormatName::JournaldJson),
+            ("2016-10-06T00:17:09.669794202Z stdout F hello\n", FormatName::Cri),
+            ("I0703 09:00:00.123456    1234 main.go:12] started\n", FormatName::Glog),
+            ("- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO x\n", FormatName::Bgl),
+            ("134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component State Change\n", FormatName::Hpc),
+        ];
+        for (sample, name) in cases {
+            assert_eq!(detected(sample, "x.log"), *name, "{sample}");
+        }
     }
 }
