@@ -214,7 +214,7 @@ pub fn compare_with(
     offsets: &Offsets,
     after: Window,
     before: Option<Window>,
-    group: &MessageGroup,
+    group: &MessageGroup<'_>,
 ) -> Changes {
     let before = before.unwrap_or_else(|| after.just_before());
     let bucket_ns = ((after.to_ns - after.from_ns) / ONSET_BUCKETS as i64).max(1);

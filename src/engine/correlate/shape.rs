@@ -6,7 +6,7 @@
 //!   shape is its first line with every word holding a digit, every hex id and every path masked as
 //!   `<*>` (so `Connection timed out after 30 seconds` and `… after 60 seconds` are one shape). CSV
 //!   rows have no message. The pattern miner's templates replace shapes where the caller has them
-//!   ([`super::changes::compare_with`]).
+//!   ([`template_group`], [`super::changes::compare_with`]).
 //! - Fields come from [`crate::engine::fields`] (for Docker lines: the wrapper's JSON keys such as
 //!   `stream`, and `key=value` pairs in the inner line); time, level, message and id keys are left out
 //!   (levels come from the level column, ids are for following, not for counting), as are fractional
@@ -14,6 +14,7 @@
 
 use crate::engine::fields::{json_unescape, FieldReader as EventFields};
 use crate::engine::formats::{FormatName, JsonScan, RawValue};
+use crate::engine::patterns::SourcePatterns;
 use crate::engine::store::{SourceData, SourceId};
 use crate::engine::time;
 
@@ -130,7 +131,7 @@ pub fn message(source: &SourceData, event: usize) -> Option<String> {
 
 /// The message group of an event: `(group name, the message as written)`, or `None` without one.
 /// [`shape_group`] is the default; the pattern miner's templates can stand in for it.
-pub type MessageGroup = dyn Fn(SourceId, &SourceData, usize) -> Option<(String, String)>;
+pub type MessageGroup<'a> = dyn Fn(SourceId, &SourceData, usize) -> Option<(String, String)> + 'a;
 
 /// The default message group: the message's shape.
 pub fn shape_group(
@@ -139,6 +140,25 @@ pub fn shape_group(
     event: usize,
 ) -> Option<(String, String)> {
     message(source, event).map(|m| (shape_of(&m), m))
+}
+
+/// Message groups from the pattern miner: each event's template (`patterns[source]`), with its
+/// message as the example. CSV/TSV rows have none (their columns are fields), nor do sources without
+/// mined patterns.
+pub fn template_group(
+    patterns: &[SourcePatterns],
+) -> impl Fn(SourceId, &SourceData, usize) -> Option<(String, String)> + '_ {
+    move |sid, source, event| {
+        if matches!(source.info.format, FormatName::Csv | FormatName::Tsv) {
+            return None;
+        }
+        let mined = patterns.get(sid as usize)?;
+        let template = mined
+            .templates
+            .get(*mined.event_template.get(event)? as usize)?;
+        let example = message(source, event).unwrap_or_default();
+        Some((template.text.clone(), example))
+    }
 }
 
 /// The shape of a message: words holding a digit, hex ids and paths masked.

@@ -243,7 +243,7 @@ pub fn find_spikes_with(
     sources: &[SourceData],
     offsets: &Offsets,
     opts: &SpikeOptions,
-    group: &MessageGroup,
+    group: &MessageGroup<'_>,
 ) -> SpikeReport {
     let adjusted = |s: usize, t: i64| t.saturating_sub(offsets.get(s as SourceId));
     let first = sources
