@@ -18,11 +18,14 @@
 //! count than the header) never stop reading: the first is reported with its line number through
 //! [`LineParser::finish`], with a count of the rest. A quoted field that stays open is given up when a
 //! later line is a whole, well-formed record with a readable time, so one stray quote does not swallow
-//! the rest of a timed file.
+//! the rest of a timed file; and a field that starts with a quote closing in the middle of a later
+//! field (`1,"abc,def,"x",2`) is read with that quote as a literal character when the line then has
+//! the header's width. A lone-CR file (old Mac) arrives with LF line ends from the decode stage.
 //!
-//! **Fields.** [`record_fields`] turns an event's raw text back into `(column name, value)` pairs, given
-//! the [`CsvLayout`] (dialect and header) the parser used; [`CsvLayout::sniff`] rebuilds that layout from
-//! a source's first bytes.
+//! **Fields.** [`record_fields`] (or [`record_values`]) turns an event's raw text back into
+//! `(column name, value)` pairs, given the [`CsvLayout`] (dialect and header) the parser used;
+//! [`CsvLayout::of_source`] rebuilds that layout from a loaded source (its first block holds the header
+//! rows), [`CsvLayout::sniff`] from any first bytes.
 
 use serde::{Deserialize, Serialize};
 
