@@ -893,6 +893,31 @@ pub fn parse_leading(b: &[u8]) -> Option<(Stamp, usize)> {
         if let Some(found) = parse_any(b) {
             return Some(found);
         }
+        // A date alone, `2020-03-24 message`: midnight of that day.
+        if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' && matches!(b.get(10), None | Some(b' ')) {
+            if let (Some(year), Some(month), Some(day)) =
+                (digits(b, 0, 4), digits(b, 5, 2), digits(b, 8, 2))
+            {
+                let civil = Civil {
+                    year: year as i32,
+                    month: month as u8,
+                    day: day as u8,
+                    hour: 0,
+                    minute: 0,
+                    second: 0,
+                    nanos: 0,
+                };
+                if civil.valid() {
+                    return Some((
+                        Stamp::Civil {
+                            civil,
+                            offset_secs: None,
+                        },
+                        10,
+                    ));
+                }
+            }
+        }
         // yymmdd hhmmss
         if b.get(6) == Some(&b' ') && b.get(13).is_none_or(|c| !c.is_ascii_digit()) {
             if let (Some(ymd), Some(hms)) = (digits(b, 0, 6), digits(b, 7, 6)) {
@@ -1182,6 +1207,7 @@ mod tests {
                 "2020-03-08T23:47:32.089828Z",
             ),
             ("#+1375138067", "2013-07-29T22:47:47Z"),
+            ("2020-03-24 Multiple lines:", "2020-03-24T00:00:00Z"),
             (
                 "amLog:06/09/2014 04:08:22:515 PM UTC: x",
                 "2014-06-09T16:08:22.515Z",
