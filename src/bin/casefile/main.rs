@@ -3,7 +3,7 @@
 //! Commands (their JSON output is a contract, documented in README.md), one module each:
 //! - `casefile summary --json [--zone ZONE] FILE...` ([`summary`])
 //! - `casefile query --json [--count] [--zone ZONE] [--threads N] QUERY FILE...` ([`query`])
-//! - `casefile follow|skew|context --json ... FILE...` ([`correlate`])
+//! - `casefile follow|skew|context|changes|spikes --json ... FILE...` ([`correlate`])
 //! - `casefile templates --json FILE...` / `casefile templates --per-line FILE` ([`templates`])
 //!
 //! Shared here: argument parsing for commands that read files, and reading files from disk through the
@@ -32,7 +32,9 @@ const USAGE: &str = "usage: casefile summary --json [--zone ZONE] FILE...
        casefile follow --json ID FILE...
        casefile skew --json FILE...
        casefile context --json --at TIME [--seconds N] FILE...
-       casefile templates (--json FILE... | --per-line FILE)";
+       casefile templates (--json FILE... | --per-line FILE)
+       casefile changes --json [--from A --to B] [--before-from C --before-to D] FILE...
+       casefile spikes --json FILE...";
 
 /// Bytes handed to the engine per push, as the browser worker reads File slices.
 const CHUNK_BYTES: usize = 8 << 20;
@@ -46,6 +48,8 @@ fn main() -> ExitCode {
         Some("skew") => correlate::run_skew(&args[1..]),
         Some("context") => correlate::run_context(&args[1..]),
         Some("templates") => templates::run(&args[1..]),
+        Some("changes") => correlate::run_changes(&args[1..]),
+        Some("spikes") => correlate::run_spikes(&args[1..]),
         Some("-h") | Some("--help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
