@@ -349,7 +349,8 @@ fn classify_header_token(token: &[u8]) -> HeaderToken {
     }
     let core = strip_brackets(token);
     let m = class::of_all(core);
-    if is_time_like_classes(core, m) || core.len() == 3 && is_month_or_day(core) {
+    if is_time_like_classes(core, m) || core.len() == 3 && is_month_or_day(core) || is_ipv6(core, m)
+    {
         return HeaderToken::Time;
     }
     if class::only(m, class::LETTER) && core.len() <= 11 && is_level_word(core) {
@@ -404,6 +405,14 @@ fn is_time_like_classes(b: &[u8], m: u32) -> bool {
     use class::*;
     b.first().is_some_and(u8::is_ascii_digit)
         && only(m, DIGIT | DASH | COLON | SLASH | DOT | COMMA | TZ | PLUS)
+}
+
+/// An IPv6 address (a client address heading an access log line).
+fn is_ipv6(b: &[u8], m: u32) -> bool {
+    use class::*;
+    m & COLON != 0
+        && only(m, DIGIT | HEX_LETTER | LOWER | UPPER | COLON | DOT)
+        && b.iter().filter(|c| **c == b':').count() >= 2
 }
 
 fn is_month_or_day(b: &[u8]) -> bool {
@@ -489,6 +498,10 @@ mod tests {
             "Invalid user webmaster from 173.234.31.186"
         );
         assert_eq!(msg("2026-07-03 09:00:00 ERROR boom\n\tat x"), "boom");
+        assert_eq!(
+            msg("2001:db8::1 - - [03/Jul/2026:02:00:03 -0700] \"GET / HTTP/1.1\" 200 1"),
+            "\"GET / HTTP/1.1\" 200 1"
+        );
     }
 
     #[test]
