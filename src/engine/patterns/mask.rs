@@ -430,6 +430,9 @@ fn whole_word_kind(core: &[u8], m: u32) -> Option<VarKind> {
             }
         }
     }
+    if m & SLASH != 0 && is_clf_date(core) {
+        return Some(VarKind::Time);
+    }
     if m & (SLASH | BACKSLASH) != 0 && is_path(core, m) {
         return Some(VarKind::Path);
     }
@@ -509,6 +512,17 @@ fn is_path(b: &[u8], m: u32) -> bool {
         || b.starts_with(b"~/")
         || (b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\');
     starts || (b[0] != b'/' && m & LETTER != 0 && b.iter().filter(|c| **c == b'/').count() >= 2)
+}
+
+/// `11/Feb/2013:06:43:36` or `28/Oct/2014` (Apache's date).
+fn is_clf_date(b: &[u8]) -> bool {
+    let day = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    (1..=2).contains(&day)
+        && b.len() >= day + 9
+        && b[day] == b'/'
+        && b[day + 1..day + 4].iter().all(u8::is_ascii_alphabetic)
+        && b[day + 4] == b'/'
+        && b[day + 5..day + 9].iter().all(u8::is_ascii_digit)
 }
 
 /// `10.251.73.220` or `10.251.73.220:50010`.
