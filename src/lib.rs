@@ -2,7 +2,7 @@
 //!
 //! The crate has one platform-independent core, [`engine`], and two thin shells over it:
 //!
-//! - the native command-line tool `casefile` (`src/bin/casefile.rs`), used for scripted checks and
+//! - the native command-line tool `casefile` (`src/bin/casefile/`), used for scripted checks and
 //!   benchmarks;
 //! - the browser app (feature `web`): a UI thread that only renders ([`ui`]) and Web Workers that own all
 //!   loaded data ([`worker`]), talking through the typed messages of [`protocol`].
@@ -21,3 +21,7 @@
 
 pub mod engine;
 pub mod protocol;
+#[cfg(feature = "web")]
+pub mod ui;
+#[cfg(feature = "web")]
+pub mod worker;

@@ -31,7 +31,8 @@ pub enum Request {
     },
     /// Generate and load the built-in demo incident.
     OpenDemo { id: RequestId },
-    /// Stop the load in progress; what was read so far stays.
+    /// Stop the load in progress and drop the loads queued behind it. Files read completely before the
+    /// cancel stay in the case; the file being read when it came is dropped.
     Cancel { id: RequestId },
     /// The rows `start..start+count` of the merged timeline.
     Rows {
@@ -55,14 +56,19 @@ impl Request {
 }
 
 /// Progress of a load.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoadProgress {
+    /// Bytes of this load's files read so far, and their total size.
     pub bytes_read: u64,
     pub bytes_total: u64,
+    /// Events indexed so far by this load.
     pub events: u64,
     pub elapsed_ms: u64,
     /// The file being read now.
     pub current: String,
+    /// Files of this load finished, and how many it has.
+    pub files_done: u32,
+    pub files_total: u32,
 }
 
 /// One row of the merged timeline, ready to render.
@@ -74,9 +80,12 @@ pub struct Row {
     /// RFC 3339 UTC, or null when the event has no time.
     pub ts: Option<String>,
     pub level: Level,
-    /// The event's text (lossy UTF-8), possibly several lines.
+    /// The event's text (lossy UTF-8), possibly several lines, cut at [`ROW_TEXT_MAX_BYTES`].
     pub text: String,
 }
+
+/// Longest event text sent in a [`Row`]; longer events end in `…`.
+pub const ROW_TEXT_MAX_BYTES: usize = 4096;
 
 /// What a worker answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,10 +97,13 @@ pub enum Reply {
         id: RequestId,
         progress: LoadProgress,
     },
-    /// A load finished (or was cancelled): the case now holds these files and this many events.
+    /// A load finished (or was cancelled). `files` lists every file the case has been given, in the
+    /// order given, including those that failed (their `error` says why); `sources` counts the files
+    /// whose events the case holds, and `total_events` is the length of the merged timeline.
     Loaded {
         id: RequestId,
         files: Vec<FileSummary>,
+        sources: u32,
         total_events: u64,
         cancelled: bool,
         elapsed_ms: u64,

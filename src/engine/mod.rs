@@ -16,9 +16,11 @@
 //! - [`summary`] is the per-file report behind `casefile summary --json`.
 //! - [`fields`] reads named values out of an event's text on demand.
 //! - [`query`] parses the filter language and evaluates it over the store, with [`index`] to skip blocks.
+//! - [`demo`] generates the built-in demo incident (five files telling one story).
 
 pub mod correlate;
 pub mod decode;
+pub mod demo;
 pub mod error;
 pub mod fields;
 pub mod formats;

@@ -1,0 +1,75 @@
+//! The root component: owns the state and the worker bridge, and lays out the components.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::bridge::Bridge;
+use super::commands::Commands;
+use super::components::{
+    drop_overlay::DropOverlay, file_list::FileList, header::Header,
+    load_progress::LoadProgressPanel, open_controls::OpenControls, paste_box::PasteBox,
+    status::Status, timeline::Timeline,
+};
+use super::page_events::use_page_events;
+use super::state::{Action, AppState};
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(AppState::default);
+    let dispatcher = state.dispatcher();
+    // The worker starts with the app: spawning it takes 30-120 ms, better spent before the first drop.
+    let bridge: Rc<Result<Bridge, String>> = {
+        let dispatcher = dispatcher.clone();
+        use_memo((), move |_| {
+            let replies = dispatcher.clone();
+            let failures = dispatcher;
+            Bridge::spawn(
+                Callback::from(move |reply| replies.dispatch(Action::Reply(reply))),
+                Callback::from(move |message| failures.dispatch(Action::WorkerFailed(message))),
+            )
+        })
+    };
+    let commands = {
+        let bridge = bridge.clone();
+        let dispatcher = dispatcher.clone();
+        use_memo((), move |_| Commands::new(bridge, dispatcher))
+    };
+    {
+        let bridge = bridge.clone();
+        use_effect_with((), move |_| {
+            if let Err(message) = bridge.as_ref() {
+                dispatcher.dispatch(Action::WorkerFailed(message.clone()));
+            }
+        });
+    }
+    use_page_events((*commands).clone());
+
+    let commands = (*commands).clone();
+    html! {
+        <div class="app">
+            <Header />
+            <section class="intake" aria-label="Add logs">
+                <OpenControls commands={commands.clone()} busy={state.is_loading()} />
+                <PasteBox commands={commands.clone()} />
+            </section>
+            <Status text={state.status_text()} />
+            if let Some(progress) = state.progress.clone() {
+                <LoadProgressPanel {progress} commands={commands.clone()} />
+            } else if state.is_loading() {
+                <LoadProgressPanel progress={crate::protocol::LoadProgress::default()} commands={commands.clone()} />
+            }
+            <FileList files={state.files.clone()} />
+            <Timeline
+                commands={commands.clone()}
+                total={state.total_events}
+                newest_first={state.newest_first}
+                generation={state.view_generation}
+                page={state.page.clone()}
+            />
+            if state.dragging {
+                <DropOverlay />
+            }
+        </div>
+    }
+}

@@ -1,0 +1,271 @@
+//! The merged timeline as a virtualized list: fixed-height rows, only the visible ones (plus a small
+//! overscan) in the DOM, fetched from the worker for the visible window.
+//!
+//! A spacer as tall as all rows gives the scroll bar its range; the rendered window is moved to the
+//! scroll position with a CSS transform. Both are set through the CSSOM (`style.setProperty`), which
+//! the Content-Security-Policy allows, unlike `style` attributes. Browsers cap an element's height
+//! (~33 million px in Chromium), so past [`MAX_SPACER_PX`] the scroll position maps proportionally onto
+//! row positions and the list moves in whole rows.
+
+use std::rc::Rc;
+
+use web_sys::HtmlElement;
+use yew::prelude::*;
+
+use crate::protocol::Row;
+use crate::ui::commands::Commands;
+use crate::ui::state::{Action, RowsPage};
+
+/// Height of one row; the CSS reads it from `--row-height`, set from here.
+pub const ROW_HEIGHT_PX: f64 = 24.0;
+/// Tallest spacer used; longer timelines scroll proportionally.
+pub const MAX_SPACER_PX: f64 = 8_000_000.0;
+/// Rows rendered above and below the visible ones.
+pub const OVERSCAN_ROWS: u32 = 4;
+/// Extra rows fetched on each side, so small scrolls need no new request.
+pub const PREFETCH_ROWS: u32 = 40;
+
+/// Where the list is: which rows to render and where to put them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Geometry {
+    /// Rows to render: `first..end`.
+    pub first: u32,
+    pub end: u32,
+    /// Height of the spacer.
+    pub spacer_px: f64,
+    /// Offset of the first rendered row from the top of the spacer.
+    pub window_top_px: f64,
+}
+
+impl Geometry {
+    pub fn new(total: u32, scroll_top_px: f64, viewport_px: f64) -> Geometry {
+        let visible = (viewport_px / ROW_HEIGHT_PX).ceil().max(1.0) as u32 + 1;
+        let full_px = total as f64 * ROW_HEIGHT_PX;
+        let scroll_top_px = scroll_top_px.max(0.0);
+        let (top_row, spacer_px, top_row_px) = if full_px <= MAX_SPACER_PX {
+            let row = ((scroll_top_px / ROW_HEIGHT_PX).floor() as u32).min(total.saturating_sub(1));
+            (row, full_px, row as f64 * ROW_HEIGHT_PX)
+        } else {
+            let max_scroll = (MAX_SPACER_PX - viewport_px).max(1.0);
+            let max_row = total.saturating_sub(visible.saturating_sub(1));
+            let row = ((scroll_top_px / max_scroll).min(1.0) * max_row as f64).round() as u32;
+            (row, MAX_SPACER_PX, scroll_top_px)
+        };
+        let first = top_row.saturating_sub(OVERSCAN_ROWS);
+        let end = top_row.saturating_add(visible + OVERSCAN_ROWS).min(total);
+        Geometry {
+            first,
+            end,
+            spacer_px,
+            window_top_px: (top_row_px - (top_row - first) as f64 * ROW_HEIGHT_PX).max(0.0),
+        }
+    }
+
+    /// The rows to ask the worker for: the rendered ones plus a margin.
+    pub fn fetch_range(&self, total: u32) -> (u32, u32) {
+        let start = self.first.saturating_sub(PREFETCH_ROWS);
+        let end = self.end.saturating_add(PREFETCH_ROWS).min(total);
+        (start, end.saturating_sub(start))
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    pub commands: Commands,
+    pub total: u64,
+    pub newest_first: bool,
+    pub generation: u32,
+    pub page: Rc<RowsPage>,
+}
+
+fn set_style(node: &NodeRef, property: &str, value: &str) {
+    if let Some(element) = node.cast::<HtmlElement>() {
+        // Only fails for read-only declarations, which these are not.
+        let _ = element.style().set_property(property, value);
+    }
+}
+
+/// One line of an event for the list: its lines joined.
+fn one_line(text: &str) -> String {
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or_default();
+    let more = lines.count();
+    if more == 0 {
+        first.to_string()
+    } else {
+        format!("{first}  (+{more} lines)")
+    }
+}
+
+fn render_row(position: u32, row: Option<&Row>) -> Html {
+    match row {
+        Some(row) => {
+            let level = row.level.as_str();
+            html! {
+                <div class={classes!("row", format!("row--{level}"))} role="row" key={position}>
+                    <span class="row__time" role="cell">{ row.ts.clone().unwrap_or_else(|| "—".into()) }</span>
+                    <span class="row__level" role="cell">{ level }</span>
+                    <span class="row__source" role="cell">{ row.source.clone() }</span>
+                    <span class="row__text" role="cell" title={row.text.clone()}>{ one_line(&row.text) }</span>
+                </div>
+            }
+        }
+        None => html! {
+            <div class="row row--pending" role="row" key={position}>
+                <span class="row__text" role="cell">{ "…" }</span>
+            </div>
+        },
+    }
+}
+
+#[function_component(Timeline)]
+pub fn timeline(props: &TimelineProps) -> Html {
+    let scroller = use_node_ref();
+    let spacer = use_node_ref();
+    let window = use_node_ref();
+    let scroll = use_state(|| (0.0f64, 600.0f64));
+    let last_fetch = use_mut_ref(|| None::<(u32, u32, bool, u32)>);
+
+    let total = props.total.min(u32::MAX as u64) as u32;
+    let (scroll_top, viewport) = *scroll;
+    let geometry = Geometry::new(total, scroll_top, viewport);
+
+    let on_scroll = {
+        let scroller = scroller.clone();
+        let scroll = scroll.clone();
+        Callback::from(move |_: Event| {
+            if let Some(el) = scroller.cast::<HtmlElement>() {
+                scroll.set((el.scroll_top() as f64, el.client_height() as f64));
+            }
+        })
+    };
+
+    // Measure the viewport once mounted and whenever the window is resized.
+    {
+        let scroller = scroller.clone();
+        let scroll = scroll.clone();
+        use_effect_with((), move |_| {
+            let measure = move || {
+                if let Some(el) = scroller.cast::<HtmlElement>() {
+                    let _ = el
+                        .style()
+                        .set_property("--row-height", &format!("{ROW_HEIGHT_PX}px"));
+                    scroll.set((el.scroll_top() as f64, el.client_height() as f64));
+                }
+            };
+            measure();
+            let listener =
+                gloo::events::EventListener::new(&gloo::utils::window(), "resize", move |_| {
+                    measure()
+                });
+            move || drop(listener)
+        });
+    }
+
+    // Size the spacer and place the window (CSSOM, allowed by the CSP).
+    {
+        let spacer = spacer.clone();
+        let window = window.clone();
+        use_effect_with(geometry, move |g| {
+            set_style(&spacer, "height", &format!("{}px", g.spacer_px));
+            set_style(
+                &window,
+                "transform",
+                &format!("translateY({}px)", g.window_top_px),
+            );
+        });
+    }
+
+    // Ask for the rows on screen when the page does not hold them.
+    {
+        let commands = props.commands.clone();
+        let page = props.page.clone();
+        let newest_first = props.newest_first;
+        let generation = props.generation;
+        use_effect_with(
+            (geometry, newest_first, generation, page),
+            move |(g, newest_first, generation, page)| {
+                if total == 0 || page.covers(g.first..g.end, *generation) {
+                    return;
+                }
+                let (start, count) = g.fetch_range(total);
+                let key = (start, count, *newest_first, *generation);
+                let mut last = last_fetch.borrow_mut();
+                if *last != Some(key) {
+                    *last = Some(key);
+                    commands.request_rows(start, count, *newest_first);
+                }
+            },
+        );
+    }
+
+    let on_toggle = {
+        let commands = props.commands.clone();
+        Callback::from(move |_: MouseEvent| commands.dispatch(Action::ToggleOrder))
+    };
+
+    html! {
+        <section class="timeline" aria-label="Timeline">
+            <div class="timeline__toolbar">
+                <h2 class="timeline__title">{ "Timeline" }</h2>
+                <button
+                    type="button"
+                    class="button button--toggle"
+                    aria-pressed={props.newest_first.to_string()}
+                    onclick={on_toggle}
+                >
+                    { "Newest first" }
+                </button>
+            </div>
+            <div class="timeline__header" aria-hidden="true">
+                <span class="row__time">{ "Time (UTC)" }</span>
+                <span class="row__level">{ "Level" }</span>
+                <span class="row__source">{ "Source" }</span>
+                <span class="row__text">{ "Event" }</span>
+            </div>
+            <div class="timeline__scroller" ref={scroller} onscroll={on_scroll} tabindex="0" role="table" aria-label="Events" aria-rowcount={total.to_string()}>
+                <div class="timeline__spacer" ref={spacer}></div>
+                <div class="timeline__window" ref={window} role="rowgroup">
+                    { for (geometry.first..geometry.end).map(|p| render_row(p, props.page.row(p))) }
+                </div>
+                if total == 0 {
+                    <p class="timeline__empty">{ "Events will appear here, oldest first, merged from every file." }</p>
+                }
+            </div>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_list_renders_the_visible_rows_and_a_small_overscan() {
+        let g = Geometry::new(1000, 0.0, 240.0);
+        assert_eq!(g.first, 0);
+        assert_eq!(g.end, 11 + OVERSCAN_ROWS);
+        assert_eq!(g.spacer_px, 1000.0 * ROW_HEIGHT_PX);
+        let g = Geometry::new(1000, 100.0 * ROW_HEIGHT_PX + 5.0, 240.0);
+        assert_eq!(g.first, 100 - OVERSCAN_ROWS);
+        assert_eq!(
+            g.window_top_px,
+            (100 - OVERSCAN_ROWS) as f64 * ROW_HEIGHT_PX
+        );
+        let g = Geometry::new(3, 0.0, 240.0);
+        assert_eq!((g.first, g.end), (0, 3));
+    }
+
+    #[test]
+    fn millions_of_rows_scroll_proportionally_and_reach_the_end() {
+        let total = 50_000_000;
+        let top = Geometry::new(total, 0.0, 600.0);
+        assert_eq!(top.spacer_px, MAX_SPACER_PX);
+        assert_eq!(top.first, 0);
+        let bottom = Geometry::new(total, MAX_SPACER_PX - 600.0, 600.0);
+        assert_eq!(bottom.end, total);
+        assert!(bottom.end - bottom.first < 40);
+        let middle = Geometry::new(total, (MAX_SPACER_PX - 600.0) / 2.0, 600.0);
+        assert!((middle.first as i64 - total as i64 / 2).abs() < 100);
+    }
+}

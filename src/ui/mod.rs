@@ -1,0 +1,23 @@
+//! The browser UI (feature `web`): renders, sends requests to the worker, never parses and never holds
+//! the whole data.
+//!
+//! - [`state`]: the UI state as a `Reducible` with an `Action` enum; replies from the worker are actions.
+//! - [`bridge`]: the raw Web Worker end: spawn, request ids, `{msg, files}` envelopes, reply decoding.
+//! - [`commands`]: what the components can ask for (open files, paste, demo, cancel, rows).
+//! - [`text`]: counts, sizes and the status wording.
+//! - [`components`]: one function component per file; [`app::App`] lays them out.
+//! - [`page_events`]: drag-and-drop and paste anywhere on the page.
+
+pub mod app;
+pub mod bridge;
+pub mod commands;
+pub mod components;
+pub mod page_events;
+pub mod state;
+pub mod text;
+
+/// Renders the app into the page's body. Called by the `app` binary.
+pub fn run() {
+    console_error_panic_hook::set_once();
+    yew::Renderer::<app::App>::new().render();
+}

@@ -1,0 +1,232 @@
+//! Browser tests of the worker and bridge code, run inside a dedicated Web Worker of headless Chromium:
+//!
+//! ```sh
+//! cargo test --target wasm32-unknown-unknown --features web --lib
+//! ```
+//!
+//! (`.cargo/config.toml` makes `wasm-bindgen-test-runner` the runner; it finds `chromedriver` on PATH.)
+//! They check what native tests cannot: protocol values through `serde-wasm-bindgen` as they cross
+//! `postMessage`, and files read from real `Blob`s through `Blob.stream()` into the ingest.
+
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::Blob;
+
+use super::case::Case;
+use super::read::{read_blob, ReadEnd, ReadPacer};
+use crate::engine::formats::FormatName;
+use crate::engine::ingest::{ingest_bytes, IngestOptions, SourceIngest};
+use crate::engine::level::Level;
+use crate::engine::store::SourceData;
+use crate::engine::summary::FileSummary;
+use crate::protocol::{LoadProgress, Reply, Request, Row};
+
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+/// A Blob made of `bytes`, split into several parts as a browser may hold a file.
+fn blob_of(bytes: &[u8]) -> Blob {
+    let parts = Array::new();
+    for part in bytes.chunks(700_001) {
+        parts.push(&Uint8Array::from(part));
+    }
+    Blob::new_with_u8_array_sequence(&parts).expect("a Blob from bytes")
+}
+
+/// Lines of JSON with a counter, `n` of them.
+fn json_lines(n: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let level = if i % 97 == 0 { "error" } else { "info" };
+        out.extend_from_slice(
+            format!(
+                "{{\"ts\":\"2026-07-03T09:{:02}:{:02}.{:03}Z\",\"level\":\"{level}\",\"msg\":\"request {i} served\"}}\n",
+                i / 60_000 % 60,
+                i / 1000 % 60,
+                i % 1000
+            )
+            .as_bytes(),
+        );
+    }
+    out
+}
+
+/// Counts ticks; cancels after `cancel_after` ticks when set.
+struct TestPacer {
+    ticks: usize,
+    cancel_after: Option<usize>,
+}
+
+impl ReadPacer for TestPacer {
+    fn tick(&mut self, _ingest: &SourceIngest) {
+        self.ticks += 1;
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel_after.is_some_and(|n| self.ticks >= n)
+    }
+}
+
+async fn read_as(name: &str, bytes: &[u8]) -> (ReadEnd, SourceData) {
+    let mut ingest = SourceIngest::new(
+        name,
+        IngestOptions {
+            size: Some(bytes.len() as u64),
+            ..Default::default()
+        },
+    );
+    let mut pacer = TestPacer {
+        ticks: 0,
+        cancel_after: None,
+    };
+    let end = read_blob(&blob_of(bytes), &mut ingest, &mut pacer)
+        .await
+        .expect("the blob is readable");
+    (end, ingest.finish())
+}
+
+#[wasm_bindgen_test]
+fn requests_and_replies_cross_serde_wasm_bindgen_unchanged() {
+    let requests = vec![
+        Request::OpenFiles {
+            id: 1,
+            zone: "Europe/Berlin".into(),
+        },
+        Request::OpenText {
+            id: 2,
+            name: "pasted text 1".into(),
+            text: "line one\nline two ünïcode\n".into(),
+            zone: "UTC".into(),
+        },
+        Request::OpenDemo { id: 3 },
+        Request::Cancel { id: 4 },
+        Request::Rows {
+            id: 5,
+            start: 1_000_000,
+            count: 60,
+            newest_first: true,
+        },
+    ];
+    for request in requests {
+        let value: JsValue = serde_wasm_bindgen::to_value(&request).expect("encodes");
+        let back: Request = serde_wasm_bindgen::from_value(value).expect("decodes");
+        assert_eq!(back, request);
+    }
+    let replies = vec![
+        Reply::Ready,
+        Reply::Progress {
+            id: 7,
+            progress: LoadProgress {
+                bytes_read: 3 << 30,
+                bytes_total: 4 << 30,
+                events: 12_345_678,
+                elapsed_ms: 2_500,
+                current: "big.log".into(),
+                files_done: 0,
+                files_total: 2,
+            },
+        },
+        Reply::Loaded {
+            id: 7,
+            files: vec![FileSummary {
+                path: "empty.log".into(),
+                format: "unknown".into(),
+                events: 0,
+                first_ts: None,
+                last_ts: None,
+                unparsed_lines: 0,
+                bytes: 0,
+                error: Some("the file is empty".into()),
+            }],
+            sources: 0,
+            total_events: 0,
+            cancelled: false,
+            elapsed_ms: 3,
+        },
+        Reply::Rows {
+            id: 8,
+            start: 10,
+            total: 11,
+            rows: vec![Row {
+                position: 10,
+                source: "a.log".into(),
+                ts: Some("2026-07-03T09:00:00Z".into()),
+                level: Level::Error,
+                text: "boom\n\tat x".into(),
+            }],
+        },
+    ];
+    for reply in replies {
+        let value = serde_wasm_bindgen::to_value(&reply).expect("encodes");
+        let back: Reply = serde_wasm_bindgen::from_value(value).expect("decodes");
+        assert_eq!(back, reply);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_blob_read_in_chunks_gives_the_same_events_as_the_bytes() {
+    // Big enough for several stream pieces and several 8 MiB batches.
+    let bytes = json_lines(260_000);
+    assert!(bytes.len() > 16 << 20);
+    let (end, from_blob) = read_as("app.jsonl", &bytes).await;
+    assert_eq!(end, ReadEnd::Complete);
+    let from_bytes = ingest_bytes("app.jsonl", &bytes, IngestOptions::default());
+    assert_eq!(from_blob.len(), 260_000);
+    assert_eq!(from_blob.len(), from_bytes.len());
+    assert_eq!(from_blob.info.format, FormatName::JsonLines);
+    assert_eq!(from_blob.info.bytes, bytes.len() as u64);
+    for event in [0, 1, 129_999, 130_000, 259_999] {
+        assert_eq!(
+            from_blob.text(event),
+            from_bytes.text(event),
+            "event {event}"
+        );
+        assert_eq!(from_blob.ts(event), from_bytes.ts(event), "event {event}");
+    }
+    let errors = (0..from_blob.len())
+        .filter(|&e| from_blob.level(e) == Level::Error)
+        .count();
+    assert_eq!(errors, 260_000usize.div_ceil(97));
+}
+
+#[wasm_bindgen_test]
+async fn a_cancelled_read_stops_early() {
+    let bytes = json_lines(600_000);
+    let mut ingest = SourceIngest::new("big.jsonl", IngestOptions::default());
+    let mut pacer = TestPacer {
+        ticks: 0,
+        cancel_after: Some(1),
+    };
+    let end = read_blob(&blob_of(&bytes), &mut ingest, &mut pacer)
+        .await
+        .expect("readable");
+    assert_eq!(end, ReadEnd::Cancelled);
+    assert!(ingest.bytes_read() < bytes.len() as u64);
+}
+
+#[wasm_bindgen_test]
+async fn empty_and_binary_blobs_get_their_sentence_and_the_case_keeps_the_rest() {
+    let (_, empty) = read_as("empty.log", b"").await;
+    let (_, binary) = read_as("image.bin", &[0x7f, b'E', b'L', b'F', 0, 0, 1, 2, 0, 0xff]).await;
+    let (_, good) = read_as(
+        "good.log",
+        b"2026-07-03 09:00:01 WARN b\n2026-07-03 09:00:00 INFO a\n",
+    )
+    .await;
+    assert_eq!(empty.info.error.as_deref(), Some("the file is empty"));
+    assert!(binary
+        .info
+        .error
+        .as_deref()
+        .is_some_and(|e| e.contains("not a text log")));
+    let mut case = Case::default();
+    case.add(empty);
+    case.add(binary);
+    case.add(good);
+    case.rebuild_timeline();
+    assert_eq!(case.files().len(), 3);
+    assert_eq!(case.source_count(), 1);
+    assert_eq!(case.total_events(), 2);
+    let rows = case.rows(0, 10, false);
+    assert_eq!(rows[0].text, "2026-07-03 09:00:00 INFO a");
+    assert_eq!(rows[1].level, Level::Warn);
+}

@@ -1,0 +1,160 @@
+//! The case: every source the worker has loaded, the report of every file it was given, and the merged
+//! timeline over them. It answers row requests. Nothing here touches the browser, so it behaves the same
+//! in a worker and in a test.
+
+use crate::engine::store::SourceData;
+use crate::engine::summary::FileSummary;
+use crate::engine::time::format_rfc3339;
+use crate::engine::timeline::Timeline;
+use crate::protocol::{Row, ROW_TEXT_MAX_BYTES};
+
+/// All loaded data of one worker.
+#[derive(Default)]
+pub struct Case {
+    /// Sources holding events; their index is the `SourceId` in the timeline.
+    sources: Vec<SourceData>,
+    /// Every file given, in order, failed ones included.
+    files: Vec<FileSummary>,
+    timeline: Timeline,
+}
+
+/// Most rows one request may ask for (a screen is a few dozen).
+pub const MAX_ROWS_PER_REQUEST: u32 = 1000;
+
+impl Case {
+    /// Adds a read source. Its summary joins the file list; its events join the case unless it produced
+    /// none (an empty or binary file is only reported). Call [`Case::rebuild_timeline`] after a batch.
+    pub fn add(&mut self, source: SourceData) {
+        self.files.push(FileSummary::of(&source));
+        if !source.is_empty() || source.info.error.is_none() {
+            self.sources.push(source);
+        }
+    }
+
+    /// Records a file that could not be read at all.
+    pub fn add_failed(&mut self, summary: FileSummary) {
+        self.files.push(summary);
+    }
+
+    /// Merges all sources into the timeline again (after a load).
+    pub fn rebuild_timeline(&mut self) {
+        self.timeline = Timeline::build(&self.sources);
+    }
+
+    pub fn files(&self) -> &[FileSummary] {
+        &self.files
+    }
+
+    /// Files whose events the case holds.
+    pub fn source_count(&self) -> usize {
+        self.sources.len()
+    }
+
+    /// Events on the merged timeline (sources added since the last rebuild are not counted yet).
+    pub fn total_events(&self) -> usize {
+        self.timeline.len()
+    }
+
+    /// Rows `start..start+count` of the timeline (fewer at its end), oldest or newest first.
+    pub fn rows(&self, start: u32, count: u32, newest_first: bool) -> Vec<Row> {
+        let end = start
+            .saturating_add(count.min(MAX_ROWS_PER_REQUEST))
+            .min(self.timeline.len() as u32);
+        (start..end)
+            .filter_map(|position| {
+                let id = self.timeline.get(position as usize, newest_first)?;
+                let source = self.sources.get(id.source as usize)?;
+                let event = id.event as usize;
+                Some(Row {
+                    position,
+                    source: source.info.name.clone(),
+                    ts: source.ts(event).map(format_rfc3339),
+                    level: source.level(event),
+                    text: row_text(source.text(event)),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The event's bytes as text for display: lossy UTF-8, cut at a character boundary.
+fn row_text(bytes: &[u8]) -> String {
+    if bytes.len() <= ROW_TEXT_MAX_BYTES {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
+    let mut text = String::from_utf8_lossy(&bytes[..ROW_TEXT_MAX_BYTES]).into_owned();
+    // A multi-byte character cut in half decodes as U+FFFD at the end; drop it.
+    if text.ends_with('\u{FFFD}') {
+        text.pop();
+    }
+    text.push('…');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ingest::{ingest_bytes, IngestOptions};
+
+    fn case_of(files: &[(&str, &str)]) -> Case {
+        let mut case = Case::default();
+        for (name, text) in files {
+            case.add(ingest_bytes(
+                name,
+                text.as_bytes(),
+                IngestOptions::default(),
+            ));
+        }
+        case.rebuild_timeline();
+        case
+    }
+
+    #[test]
+    fn rows_come_from_the_merged_timeline_in_either_order() {
+        let case = case_of(&[
+            (
+                "a.log",
+                "2026-07-03 09:00:00 INFO a1\n2026-07-03 09:00:02 ERROR a2\n",
+            ),
+            ("b.log", "2026-07-03 09:00:01 WARN b1\n"),
+        ]);
+        assert_eq!(case.total_events(), 3);
+        let oldest: Vec<(String, String)> = case
+            .rows(0, 10, false)
+            .into_iter()
+            .map(|r| (r.source, r.text))
+            .collect();
+        assert_eq!(
+            oldest,
+            vec![
+                ("a.log".into(), "2026-07-03 09:00:00 INFO a1".into()),
+                ("b.log".into(), "2026-07-03 09:00:01 WARN b1".into()),
+                ("a.log".into(), "2026-07-03 09:00:02 ERROR a2".into()),
+            ]
+        );
+        let newest = case.rows(0, 1, true);
+        assert_eq!(newest[0].text, "2026-07-03 09:00:02 ERROR a2");
+        assert_eq!(newest[0].ts.as_deref(), Some("2026-07-03T09:00:02Z"));
+        assert_eq!(case.rows(2, 5, false).len(), 1);
+        assert!(case.rows(3, 5, false).is_empty());
+        assert!(case.rows(u32::MAX, 5, false).is_empty());
+    }
+
+    #[test]
+    fn failed_files_are_reported_but_hold_no_events() {
+        let case = case_of(&[("empty.log", ""), ("a.log", "2026-07-03 09:00:00 x\n")]);
+        assert_eq!(case.files().len(), 2);
+        assert_eq!(case.files()[0].error.as_deref(), Some("the file is empty"));
+        assert_eq!(case.source_count(), 1);
+        assert_eq!(case.rows(0, 5, false)[0].source, "a.log");
+    }
+
+    #[test]
+    fn long_texts_are_cut_at_a_character_boundary() {
+        let long = "é".repeat(ROW_TEXT_MAX_BYTES);
+        let text = row_text(long.as_bytes());
+        assert!(text.ends_with('…'));
+        assert!(!text.contains('\u{FFFD}'));
+        assert!(text.len() <= ROW_TEXT_MAX_BYTES + '…'.len_utf8());
+    }
+}
