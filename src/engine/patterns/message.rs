@@ -21,7 +21,7 @@
 use std::borrow::Cow;
 
 use super::mask::class;
-use crate::engine::formats::{JsonScan, RawValue};
+use crate::engine::formats::{unescape_json, JsonScan, RawValue};
 use crate::engine::level::Level;
 
 /// Keys whose string value is an event's message in JSON lines, in order of preference.
@@ -94,43 +94,9 @@ fn json_message(line: &[u8]) -> Option<Cow<'_, [u8]>> {
     if memchr::memchr(b'\\', raw).is_none() {
         return Some(Cow::Borrowed(raw));
     }
-    Some(Cow::Owned(unescape_json(raw)))
-}
-
-/// Undoes JSON string escapes (invalid escapes are kept as written).
-fn unescape_json(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        let c = raw[i];
-        if c != b'\\' || i + 1 >= raw.len() {
-            out.push(c);
-            i += 1;
-            continue;
-        }
-        let e = raw[i + 1];
-        i += 2;
-        match e {
-            b'n' => out.push(b'\n'),
-            b't' => out.push(b'\t'),
-            b'r' => out.push(b'\r'),
-            b'b' | b'f' => out.push(b' '),
-            b'u' => {
-                let hex = raw.get(i..i + 4).and_then(|h| std::str::from_utf8(h).ok());
-                match hex.and_then(|h| u32::from_str_radix(h, 16).ok()) {
-                    Some(cp) => {
-                        let ch = char::from_u32(cp).unwrap_or('\u{fffd}');
-                        let mut buf = [0u8; 4];
-                        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-                        i += 4;
-                    }
-                    None => out.extend_from_slice(b"\\u"),
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    unescape_json(raw, &mut out);
+    Some(Cow::Owned(out))
 }
 
 /// What a header token looks like.
