@@ -50,7 +50,7 @@ struct Signature {
 }
 
 /// Mines the templates of one source as its events arrive. See the module docs.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PatternMiner {
     scratch: Masked,
     /// Signature id by the hash of its key (the key itself is kept once, in `sigs`).
@@ -126,11 +126,22 @@ pub struct SourcePatterns {
     words: Vec<Vec<TemplateWord>>,
 }
 
+impl Default for PatternMiner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl PatternMiner {
     pub fn new() -> Self {
         PatternMiner {
+            scratch: Masked::default(),
+            index: FxHashMap::default(),
+            collisions: FxHashMap::default(),
+            sigs: Vec::new(),
+            event_sig: Vec::new(),
+            generalized: FxHashMap::default(),
             next_compaction: FIRST_COMPACTION,
-            ..Self::default()
         }
     }
 
