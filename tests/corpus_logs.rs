@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use casefile::engine::ingest::{ingest_bytes, IngestOptions};
+use casefile::engine::level::Level;
 use casefile::engine::store::SourceData;
 use casefile::engine::time::{self, format_rfc3339, Zone, NANOS_PER_SEC};
 
@@ -291,4 +292,297 @@ fn every_loghub_sample_is_2000_events_at_the_structured_times() {
             &wrong[..wrong.len().min(5)]
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// lnav's format samples: every sample line is one event with the sample's level.
+
+/// Samples where Casefile's documented convention differs from lnav's: an access-log 4xx is a warning
+/// here (lnav says error).
+fn level_convention_differs(format: &str, line: &str) -> bool {
+    format == "access_log" && line.contains("\" 404 ")
+}
+
+fn lnav_level(name: &str) -> Level {
+    match name {
+        "warning" => Level::Warn,
+        "fatal" => Level::Critical,
+        other => Level::from_word(other.as_bytes()).unwrap_or_else(|| panic!("level {other}")),
+    }
+}
+
+#[test]
+fn every_lnav_sample_is_one_event_with_its_level() {
+    let text =
+        std::fs::read_to_string(Path::new(CORPUS).join("lnav/format_samples.jsonl")).unwrap();
+    let (mut lines, mut one_event, mut with_level, mut level_right) = (0, 0, 0, 0);
+    let mut failures = Vec::new();
+    for row in text.lines() {
+        let sample: serde_json::Value = serde_json::from_str(row).unwrap();
+        let format = sample["format"].as_str().unwrap();
+        let line = sample["line"].as_str().unwrap();
+        let source = read_with(format, line.as_bytes(), Some(MODIFIED_NS));
+        lines += 1;
+        // One sample (vmw_log) holds several log lines, each with its own ISO timestamp: one event each.
+        let stamped_lines = line
+            .lines()
+            .filter(|l| l.len() > 11 && l.as_bytes()[10] == b'T' && l.as_bytes()[4] == b'-')
+            .count();
+        if source.len() == stamped_lines.max(1) {
+            one_event += 1;
+        } else {
+            failures.push(format!("{format}: {} events: {line}", source.len()));
+        }
+        if let Some(expected) = sample["level"].as_str() {
+            with_level += 1;
+            let expected = lnav_level(expected);
+            let got = source.level(0);
+            if got == expected || (level_convention_differs(format, line) && got == Level::Warn) {
+                level_right += 1;
+            } else {
+                failures.push(format!("{format}: level {got:?} != {expected:?}: {line}"));
+            }
+        }
+    }
+    println!(
+        "lnav samples: {one_event}/{lines} one event, {level_right}/{with_level} levels right"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Multi-line joins: fluent-bit's built-in multiline cases and fluent-plugin-detect-exceptions' traces.
+
+/// The record a joined event stands for: container lines give their inner text (Docker's `log` as is,
+/// a CRI `F` piece ends a line, a `P` piece does not); other lines are lines.
+fn record_of(event: &[u8]) -> String {
+    let mut record = String::new();
+    for line in String::from_utf8_lossy(event).split('\n') {
+        if let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(line) {
+            if let Some(log) = o.get("log").and_then(|l| l.as_str()) {
+                record.push_str(log);
+                continue;
+            }
+        }
+        let parts: Vec<&str> = line.splitn(4, ' ').collect();
+        let cri = parts.len() >= 3
+            && matches!(parts[1], "stdout" | "stderr")
+            && matches!(parts[2], "F" | "P")
+            && time::parse_iso(parts[0].as_bytes()).is_some();
+        if cri {
+            record.push_str(parts.get(3).copied().unwrap_or(""));
+            if parts[2] == "F" {
+                record.push('\n');
+            }
+        } else {
+            record.push_str(line);
+            record.push('\n');
+        }
+    }
+    record.trim_end_matches('\n').to_string()
+}
+
+/// fluent-bit cases Casefile reads differently, and why. `container_mix` interleaves the partial lines
+/// of two streams; Casefile keeps every event one contiguous range of the file, so a partial line only
+/// joins the line directly after it.
+const FLUENT_BIT_DIFFERENT: &[&str] = &["container_mix"];
+
+#[test]
+fn fluent_bit_multiline_cases_join_as_expected() {
+    let cases: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            Path::new(CORPUS).join("multiline/fluent-bit/builtin_multiline_parser_cases.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut different = Vec::new();
+    let mut total = 0;
+    for (name, case) in cases["cases"].as_object().unwrap() {
+        total += 1;
+        // fluent-bit feeds each input string as one record; in a file a raw newline inside a JSON
+        // string would split it, so it is written as the `\n` escape Docker itself writes.
+        let text: Vec<String> = case["input"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                let l = l.as_str().unwrap();
+                let l = l.strip_suffix('\n').unwrap_or(l);
+                if l.starts_with('{') {
+                    l.replace('\n', "\\n")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect();
+        let source = read_with(&format!("{name}.log"), text.join("\n").as_bytes(), None);
+        let got: Vec<String> = (0..source.len())
+            .map(|i| record_of(source.text(i)))
+            .collect();
+        let expected: Vec<String> = case["output"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o.as_str().unwrap().trim_end_matches('\n').to_string())
+            .collect();
+        if got != expected {
+            different.push(name.clone());
+            println!("{name}: got {got:#?}\nexpected {expected:#?}");
+        }
+    }
+    println!(
+        "fluent-bit multiline: {}/{total} cases joined as expected",
+        total - different.len()
+    );
+    assert_eq!(different, FLUENT_BIT_DIFFERENT);
+}
+
+#[test]
+fn detect_exceptions_traces_are_one_event_and_arbitrary_text_is_not_joined() {
+    let dir = Path::new(CORPUS).join("multiline/fluent-plugin-detect-exceptions");
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("INDEX.json")).unwrap()).unwrap();
+    let arbitrary = std::fs::read_to_string(dir.join("arbitrary_text.txt")).unwrap();
+    let arbitrary_lines = arbitrary.lines().filter(|l| !l.trim().is_empty()).count();
+    let mut combined = String::new();
+    let mut traces = 0;
+    let mut right = 0;
+    let mut wrong = Vec::new();
+    let cases = index["cases"].as_array().unwrap();
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let text = std::fs::read_to_string(dir.join(case["file"].as_str().unwrap())).unwrap();
+        let source = read_with(name, text.as_bytes(), Some(MODIFIED_NS));
+        let expected = if name == "ARBITRARY_TEXT" {
+            arbitrary_lines
+        } else {
+            1
+        };
+        if source.len() == expected {
+            right += 1;
+        } else {
+            wrong.push(format!(
+                "{name}: {} events, expected {expected}",
+                source.len()
+            ));
+        }
+        // JAVA_EXC is PART1 + PART2, which are also listed: put each whole trace in the mix once.
+        // Traces whose first line carries a timestamp (JAVA_EXC, GO_HTTP) stay out of the mix: in a
+        // file with timestamps every line without one joins the event above, by design.
+        let stamped = time::find_leading(text.lines().next().unwrap_or("").as_bytes()).is_some();
+        if name != "ARBITRARY_TEXT" && !name.starts_with("JAVA_EXC_PART") && !stamped {
+            combined.push_str(&text);
+            if !text.ends_with('\n') {
+                combined.push('\n');
+            }
+            combined.push_str(&arbitrary);
+            traces += 1;
+        }
+    }
+    println!(
+        "detect-exceptions: {right}/{} files read as expected",
+        cases.len()
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // All traces in one stream, each followed by the arbitrary text: traces stay whole and apart.
+    let source = read_with("combined", combined.as_bytes(), Some(MODIFIED_NS));
+    assert_eq!(source.len(), traces * (1 + arbitrary_lines));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Checked-in readings of every log file of the corpus: a change in reading shows up in review.
+
+const SNAPSHOT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/snapshots/logs/corpus.json"
+);
+
+/// The log files of the corpus (loghub, multiline), relative to it, sorted. CSV files have their own
+/// tests; `.json` files are expectations, `.out` files fluent-bit's outputs.
+fn corpus_log_files() -> Vec<String> {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for top in ["loghub", "multiline"] {
+        walk(&Path::new(CORPUS).join(top), &mut files);
+    }
+    let mut names: Vec<String> = files
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("log" | "txt" | "export")
+            )
+        })
+        .map(|p| {
+            p.strip_prefix(CORPUS)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+fn reading(source: &SourceData) -> serde_json::Value {
+    let mut levels = BTreeMap::new();
+    for i in 0..source.len() {
+        *levels.entry(source.level(i).as_str()).or_insert(0u64) += 1;
+    }
+    serde_json::json!({
+        "format": source.info.format.as_str(),
+        "events": source.len(),
+        "first_ts": source.info.first_ts.map(utc),
+        "last_ts": source.info.last_ts.map(utc),
+        "unparsed_lines": source.info.unparsed_lines,
+        "error": source.info.error,
+        "levels": levels,
+    })
+}
+
+#[test]
+fn every_corpus_log_file_reads_as_its_snapshot_says() {
+    let mut now = BTreeMap::new();
+    for name in corpus_log_files() {
+        let source = read(&Path::new(CORPUS).join(&name));
+        now.insert(name, reading(&source));
+    }
+    assert!(now.len() > 100, "the corpus is missing files");
+    let rendered = serde_json::to_string_pretty(&now).unwrap() + "\n";
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(Path::new(SNAPSHOT).parent().unwrap()).unwrap();
+        std::fs::write(SNAPSHOT, &rendered).unwrap();
+        return;
+    }
+    let saved: BTreeMap<String, serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(SNAPSHOT)
+            .expect("no snapshot yet: run with UPDATE_SNAPSHOTS=1 and review the file"),
+    )
+    .unwrap();
+    let mut changes = Vec::new();
+    for (name, value) in &now {
+        match saved.get(name) {
+            Some(old) if old == value => {}
+            Some(old) => changes.push(format!("{name}:\n  was {old}\n  now {value}")),
+            None => changes.push(format!("{name}: new file, reads as {value}")),
+        }
+    }
+    for name in saved.keys().filter(|n| !now.contains_key(*n)) {
+        changes.push(format!("{name}: no longer in the corpus"));
+    }
+    assert!(
+        changes.is_empty(),
+        "readings changed (if intended, rerun with UPDATE_SNAPSHOTS=1 and review the diff):\n{}",
+        changes.join("\n")
+    );
 }

@@ -7,12 +7,19 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::UNIX_EPOCH;
 
+use casefile::engine::correlate::changes::{
+    compare, compare_with, Changes, Direction, ItemKind, Window,
+};
 use casefile::engine::correlate::follow::{follow, related_by};
 use casefile::engine::correlate::ids::IdIndex;
+use casefile::engine::correlate::shape::template_group;
 use casefile::engine::correlate::skew::estimate;
+use casefile::engine::correlate::spikes::{find_spikes, strongest, SeriesKind, SpikeOptions};
 use casefile::engine::correlate::Offsets;
 use casefile::engine::ingest::{ingest_bytes, IngestOptions};
+use casefile::engine::patterns::{mine_source, SourcePatterns};
 use casefile::engine::store::SourceData;
+use casefile::engine::time::{parse_iso, TimeContext};
 use casefile::engine::timeline::EventId;
 use serde_json::Value;
 
@@ -34,17 +41,7 @@ struct Incident {
 fn incident() -> &'static Incident {
     static CELL: OnceLock<Incident> = OnceLock::new();
     CELL.get_or_init(|| {
-        let dir =
-            std::env::temp_dir().join(format!("casefile-correlate-gen-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/genlogs.py");
-        let status = Command::new("python3")
-            .arg(&script)
-            .arg(&dir)
-            .args(["--mb", "5"])
-            .status()
-            .expect("python3 runs genlogs.py");
-        assert!(status.success(), "genlogs.py failed");
+        let dir = generated_dir();
         let truth: Value = serde_json::from_str(
             &std::fs::read_to_string(dir.join("truth.json")).expect("truth.json"),
         )
@@ -58,6 +55,37 @@ fn incident() -> &'static Incident {
             index,
         }
     })
+}
+
+/// The 5 MB incident, generated once into a shared temporary directory and reused by later runs
+/// (generated into a private directory first and renamed, so concurrent runs never see half a set).
+fn generated_dir() -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/genlogs.py");
+    // Keyed by the script's content, so a changed generator makes a fresh set.
+    let version = std::fs::read(&script)
+        .expect("genlogs.py reads")
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ *b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    let dir = std::env::temp_dir().join(format!("casefile-correlate-genlogs-5mb-{version:016x}"));
+    if dir.join("truth.json").is_file() {
+        return dir;
+    }
+    let fresh =
+        std::env::temp_dir().join(format!("casefile-correlate-genlogs-{}", std::process::id()));
+    let status = Command::new("python3")
+        .arg(&script)
+        .arg(&fresh)
+        .args(["--mb", "5", "--seed", "7"])
+        .status()
+        .expect("python3 runs genlogs.py");
+    assert!(status.success(), "genlogs.py failed");
+    if std::fs::rename(&fresh, &dir).is_err() {
+        // Another run renamed its copy first: use that one.
+        let _ = std::fs::remove_dir_all(&fresh);
+    }
+    dir
 }
 
 /// Reads a file as the CLI does (its modification time lets syslog's year be inferred).
@@ -294,5 +322,200 @@ fn cli_follow_skew_and_context_print_the_documented_json() {
     let (code, _) = casefile(&["context", "--json", "--at", "yesterday", &files[0]]);
     assert_eq!(code, 2);
     let (code, _) = casefile(&["follow", "--json", id]);
+    assert_eq!(code, 2);
+}
+
+/// An instant from truth.json.
+fn instant(v: &Value) -> i64 {
+    let text = v.as_str().expect("a time in truth.json");
+    let (stamp, _) = parse_iso(text.as_bytes()).expect("RFC 3339");
+    TimeContext::default().resolve(&stamp).expect("resolves")
+}
+
+#[test]
+fn what_changed_in_the_incident_puts_timeouts_5xx_and_the_oom_kill_in_the_top_ten() {
+    let inc = incident();
+    let window = Window::new(
+        instant(&inc.truth["incident_utc"][0]),
+        instant(&inc.truth["incident_utc"][1]),
+    );
+    // Grouped by message shape, and by the pattern miner's templates.
+    check_incident_changes(compare(&inc.sources, &Offsets::zero(5), window, None));
+    let mined: Vec<SourcePatterns> = inc.sources.iter().map(mine_source).collect();
+    let group = template_group(&mined);
+    check_incident_changes(compare_with(
+        &inc.sources,
+        &Offsets::zero(5),
+        window,
+        None,
+        &group,
+    ));
+}
+
+fn check_incident_changes(changes: Changes) {
+    let inc = incident();
+    let top = &changes.items[..10.min(changes.items.len())];
+    let listing: Vec<&str> = top.iter().map(|i| i.headline.as_str()).collect();
+    let timeout = top
+        .iter()
+        .find(|i| {
+            i.kind == ItemKind::Template
+                && i.path == "app-payments.jsonl"
+                && i.example.as_deref() == Some("Connection timed out after 30 seconds")
+        })
+        .unwrap_or_else(|| panic!("timeout message in the top ten: {listing:#?}"));
+    assert_eq!(timeout.change, Direction::New);
+    assert!(
+        timeout
+            .headline
+            .starts_with("'Connection timed out after 30 seconds' went from 0 to "),
+        "{}",
+        timeout.headline
+    );
+    // It began when truth says timeouts began (to the minute: the onset is the first occurrence).
+    let began = instant(&inc.truth["onsets_utc"]["timeouts_and_5xx"]);
+    let onset = instant(&Value::String(timeout.onset.clone().expect("onset")));
+    assert!(
+        (onset - began).abs() < 120 * 1_000_000_000,
+        "{onset} vs {began}"
+    );
+    for status in ["502", "504"] {
+        let item = top
+            .iter()
+            .find(|i| {
+                i.kind == ItemKind::Field
+                    && i.path == "nginx-access.log"
+                    && i.name.as_deref() == Some("status")
+                    && i.value == status
+            })
+            .unwrap_or_else(|| panic!("nginx status {status} in the top ten: {listing:#?}"));
+        assert_eq!(item.change, Direction::New);
+    }
+    let oom = top
+        .iter()
+        .find(|i| {
+            i.path == "syslog"
+                && i.example
+                    .as_deref()
+                    .is_some_and(|m| m.contains("Out of memory: Killed process"))
+        })
+        .unwrap_or_else(|| panic!("OOM kill line in the top ten: {listing:#?}"));
+    assert_eq!(oom.after_count, 1);
+    // New first, then increases.
+    let first_not_new = changes
+        .items
+        .iter()
+        .position(|i| i.change != Direction::New)
+        .unwrap_or(changes.items.len());
+    assert!(changes.items[first_not_new..]
+        .iter()
+        .all(|i| i.change != Direction::New));
+    assert!(changes
+        .items
+        .iter()
+        .all(|i| !i.headline.is_empty() && i.headline.contains(&i.path)));
+}
+
+#[test]
+fn spike_finder_marks_the_incident() {
+    let inc = incident();
+    let (from, to) = (
+        instant(&inc.truth["incident_utc"][0]),
+        instant(&inc.truth["incident_utc"][1]),
+    );
+    let report = find_spikes(&inc.sources, &Offsets::zero(5), &SpikeOptions::default());
+    let top = strongest(&report).expect("a spike");
+    assert_eq!(top.kind, SeriesKind::Errors);
+    assert!(top.path.is_none(), "errors over all sources");
+    assert!(
+        top.from_ns < to && top.to_ns > from,
+        "{top:?} overlaps the incident"
+    );
+    // Nothing is marked well before the incident began (the first 40% of the span is calm).
+    let start = instant(&inc.truth["start_utc"]);
+    let calm_until = start + (from - start) * 9 / 10;
+    assert!(
+        report.spikes.iter().all(|s| s.to_ns > calm_until),
+        "{:#?}",
+        report
+            .spikes
+            .iter()
+            .filter(|s| s.to_ns <= calm_until)
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn cli_changes_and_spikes_print_the_documented_json() {
+    let inc = incident();
+    let files = paths(&inc.dir);
+    let from = inc.truth["incident_utc"][0].as_str().expect("from");
+    let to = inc.truth["incident_utc"][1].as_str().expect("to");
+    let mut args = vec!["changes", "--json", "--from", from, "--to", to];
+    args.extend(files.iter().map(String::as_str));
+    let (code, changes) = casefile(&args);
+    assert_eq!(code, 0);
+    assert_eq!(changes["after"]["from"], from);
+    let items = changes["items"].as_array().expect("items");
+    assert!(items.len() >= 10);
+    for field in [
+        "kind",
+        "name",
+        "value",
+        "path",
+        "change",
+        "before_count",
+        "after_count",
+        "before_per_min",
+        "after_per_min",
+        "score",
+        "onset",
+        "headline",
+    ] {
+        assert!(items[0].get(field).is_some(), "{field} in {}", items[0]);
+    }
+    assert!(items[..10].iter().any(|i| i["headline"]
+        .as_str()
+        .is_some_and(|h| h.contains("status=504"))));
+
+    // An explicit "before" window and the default window (the strongest error spike) both work.
+    let mut args = vec![
+        "changes",
+        "--json",
+        "--from",
+        from,
+        "--to",
+        to,
+        "--before-from",
+        "2026-07-03T09:00:00Z",
+        "--before-to",
+        "2026-07-03T10:00:00Z",
+    ];
+    args.extend(files.iter().map(String::as_str));
+    let (code, explicit) = casefile(&args);
+    assert_eq!(code, 0);
+    assert_eq!(explicit["before"]["minutes"], 60.0);
+    let mut args = vec!["changes", "--json"];
+    args.extend(files.iter().map(String::as_str));
+    let (code, default) = casefile(&args);
+    assert_eq!(code, 0);
+    let (a, b) = (
+        default["after"]["from_ns"].as_i64().expect("from_ns"),
+        default["after"]["to_ns"].as_i64().expect("to_ns"),
+    );
+    let (f, t) = (
+        instant(&inc.truth["incident_utc"][0]),
+        instant(&inc.truth["incident_utc"][1]),
+    );
+    assert!(a < t && b > f, "default window overlaps the incident");
+
+    let mut args = vec!["spikes", "--json"];
+    args.extend(files.iter().map(String::as_str));
+    let (code, spikes) = casefile(&args);
+    assert_eq!(code, 0);
+    assert!(spikes["bucket_s"].as_f64().is_some_and(|b| b > 0.0));
+    assert!(!spikes["spikes"].as_array().expect("spikes").is_empty());
+
+    let (code, _) = casefile(&["changes", "--json", "--from", from, &files[0]]);
     assert_eq!(code, 2);
 }

@@ -5,7 +5,8 @@
 //! What an event's fields are depends on its source's format:
 //!
 //! - JSON lines: every key, nested objects flattened with dots (`http.status`); arrays are kept as
-//!   their JSON text. `key=value` pairs inside the message (`msg`, `message`, `log`) are added too.
+//!   their JSON text. `key=value` pairs inside the message (`msg`, `message`, `log`) come after the
+//!   keys (a real key wins over a pair of the same name).
 //! - Access logs: `client`, `ident`, `user`, `method`, `path`, `protocol`, `status`, `bytes`,
 //!   `referer`, `user_agent`, `duration` (the request time after the user agent, when present) and
 //!   trailing `key=value` pairs such as `req_id`.
@@ -89,13 +90,27 @@ impl FieldReader {
     /// Whether field names appear literally in this format's text (JSON keys, `key=value`), so a text
     /// search for the name can rule events out before extraction.
     pub fn names_in_text(&self) -> bool {
-        matches!(self.format, FormatName::JsonLines | FormatName::Text)
+        !matches!(
+            self.format,
+            FormatName::AccessLog | FormatName::Csv | FormatName::Tsv
+        )
+    }
+
+    /// Formats whose events are one JSON object (the first line of the event).
+    fn is_json(&self) -> bool {
+        matches!(
+            self.format,
+            FormatName::JsonLines
+                | FormatName::Cloudtrail
+                | FormatName::JournaldJson
+                | FormatName::DockerJson
+        )
     }
 
     /// Calls `visit(name, value)` for every field of the event, in text order, until it returns false.
     pub fn for_each<'t>(&self, text: &'t [u8], visit: &mut dyn FnMut(&str, Cow<'t, str>) -> bool) {
         match self.format {
-            FormatName::JsonLines | FormatName::Cloudtrail | FormatName::JournaldJson => {
+            _ if self.is_json() => {
                 // Only the first line is the object; unparsed tails are not fields.
                 json_fields(text, &mut String::new(), 0, visit);
             }
@@ -119,6 +134,12 @@ impl FieldReader {
 
     /// The value of field `name` (ASCII case-insensitive), if the event has it.
     pub fn get<'t>(&self, text: &'t [u8], name: &str) -> Option<Cow<'t, str>> {
+        if self.is_json() {
+            return json_get(text, name.as_bytes(), 0);
+        }
+        if self.format == FormatName::AccessLog {
+            return access_get(text, name);
+        }
         let mut found = None;
         self.for_each(text, &mut |key, value| {
             if key.eq_ignore_ascii_case(name) {
@@ -246,7 +267,8 @@ pub fn json_unescape(raw: &[u8]) -> Cow<'_, str> {
     Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
-/// Visits the keys of the JSON object in `text` (flattened under `prefix`); false when stopped.
+/// Visits the keys of the JSON object in `text` (flattened under `prefix`), then, at the top level,
+/// the `key=value` pairs inside its message strings; false when stopped.
 fn json_fields<'t>(
     text: &'t [u8],
     prefix: &mut String,
@@ -256,6 +278,7 @@ fn json_fields<'t>(
     let Some(mut scan) = JsonScan::new(text) else {
         return true;
     };
+    let mut messages: Vec<&'t [u8]> = Vec::new();
     while let Some((key, value)) = scan.next_pair() {
         let key = json_unescape(key);
         let mark = prefix.len();
@@ -265,21 +288,10 @@ fn json_fields<'t>(
         prefix.push_str(&key);
         let go_on = match value {
             RawValue::Str(s) => {
-                let value = json_unescape(s);
-                let is_message = depth == 0 && JSON_MESSAGE_KEYS.contains(&key.as_ref());
-                if is_message {
-                    let pairs_text = s;
-                    let mut keep = visit(prefix, value);
-                    if keep {
-                        logfmt_pairs(pairs_text, &mut |k, v| {
-                            keep = visit(k, v);
-                            keep
-                        });
-                    }
-                    keep
-                } else {
-                    visit(prefix, value)
+                if depth == 0 && JSON_MESSAGE_KEYS.contains(&key.as_ref()) {
+                    messages.push(s);
                 }
+                visit(prefix, json_unescape(s))
             }
             RawValue::Other(raw) if raw.first() == Some(&b'{') => {
                 if depth + 1 < MAX_DEPTH {
@@ -295,7 +307,78 @@ fn json_fields<'t>(
             return false;
         }
     }
+    for m in messages {
+        let mut keep = true;
+        logfmt_pairs(m, &mut |k, v| {
+            keep = visit(k, v);
+            keep
+        });
+        if !keep {
+            return false;
+        }
+    }
     true
+}
+
+fn is_message_key(key: &[u8]) -> bool {
+    JSON_MESSAGE_KEYS.iter().any(|k| k.as_bytes() == key)
+}
+
+/// [`FieldReader::get`] for JSON without visiting every field: compares raw keys, decodes only the
+/// value asked for. Finds the same value as the first match of `json_fields`.
+fn json_get<'t>(text: &'t [u8], name: &[u8], depth: usize) -> Option<Cow<'t, str>> {
+    let mut scan = JsonScan::new(text)?;
+    let mut messages: [Option<&'t [u8]>; 2] = [None; 2];
+    let mut more_messages: Vec<&'t [u8]> = Vec::new();
+    while let Some((raw_key, value)) = scan.next_pair() {
+        let key: Cow<'_, [u8]> = if memchr::memchr(b'\\', raw_key).is_some() {
+            Cow::Owned(json_unescape(raw_key).into_owned().into_bytes())
+        } else {
+            Cow::Borrowed(raw_key)
+        };
+        let is_object = matches!(value, RawValue::Other(raw) if raw.first() == Some(&b'{'));
+        if key.eq_ignore_ascii_case(name) && !(is_object && depth + 1 < MAX_DEPTH) {
+            return Some(match value {
+                RawValue::Str(s) => json_unescape(s),
+                RawValue::Other(raw) => String::from_utf8_lossy(raw),
+            });
+        }
+        match value {
+            RawValue::Other(raw)
+                if is_object
+                    && depth + 1 < MAX_DEPTH
+                    && name.len() > key.len()
+                    && name[key.len()] == b'.'
+                    && name[..key.len()].eq_ignore_ascii_case(&key) =>
+            {
+                if let Some(v) = json_get(raw, &name[key.len() + 1..], depth + 1) {
+                    return Some(v);
+                }
+            }
+            RawValue::Str(s) if depth == 0 && is_message_key(&key) => {
+                match messages.iter_mut().find(|m| m.is_none()) {
+                    Some(free) => *free = Some(s),
+                    None => more_messages.push(s),
+                }
+            }
+            _ => {}
+        }
+    }
+    for m in messages.into_iter().flatten().chain(more_messages) {
+        let mut found = None;
+        logfmt_pairs(m, &mut |k, v| {
+            if k.as_bytes().eq_ignore_ascii_case(name) {
+                found = Some(v);
+                false
+            } else {
+                true
+            }
+        });
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
 }
 
 fn is_key_start(c: u8) -> bool {
@@ -370,6 +453,47 @@ fn logfmt_pairs<'t>(text: &'t [u8], visit: &mut dyn FnMut(&str, Cow<'t, str>) ->
 
 /// Visits the parts of a combined access-log line, then its trailing `key=value` pairs.
 fn access_fields<'t>(text: &'t [u8], visit: &mut dyn FnMut(&str, Cow<'t, str>) -> bool) {
+    let mut go_on = true;
+    let rest = access_parts(text, &mut |name, raw| {
+        go_on = visit(name, String::from_utf8_lossy(raw));
+        go_on
+    });
+    if let (true, Some(rest)) = (go_on, rest) {
+        logfmt_pairs(rest, visit);
+    }
+}
+
+/// [`FieldReader::get`] for access logs: decodes only the value asked for.
+fn access_get<'t>(text: &'t [u8], name: &str) -> Option<Cow<'t, str>> {
+    let mut found = None;
+    let rest = access_parts(text, &mut |part, raw| {
+        if part.eq_ignore_ascii_case(name) {
+            found = Some(String::from_utf8_lossy(raw));
+            false
+        } else {
+            true
+        }
+    });
+    if found.is_some() {
+        return found;
+    }
+    logfmt_pairs(rest?, &mut |k, v| {
+        if k.eq_ignore_ascii_case(name) {
+            found = Some(v);
+            false
+        } else {
+            true
+        }
+    });
+    found
+}
+
+/// Visits the fixed parts of an access-log line as raw bytes; returns the text after them (where
+/// `key=value` pairs may follow) when every part was read and visited.
+fn access_parts<'t>(
+    text: &'t [u8],
+    visit: &mut dyn FnMut(&'static str, &'t [u8]) -> bool,
+) -> Option<&'t [u8]> {
     let line = &text[..memchr::memchr(b'\n', text).unwrap_or(text.len())];
     let mut at = 0;
     let token = |at: &mut usize| -> Option<&'t [u8]> {
@@ -377,23 +501,10 @@ fn access_fields<'t>(text: &'t [u8], visit: &mut dyn FnMut(&str, Cow<'t, str>) -
             *at += 1;
         }
         let start = *at;
-        let end =
-            memchr::memchr(b' ', &line[start.min(line.len())..]).map_or(line.len(), |r| start + r);
+        let end = memchr::memchr(b' ', line.get(start..)?).map_or(line.len(), |r| start + r);
         *at = end;
         (end > start).then(|| &line[start..end])
     };
-    let lossy = |b: &'t [u8]| String::from_utf8_lossy(b);
-    for name in ["client", "ident", "user"] {
-        let Some(t) = token(&mut at) else { return };
-        if !visit(name, lossy(t)) {
-            return;
-        }
-    }
-    // The bracketed time is not a field (it is the event's time).
-    let Some(close) = memchr::memchr(b']', &line[at..]).map(|r| at + r + 1) else {
-        return;
-    };
-    at = close;
     let quoted = |at: &mut usize| -> Option<&'t [u8]> {
         while line.get(*at) == Some(&b' ') {
             *at += 1;
@@ -404,8 +515,8 @@ fn access_fields<'t>(text: &'t [u8], visit: &mut dyn FnMut(&str, Cow<'t, str>) -
         let start = *at + 1;
         let mut i = start;
         loop {
-            let r = memchr::memchr(b'"', &line[i.min(line.len())..])?;
-            if i + r > 0 && line[i + r - 1] == b'\\' {
+            let r = memchr::memchr(b'"', line.get(i..)?)?;
+            if line[i + r - 1] == b'\\' && i + r > start {
                 i += r + 1;
                 continue;
             }
@@ -413,41 +524,41 @@ fn access_fields<'t>(text: &'t [u8], visit: &mut dyn FnMut(&str, Cow<'t, str>) -
             return Some(&line[start..i + r]);
         }
     };
-    let Some(request) = quoted(&mut at) else {
-        return;
-    };
+    for name in ["client", "ident", "user"] {
+        if !visit(name, token(&mut at)?) {
+            return None;
+        }
+    }
+    // The bracketed time is not a field (it is the event's time).
+    at += memchr::memchr(b']', line.get(at..)?)? + 1;
+    let request = quoted(&mut at)?;
     let mut parts = request.splitn(3, |c| *c == b' ');
     for name in ["method", "path", "protocol"] {
         if let Some(p) = parts.next().filter(|p| !p.is_empty() && *p != b"-") {
-            if !visit(name, lossy(p)) {
-                return;
+            if !visit(name, p) {
+                return None;
             }
         }
     }
     for name in ["status", "bytes"] {
-        let Some(t) = token(&mut at) else { return };
-        if !visit(name, lossy(t)) {
-            return;
+        if !visit(name, token(&mut at)?) {
+            return None;
         }
     }
     for name in ["referer", "user_agent"] {
-        let Some(q) = quoted(&mut at) else { return };
-        if !visit(name, lossy(q)) {
-            return;
+        if !visit(name, quoted(&mut at)?) {
+            return None;
         }
     }
-    let rest = &line[at.min(line.len())..];
+    let rest = line.get(at..)?;
     let first = rest.iter().position(|c| *c != b' ').unwrap_or(rest.len());
     let end = memchr::memchr(b' ', &rest[first..]).map_or(rest.len(), |r| first + r);
     let duration = &rest[first..end];
-    if !duration.is_empty()
-        && memchr::memchr(b'=', duration).is_none()
-        && std::str::from_utf8(duration).is_ok_and(|d| d.parse::<f64>().is_ok())
-        && !visit("duration", lossy(duration))
-    {
-        return;
+    let is_number = std::str::from_utf8(duration).is_ok_and(|d| d.parse::<f64>().is_ok());
+    if is_number && !visit("duration", duration) {
+        return None;
     }
-    logfmt_pairs(rest, visit);
+    Some(rest)
 }
 
 #[cfg(test)]
@@ -475,8 +586,8 @@ mod tests {
                 p("http.status", "502"),
                 p("http.req.path", "/a"),
                 p("msg", "say \"hi\" user=bob"),
-                p("user", "bob"),
                 p("tags", "[1,2]"),
+                p("user", "bob"),
             ]
         );
     }
@@ -502,6 +613,14 @@ mod tests {
                 p("req_id", "269e0d37f2a74de4"),
             ]
         );
+        let reader = FieldReader::for_format(FormatName::AccessLog);
+        for (name, value) in &got {
+            assert_eq!(
+                reader.get(line.as_bytes(), name).as_deref(),
+                Some(value.as_str())
+            );
+        }
+        assert_eq!(reader.get(line.as_bytes(), "missing"), None);
     }
 
     #[test]
@@ -537,6 +656,26 @@ mod tests {
             ]
         );
         assert_eq!(reader.get(b"T2,,", "NOTE").as_deref(), Some(""));
+    }
+
+    #[test]
+    fn json_get_finds_what_visiting_finds() {
+        let reader = FieldReader::for_format(FormatName::JsonLines);
+        let line =
+            br#"{"a":{"b":{"c":"deep"},"n":5},"msg":"x user=bob","k\u0065y":"esc","user":"later"}"#;
+        for name in [
+            "a.b.c", "A.N", "msg", "user", "key", "a", "a.b", "missing", "a.b.c.d",
+        ] {
+            let visited = reader
+                .all(line)
+                .into_iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name));
+            assert_eq!(
+                reader.get(line, name).map(|v| v.into_owned()),
+                visited.map(|(_, v)| v),
+                "{name}"
+            );
+        }
     }
 
     #[test]

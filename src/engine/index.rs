@@ -5,27 +5,31 @@
 //! tokens, so a search for a request id touches a few kilobytes of text instead of the whole case.
 //! The time, level and source of events are already columns in the store and need no index.
 //!
-//! Design choices (measured on the generated incident set, see the benchmark notes in the README):
+//! Design choices (measured on the generated incident set; figures in the README's benchmark notes):
 //! - Per-group Bloom filters rather than an inverted index: postings for every token of every event
 //!   cost more than the 48-byte budget per event (ids alone are ~5 unique tokens per event), while a
-//!   filter sized at [`BITS_PER_TOKEN`] bits per distinct token of the group costs a few bytes per event
-//!   and answers "can this group hold the token?" with ~2 % false positives.
+//!   filter costs a few bytes per event and answers "can this group hold the token?" with a few per
+//!   cent of false positives.
+//! - A filter's size follows the group's text length ([`TEXT_BYTES_PER_BIT`]), not its count of
+//!   distinct tokens: that needs no sorting or deduplication while building (the build runs at
+//!   tokenising speed), and distinct tokens grow with text length anyway.
+//! - Blocked filters: the probes of one token fall in one 64-bit word, one cache line per lookup.
 //! - Tokens are runs of ASCII letters, digits and `_`, lowercased, exactly the word boundaries the
 //!   query's word and phrase matching uses, so every token a match must contain is in the filter.
 //! - The index is built from the text once, after ingest, and never needs the text again: a query
 //!   confirms candidates against the text (which may by then be re-read from the file by slices).
 //! - It is per source and per event range, so shards (workers owning some sources or a byte range)
-//!   each build and query their own part.
+//!   each build and query their own part; [`SourceIndex::append`] joins consecutive parts.
 
 use crate::engine::query::eval::EventSet;
 use crate::engine::store::SourceData;
 
 /// Events per filter. A multiple of 64 so a group covers whole words of an [`EventSet`].
 pub const GROUP_EVENTS: usize = 128;
-/// Filter bits per distinct token (rounded up to a power of two per group).
-pub const BITS_PER_TOKEN: usize = 8;
-/// Probes per token.
-const PROBES: u32 = 3;
+/// Text bytes per filter bit (about 10 bits per distinct token on typical log text).
+pub const TEXT_BYTES_PER_BIT: usize = 3;
+/// Smallest filter, in 64-bit words.
+const MIN_WORDS: usize = 4;
 
 /// The token filters of one source (or of one range of its events).
 #[derive(Debug, Clone, Default)]
@@ -36,19 +40,6 @@ pub struct SourceIndex {
     /// Offset into `bits` of each group's filter (in 64-bit words), plus one past the end.
     offsets: Vec<u32>,
     bits: Vec<u64>,
-}
-
-/// The hash of a token as the index stores it (lowercase ASCII).
-#[inline]
-fn hash_token(token: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &c in token {
-        h = (h ^ c.to_ascii_lowercase() as u64).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    // Final mix so the low and high halves both spread.
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^ (h >> 33)
 }
 
 /// Which bytes make up tokens: [`crate::engine::query::plan::is_word_byte`] as a table for the hot loop.
@@ -63,30 +54,65 @@ const TOKEN_BYTE: [bool; 256] = {
     t
 };
 
-/// Calls `f` with the hash of every token of `text`.
+const K1: u64 = 0x9E37_79B9_7F4A_7C15;
+const K2: u64 = 0xff51_afd7_ed55_8ccd;
+
+#[inline]
+fn finish(h: u64, word: u64, len: usize) -> u64 {
+    let mut h = (h ^ word ^ ((len as u64) << 58)).wrapping_mul(K1);
+    h ^= h >> 29;
+    h = h.wrapping_mul(K2);
+    h ^ (h >> 32)
+}
+
+/// Calls `f` with the hash of every token of `text`. Bytes are lowercased with `| 0x20`, which is
+/// one-to-one on the token alphabet (it maps `_` to DEL, which is no token byte), eight at a time.
 #[inline]
 fn for_each_token_hash(text: &[u8], mut f: impl FnMut(u64)) {
-    let mut i = 0;
-    let n = text.len();
-    while i < n {
-        while i < n && !TOKEN_BYTE[text[i] as usize] {
-            i += 1;
+    let mut rest = text;
+    loop {
+        let Some(start) = rest.iter().position(|c| TOKEN_BYTE[*c as usize]) else {
+            return;
+        };
+        rest = &rest[start..];
+        let len = rest
+            .iter()
+            .position(|c| !TOKEN_BYTE[*c as usize])
+            .unwrap_or(rest.len());
+        let (token, after) = rest.split_at(len);
+        let mut h = 0u64;
+        let mut chunks = token.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            h = (h ^ (u64::from_le_bytes(w) | 0x2020_2020_2020_2020))
+                .wrapping_mul(K1)
+                .rotate_left(31);
         }
-        let start = i;
-        while i < n && TOKEN_BYTE[text[i] as usize] {
-            i += 1;
+        let mut word = 0u64;
+        for (k, &c) in chunks.remainder().iter().enumerate() {
+            word |= ((c | 0x20) as u64) << (8 * k);
         }
-        if i > start {
-            f(hash_token(&text[start..i]));
-        }
+        f(finish(h, word, len));
+        rest = after;
     }
 }
 
+/// The hash of one token, as [`for_each_token_hash`] computes it.
+fn hash_token(token: &[u8]) -> Option<u64> {
+    let mut out = None;
+    for_each_token_hash(token, |h| {
+        out = Some(h);
+    });
+    out
+}
+
+/// The word of a filter of `words` words a hash falls in, and the bits it sets there.
 #[inline]
-fn probe_positions(hash: u64, mask: u64) -> impl Iterator<Item = u64> {
-    let h1 = hash;
-    let h2 = hash.rotate_left(32) | 1;
-    (0..PROBES as u64).map(move |i| h1.wrapping_add(i.wrapping_mul(h2)) & mask)
+fn slot(hash: u64, words: usize) -> (usize, u64) {
+    let word = ((hash as u128 * words as u128) >> 64) as usize;
+    let bits = 1u64 << (hash & 63) | 1u64 << ((hash >> 6) & 63) | 1u64 << ((hash >> 12) & 63);
+    (word, bits)
 }
 
 impl SourceIndex {
@@ -94,27 +120,27 @@ impl SourceIndex {
     pub fn build(source: &SourceData, range: std::ops::Range<usize>) -> Self {
         let first_event = range.start - range.start % GROUP_EVENTS;
         let end = range.end.min(source.len());
-        let mut offsets = vec![0u32];
+        let groups = end.saturating_sub(first_event).div_ceil(GROUP_EVENTS);
+        let mut offsets = Vec::with_capacity(groups + 1);
+        offsets.push(0u32);
         let mut bits = Vec::new();
-        let mut hashes: Vec<u64> = Vec::with_capacity(GROUP_EVENTS * 32);
+        let lens = source.len_column();
         let mut group_start = first_event;
         while group_start < end {
             let group_end = (group_start + GROUP_EVENTS).min(end);
-            hashes.clear();
-            for e in group_start..group_end {
-                for_each_token_hash(source.text(e), |h| hashes.push(h));
-            }
-            hashes.sort_unstable();
-            hashes.dedup();
-            let want_bits = (hashes.len() * BITS_PER_TOKEN).max(64).next_power_of_two();
-            let words = want_bits / 64;
+            let bytes: usize = lens[group_start..group_end]
+                .iter()
+                .map(|l| *l as usize)
+                .sum();
+            let words = (bytes / TEXT_BYTES_PER_BIT).div_ceil(64).max(MIN_WORDS);
             let base = bits.len();
             bits.resize(base + words, 0u64);
-            let mask = want_bits as u64 - 1;
-            for &h in &hashes {
-                for p in probe_positions(h, mask) {
-                    bits[base + (p / 64) as usize] |= 1 << (p % 64);
-                }
+            let filter = &mut bits[base..];
+            for e in group_start..group_end {
+                for_each_token_hash(source.text(e), |h| {
+                    let (w, b) = slot(h, words);
+                    filter[w] |= b;
+                });
             }
             offsets.push(bits.len() as u32);
             group_start = group_end;
@@ -134,9 +160,9 @@ impl SourceIndex {
             return true;
         };
         let filter = &self.bits[lo as usize..hi as usize];
-        let mask = (filter.len() * 64) as u64 - 1;
         hashes.iter().all(|&h| {
-            probe_positions(h, mask).all(|p| filter[(p / 64) as usize] >> (p % 64) & 1 == 1)
+            let (w, b) = slot(h, filter.len());
+            filter[w] & b == b
         })
     }
 
@@ -145,7 +171,10 @@ impl SourceIndex {
         if tokens.is_empty() {
             return mask;
         }
-        let hashes: Vec<u64> = tokens.iter().map(|t| hash_token(t.as_bytes())).collect();
+        let hashes: Vec<u64> = tokens
+            .iter()
+            .filter_map(|t| hash_token(t.as_bytes()))
+            .collect();
         let range = mask.range();
         let lo = range.start.max(self.first_event);
         let hi = range.end.min(self.first_event + self.events);
@@ -168,6 +197,17 @@ impl SourceIndex {
             mask.remove_all(&ruled_out);
         }
         mask
+    }
+
+    /// Appends the index of the events right after these (built by another thread or worker).
+    pub fn append(&mut self, next: SourceIndex) {
+        debug_assert_eq!(next.first_event, self.first_event + self.events);
+        debug_assert_eq!(self.events % GROUP_EVENTS, 0);
+        let base = self.bits.len() as u32;
+        self.offsets
+            .extend(next.offsets.iter().skip(1).map(|o| o + base));
+        self.bits.extend(next.bits);
+        self.events += next.events;
     }
 
     /// Bytes used, for memory reports.
@@ -198,6 +238,13 @@ mod tests {
         let common = index.candidates(&["request".into(), "done".into()], all.clone());
         assert_eq!(common.count(), 1000);
         assert!(index.overhead_bytes() < 16 * source.len());
+        let mut joined = SourceIndex::build(&source, 0..256);
+        joined.append(SourceIndex::build(&source, 256..source.len()));
+        assert_eq!(
+            joined.candidates(&["req0777".into()], all.clone()),
+            hit,
+            "an index built in pieces answers as one"
+        );
         for c in 0..=255u8 {
             assert_eq!(
                 TOKEN_BYTE[c as usize],

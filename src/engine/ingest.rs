@@ -5,9 +5,19 @@
 //! buffers the first bytes to detect the format, then splits whole lines, asks the parser what each line
 //! is, and folds continuation lines into the event above. Bytes are stored in blocks cut at event
 //! boundaries, so every event is one range inside one block.
+//!
+//! In front of line splitting sits the encoding stage ([`crate::engine::decode::encoding`]): UTF-16 and
+//! Latin-1 are transcoded to UTF-8 as they stream in (UTF-8 passes through without a copy); `bytes` in
+//! the summary stays the size of the file as given.
+//!
+//! Memory stays bounded whatever the input: an event keeps at most [`MAX_EVENT_BYTES`] of text (a 300 MB
+//! line, or a CSV record left open by a stray quote, is cut there and still counted as one event), and
+//! the cut is said in the source's error sentence. Compressed files and archives are opened one level
+//! up, in [`crate::engine::decode`], which hands every text member to a `SourceIngest` of its own.
 
 use std::sync::Arc;
 
+use super::decode::encoding::TextDecoder;
 use super::error::SourceError;
 use super::formats::{self, FormatName, LineClass, LineParser};
 use super::level::Level;
@@ -18,6 +28,9 @@ use super::time::{TimeContext, Zone};
 const SNIFF_BYTES: usize = 64 * 1024;
 /// Buffered bytes after which complete events are moved into a block.
 const BLOCK_BYTES: usize = 1 << 20;
+/// The most text one event keeps; the rest of a longer line or event is dropped (the event still
+/// counts once).
+pub const MAX_EVENT_BYTES: usize = 1 << 20;
 
 /// How to read one source.
 #[derive(Clone, Debug, Default)]
@@ -37,6 +50,8 @@ struct Pending {
     end: usize,
     ts: Option<i64>,
     level: Level,
+    /// Text was dropped from this event (it reached [`MAX_EVENT_BYTES`]).
+    cut: bool,
 }
 
 /// Reads one source incrementally. See the module docs.
@@ -55,7 +70,24 @@ pub struct SourceIngest {
     data: SourceData,
     bytes_in: u64,
     size: Option<u64>,
+    /// A problem that stopped reading (binary data).
     error: Option<SourceError>,
+    /// Problems that did not stop reading, in the order found.
+    notes: Vec<SourceError>,
+    /// Name used for format detection (the name without `.gz` and the like), when it differs.
+    detect_name: Option<String>,
+    decoder: TextDecoder,
+    /// Reused buffer for transcoded text.
+    decoded: Vec<u8>,
+    /// Dropping the rest of an over-long line until its line end.
+    overflow: bool,
+    /// Events whose text was cut at [`MAX_EVENT_BYTES`].
+    events_cut: u64,
+    /// Bytes dropped from `buf` and not yet added to `buf_file_offset`.
+    dropped: u64,
+    /// Physical lines classified so far, and the first line that was not understood.
+    lines: u64,
+    first_unparsed_line: Option<u64>,
 }
 
 impl SourceIngest {
@@ -78,7 +110,27 @@ impl SourceIngest {
             bytes_in: 0,
             size: options.size,
             error: None,
+            notes: Vec::new(),
+            detect_name: None,
+            decoder: TextDecoder::default(),
+            decoded: Vec::new(),
+            overflow: false,
+            events_cut: 0,
+            dropped: 0,
+            lines: 0,
+            first_unparsed_line: None,
         }
+    }
+
+    /// Detects the format from `name` instead of the source's own name (e.g. `app.csv` for
+    /// `app.csv.gz`, whose bytes arrive decompressed).
+    pub fn set_detect_name(&mut self, name: &str) {
+        self.detect_name = Some(name.to_string());
+    }
+
+    /// Records a problem found outside ingest (a truncated archive); it joins the error sentence.
+    pub fn add_note(&mut self, note: SourceError) {
+        self.notes.push(note);
     }
 
     /// Bytes pushed so far.
@@ -102,6 +154,53 @@ impl SourceIngest {
         if self.error.is_some() {
             return;
         }
+        if self.decoder.passes_through() {
+            return self.push_text(chunk);
+        }
+        let mut out = std::mem::take(&mut self.decoded);
+        out.clear();
+        let used = self.decoder.decode_head(chunk, false, &mut out);
+        let rest = &chunk[used..];
+        if self.decoder.passes_through() {
+            // Decided as UTF-8 just now: the first bytes come back in `out`, the rest needs no copy.
+            if !out.is_empty() {
+                self.push_text(&out);
+            }
+            if !rest.is_empty() {
+                self.push_text(rest);
+            }
+        } else {
+            if !rest.is_empty() && self.decoder.encoding().is_some() {
+                self.decoder.decode(rest, false, &mut out);
+            }
+            if !out.is_empty() {
+                self.push_text(&out);
+            }
+        }
+        if out.capacity() > 1 << 20 {
+            out = Vec::new();
+        }
+        self.decoded = out;
+    }
+
+    /// Feeds decoded (UTF-8) text.
+    fn push_text(&mut self, mut chunk: &[u8]) {
+        if self.error.is_some() {
+            return;
+        }
+        if self.overflow {
+            match memchr::memchr(b'\n', chunk) {
+                None => {
+                    self.dropped += chunk.len() as u64;
+                    return;
+                }
+                Some(nl) => {
+                    self.dropped += nl as u64;
+                    chunk = &chunk[nl..];
+                    self.overflow = false;
+                }
+            }
+        }
         self.buf.reserve_exact(chunk.len());
         self.buf.extend_from_slice(chunk);
         if self.parser.is_none() {
@@ -114,13 +213,36 @@ impl SourceIngest {
             }
         }
         self.scan_lines(false);
+        self.cap_partial_line();
         if self.buf.len() >= BLOCK_BYTES {
             self.store_complete();
         }
     }
 
+    /// Cuts a line that has grown past [`MAX_EVENT_BYTES`] without a line end; the rest of it is
+    /// dropped as it arrives.
+    fn cap_partial_line(&mut self) {
+        let partial = self.buf.len() - self.scanned;
+        if partial > MAX_EVENT_BYTES {
+            let keep =
+                self.scanned + floor_char_boundary(&self.buf[self.scanned..], MAX_EVENT_BYTES);
+            self.dropped += (self.buf.len() - keep) as u64;
+            self.buf.truncate(keep);
+            self.overflow = true;
+            self.events_cut += 1;
+        }
+    }
+
     /// Ends the stream: classifies the last line, stores everything and returns the source.
     pub fn finish(mut self) -> SourceData {
+        if self.error.is_none() && !self.decoder.passes_through() {
+            let mut out = std::mem::take(&mut self.decoded);
+            out.clear();
+            self.decoder.decode(&[], true, &mut out);
+            if !out.is_empty() {
+                self.push_text(&out);
+            }
+        }
         if self.error.is_none() {
             if self.parser.is_none() {
                 self.choose_parser();
@@ -136,13 +258,43 @@ impl SourceIngest {
         if self.bytes_in == 0 && self.error.is_none() {
             self.error = Some(SourceError::Empty);
         }
+        let mut problems: Vec<SourceError> = Vec::new();
+        if let Some(e) = self.error.take() {
+            problems.push(e);
+        }
+        if let Some(sentence) = self.parser.as_mut().and_then(|p| p.finish()) {
+            problems.push(SourceError::Structure(sentence));
+        }
+        let structured = self
+            .format()
+            .filter(|f| !matches!(f, FormatName::Text | FormatName::Unknown));
+        if let (Some(line), Some(format)) = (self.first_unparsed_line, structured) {
+            problems.push(SourceError::LinesNotUnderstood {
+                first_line: line,
+                lines: self.data.info.unparsed_lines,
+                format: format.as_str(),
+            });
+        }
+        if self.events_cut > 0 {
+            problems.push(SourceError::EventsCut {
+                events: self.events_cut,
+                limit_mib: (MAX_EVENT_BYTES >> 20) as u64,
+            });
+        }
+        problems.append(&mut self.notes);
         let mut data = self.data;
         data.info.bytes = self.size.unwrap_or(self.bytes_in);
         data.info.format = self
             .parser
             .as_ref()
             .map_or(FormatName::Unknown, |p| p.name());
-        data.info.error = self.error.map(|e| e.to_string());
+        data.info.error = (!problems.is_empty()).then(|| {
+            problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        });
         data
     }
 
@@ -152,70 +304,120 @@ impl SourceIngest {
             _ => self.buf.len(),
         };
         let sample = &self.buf[..sample_end];
-        if looks_binary(sample) {
+        // The journal export format carries binary fields by design; it is text otherwise.
+        if looks_binary(sample) && !formats::is_journal_export(sample) {
             self.error = Some(SourceError::NotText);
             self.buf = Vec::new();
             return;
         }
-        self.parser = Some(formats::detect(sample, &self.data.info.name, &self.cx));
+        let name = self.detect_name.as_deref().unwrap_or(&self.data.info.name);
+        self.parser = Some(formats::detect(sample, name, &self.cx));
     }
 
     /// Classifies every whole line after `scanned` (and the last partial line when `at_end`).
+    ///
+    /// Lines that would grow an event past [`MAX_EVENT_BYTES`] are dropped from `buf` as they are
+    /// scanned: `at` reads, `w` writes, and the two differ only once something was dropped.
     fn scan_lines(&mut self, at_end: bool) {
         let Some(parser) = self.parser.as_mut() else {
             return;
         };
         let mut at = self.scanned;
+        let mut w = at;
         while at < self.buf.len() {
             let (line_end, next) = match memchr::memchr(b'\n', &self.buf[at..]) {
                 Some(rel) => (at + rel, at + rel + 1),
                 None if at_end => (self.buf.len(), self.buf.len()),
                 None => break,
             };
-            let content_end = if line_end > at && self.buf[line_end - 1] == b'\r' {
+            let mut content_end = if line_end > at && self.buf[line_end - 1] == b'\r' {
                 line_end - 1
             } else {
                 line_end
             };
-            let line = &self.buf[at..content_end];
-            match parser.classify(line, &self.cx) {
+            // A line longer than an event may be keeps its first MAX_EVENT_BYTES (whole characters).
+            let line_cut = content_end - at > MAX_EVENT_BYTES;
+            if line_cut {
+                content_end = at + floor_char_boundary(&self.buf[at..content_end], MAX_EVENT_BYTES);
+                self.events_cut += 1;
+            }
+            self.lines += 1;
+            let class = parser.classify(&self.buf[at..content_end], &self.cx);
+            // Where this line's content ends once moved to `w`.
+            let end_w = content_end - (at - w);
+            let mut keep = true;
+            match class {
                 LineClass::Start { ts, level } => {
                     if let Some(p) = self.pending.take() {
                         self.complete.push(p);
                     }
                     self.pending = Some(Pending {
-                        start: at,
-                        end: content_end,
+                        start: w,
+                        end: end_w,
                         ts,
                         level,
+                        cut: line_cut,
                     });
                 }
-                LineClass::Continue => match self.pending.as_mut() {
-                    Some(p) => p.end = content_end,
-                    None => self.data.info.unparsed_lines += 1,
-                },
-                LineClass::Amend { ts, level } => match self.pending.as_mut() {
-                    Some(p) => {
-                        p.end = content_end;
+                LineClass::Continue | LineClass::Unparsed | LineClass::Amend { .. } => {
+                    if class == LineClass::Unparsed {
+                        self.data.info.unparsed_lines += 1;
+                        self.first_unparsed_line.get_or_insert(self.lines);
+                    }
+                    match self.pending.as_mut() {
+                        // Keep the text visible: it stays with the event above.
+                        Some(p) if end_w - p.start <= MAX_EVENT_BYTES => p.end = end_w,
+                        Some(p) => {
+                            keep = false;
+                            if !p.cut && !line_cut {
+                                self.events_cut += 1;
+                            }
+                            p.cut = true;
+                        }
+                        None if class != LineClass::Unparsed => {
+                            self.data.info.unparsed_lines += 1;
+                            self.first_unparsed_line.get_or_insert(self.lines);
+                        }
+                        None => {}
+                    }
+                    if let (LineClass::Amend { ts, level }, Some(p)) =
+                        (class, self.pending.as_mut())
+                    {
                         p.ts = ts.or(p.ts);
                         if level != Level::None {
                             p.level = level;
                         }
                     }
-                    None => self.data.info.unparsed_lines += 1,
-                },
-                LineClass::Unparsed => {
-                    self.data.info.unparsed_lines += 1;
-                    // Keep the text visible: it stays with the event above.
-                    if let Some(p) = self.pending.as_mut() {
-                        p.end = content_end;
-                    }
                 }
                 LineClass::Skip => {}
             }
+            if keep && line_cut {
+                // Keep the cut line and its line end; drop the rest of it.
+                let kept = content_end - at;
+                self.buf.copy_within(at..content_end, w);
+                let mut n = kept;
+                if next > line_end {
+                    self.buf[w + n] = b'\n';
+                    n += 1;
+                }
+                self.dropped += (next - at - n) as u64;
+                w += n;
+            } else if keep {
+                if w != at {
+                    self.buf.copy_within(at..next, w);
+                }
+                w += next - at;
+            } else {
+                self.dropped += (next - at) as u64;
+            }
             at = next;
         }
-        self.scanned = at;
+        if w != at {
+            let len = self.buf.len();
+            self.buf.copy_within(at..len, w);
+            self.buf.truncate(w + (len - at));
+        }
+        self.scanned = w;
     }
 
     /// Moves the complete events and their bytes into a block; keeps the open event and unscanned bytes.
@@ -235,13 +437,22 @@ impl SourceIngest {
             self.data
                 .push_event(e.ts, e.level, e.start as u32, (e.end - e.start) as u32);
         }
-        self.buf_file_offset += cut as u64;
+        self.buf_file_offset += cut as u64 + std::mem::take(&mut self.dropped);
         self.scanned -= cut;
         if let Some(p) = self.pending.as_mut() {
             p.start -= cut;
             p.end -= cut;
         }
     }
+}
+
+/// The largest length `<= max` that does not split a UTF-8 character of `text`.
+fn floor_char_boundary(text: &[u8], max: usize) -> usize {
+    let mut n = max.min(text.len());
+    while n > 0 && n < text.len() && (text[n] & 0xC0) == 0x80 {
+        n -= 1;
+    }
+    n
 }
 
 /// A sample is binary when it holds NUL bytes or mostly control bytes.

@@ -54,6 +54,13 @@ impl Level {
         if word.is_empty() || word.len() > 11 {
             return None;
         }
+        // Every level word starts with one of these letters: most tokens are rejected here.
+        if !matches!(
+            word[0] | 0x20,
+            b't' | b'f' | b'v' | b'd' | b'i' | b'c' | b'n' | b'w' | b'e' | b's' | b'a' | b'p'
+        ) {
+            return None;
+        }
         let mut buf = [0u8; 11];
         for (dst, src) in buf.iter_mut().zip(word) {
             *dst = src.to_ascii_lowercase();

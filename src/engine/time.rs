@@ -330,6 +330,11 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
 fn fraction(b: &[u8], at: usize) -> (u32, usize) {
     match b.get(at) {
         Some(b'.') | Some(b',') => {}
+        // `02:49:59:447` (milliseconds after a colon)
+        Some(b':')
+            if b.get(at + 1..at + 4)
+                .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+                && !b.get(at + 4).is_some_and(u8::is_ascii_digit) => {}
         _ => return (0, 0),
     }
     let mut nanos = 0u32;
@@ -431,6 +436,13 @@ pub fn parse_offset(b: &[u8]) -> Option<(i32, usize)> {
             if *off == 0 && matches!(b.get(n), Some(b'+' | b'-')) {
                 if let Some((extra, used)) = parse_offset(&b[n..]) {
                     return Some((extra, n + used));
+                }
+                // `UTC+2`: a one-digit hour
+                if let Some(h) = digits(b, n + 1, 1) {
+                    if !b.get(n + 2).is_some_and(|c| c.is_ascii_alphanumeric()) {
+                        let sign = if b[n] == b'-' { -1 } else { 1 };
+                        return Some((sign * h as i32 * 3600, n + 2));
+                    }
                 }
             }
             Some((*off, n))
@@ -603,13 +615,22 @@ pub fn parse_syslog(b: &[u8]) -> Option<(Stamp, usize)> {
     };
     let at = if b.get(at) == Some(&b' ') { at + 1 } else { at };
     let (hour, minute, second, nanos, mut end) = time_of_day(b, at, b':')?;
-    let mut year = None;
-    if b.get(end) == Some(&b' ') {
-        if let Some(y) = digits(b, end + 1, 4) {
-            if !b.get(end + 5).is_some_and(|c| c.is_ascii_alphanumeric()) {
-                year = Some(y as i32);
-                end += 5;
-            }
+    let year_after = |end: usize| -> Option<i32> {
+        if b.get(end) != Some(&b' ') || b.get(end + 5).is_some_and(|c| c.is_ascii_alphanumeric()) {
+            return None;
+        }
+        digits(b, end + 1, 4).map(|y| y as i32)
+    };
+    let mut year = year_after(end);
+    if year.is_some() {
+        end += 5;
+    }
+    // ctime with a zone before the year: `Sat Apr 27 03:33:07 PDT 2013`.
+    let (offset_secs, mut end) = trailing_zone(b, end);
+    if year.is_none() && offset_secs.is_some() {
+        year = year_after(end);
+        if year.is_some() {
+            end += 5;
         }
     }
     let civil = Civil {
@@ -624,7 +645,6 @@ pub fn parse_syslog(b: &[u8]) -> Option<(Stamp, usize)> {
     if !(civil.valid() || year.is_none() && month == 2 && day == 29) {
         return None;
     }
-    let (offset_secs, end) = trailing_zone(b, end);
     Some((
         match year {
             Some(_) => Stamp::Civil { civil, offset_secs },
@@ -978,6 +998,11 @@ pub fn parse_leading(b: &[u8]) -> Option<(Stamp, usize)> {
 /// Looks for a timestamp at the start of a line, allowing a leading `[` or `<` and a few bytes of prefix
 /// (a level or a host before the time). Returns the stamp and the byte range it occupies.
 pub fn find_leading(line: &[u8]) -> Option<(Stamp, std::ops::Range<usize>)> {
+    // tcsh history: `#+1375138067`
+    if let Some(epoch) = line.strip_prefix(b"#+") {
+        let (stamp, used) = parse_epoch(epoch)?;
+        return Some((stamp, 2..2 + used));
+    }
     let window = &line[..line.len().min(48)];
     let mut at = 0;
     while at < window.len() {
@@ -985,7 +1010,7 @@ pub fn find_leading(line: &[u8]) -> Option<(Stamp, std::ops::Range<usize>)> {
         let word_start = at == 0
             || matches!(
                 window[at - 1],
-                b' ' | b'[' | b'(' | b'<' | b'|' | b',' | b'"' | b'=' | b'\t' | b'{' | b'>'
+                b' ' | b'[' | b'(' | b'<' | b'|' | b',' | b'"' | b'=' | b'\t' | b'{' | b'>' | b':'
             );
         if word_start && c.is_ascii_alphanumeric() {
             let found = if at == 0 || (at == 1 && window[0] == b'[') {
@@ -1093,6 +1118,102 @@ mod tests {
         let (_, r) = find_leading(b"[2026-07-03 09:00:00] INFO x").unwrap();
         assert_eq!(r, 1..20);
         assert!(find_leading(b"no time here").is_none());
+    }
+
+    fn leading_utc(s: &str) -> String {
+        let (stamp, _) = find_leading(s.as_bytes()).expect(s);
+        let cx = TimeContext {
+            zone: Zone::Utc,
+            modified_ns: Some(parse_instant("2026-11-28T00:00:00Z")),
+        };
+        format_rfc3339(cx.resolve(&stamp).expect(s))
+    }
+
+    fn parse_instant(s: &str) -> i64 {
+        let (stamp, _) = parse_any(s.as_bytes()).unwrap();
+        TimeContext::default().resolve(&stamp).unwrap()
+    }
+
+    #[test]
+    fn more_full_date_shapes() {
+        let cases = [
+            ("Tue, 03 Jul 2026 09:00:00 +0200", "2026-07-03T07:00:00Z"),
+            ("03 Jul 2026 09:00:00 GMT", "2026-07-03T09:00:00Z"),
+            (
+                "Tue Apr 04 06:18:29.712806 2017",
+                "2017-04-04T06:18:29.712806Z",
+            ),
+            ("Sat Apr 27 03:33:07 PDT 2013", "2013-04-27T10:33:07Z"),
+            ("Jul 09, 2015 3:23:29 PM", "2015-07-09T15:23:29Z"),
+            ("03-Jul-2026 09:00:00.123", "2026-07-03T09:00:00.123Z"),
+            ("2026-07-03 09:00:00 CEST", "2026-07-03T07:00:00Z"),
+            ("2026-07-03T09:00:00.5-07:00", "2026-07-03T16:00:00.500Z"),
+            ("2026-07-03 09:00:00 UTC+2", "2026-07-03T07:00:00Z"),
+            ("2005-06-03-15.42.50.675872", "2005-06-03T15:42:50.675872Z"),
+            ("2022-06-08  8:52:40", "2022-06-08T08:52:40Z"),
+            ("17/06/09 20:10:40", "2017-06-09T20:10:40Z"),
+            ("07/03/2026 09:00:00", "2026-07-03T09:00:00Z"),
+            ("20171223-22:15:29:606", "2017-12-23T22:15:29.606Z"),
+            ("20171223-22:16:0:119", "2017-12-23T22:16:00.119Z"),
+            ("1783069201.5", "2026-07-03T09:00:01.500Z"),
+            ("1783069201181000", "2026-07-03T09:00:01.181Z"),
+            ("1783069201181000000", "2026-07-03T09:00:01.181Z"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(utc(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn line_start_shapes() {
+        let cases = [
+            ("081109 203615 148 INFO dfs", "2008-11-09T20:36:15Z"),
+            ("[10.30 16:49:06] chrome.exe", "2026-10-30T16:49:06Z"),
+            (
+                "05-26 11:18:41.509  1000 23402 V x",
+                "2026-05-26T11:18:41.509Z",
+            ),
+            (
+                "I0703 09:00:00.123456 1234 file.go:12] msg",
+                "2026-07-03T09:00:00.123456Z",
+            ),
+            (
+                "I20200308 23:47:32.089828 400441 config.cc:27] x",
+                "2020-03-08T23:47:32.089828Z",
+            ),
+            ("#+1375138067", "2013-07-29T22:47:47Z"),
+            (
+                "amLog:06/09/2014 04:08:22:515 PM UTC: x",
+                "2014-06-09T16:08:22.515Z",
+            ),
+            ("Dec 31 23:59:59 host x", "2025-12-31T23:59:59Z"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(leading_utc(text), want, "{text}");
+        }
+        // Numbers in text are not times.
+        assert!(find_leading(b"user 12345 logged in from 10.0.0.1").is_none());
+        assert!(find_leading(b"took 10:30 minutes").is_none());
+    }
+
+    #[test]
+    fn time_only_takes_the_date_before_it_and_rolls_over_midnight() {
+        let (stamp, _) = parse_leading(b"00:00:01.250 INFO x").unwrap();
+        let cx = TimeContext::default();
+        let before = parse_instant("2026-07-03T23:59:58Z");
+        assert_eq!(
+            format_rfc3339(cx.resolve_near(&stamp, Some(before)).unwrap()),
+            "2026-07-04T00:00:01.250Z"
+        );
+        let (stamp, _) = parse_leading(b"09:00:08.563 INFO x").unwrap();
+        let cx = TimeContext {
+            zone: Zone::Utc,
+            modified_ns: Some(parse_instant("2026-07-03T14:00:00Z")),
+        };
+        assert_eq!(
+            format_rfc3339(cx.resolve(&stamp).unwrap()),
+            "2026-07-03T09:00:08.563Z"
+        );
     }
 
     #[test]

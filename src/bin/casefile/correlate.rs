@@ -1,4 +1,5 @@
-//! The correlation commands: following an id, clock skew, and context around a moment.
+//! The correlation commands: following an id, clock skew, context around a moment, what changed, and
+//! spikes.
 //!
 //! All read files like `casefile summary` (same `--zone`, same streaming ingest) and print one JSON
 //! object on stdout; their shapes are a contract:
@@ -8,21 +9,39 @@
 //!   "since_first_s"}],"sources":[{"source","path","events"}],"total_events","span_s"}`.
 //! - `casefile skew --json FILE...`: each file's clock offset relative to a reference file, estimated
 //!   from shared ids: `{"reference","sources":[{"path","source","offset_s","confidence","shared_ids",
-//!   "mad_s","resolution_s","reference","linked","via"}]}` (`offset_s` > 0: the file's clock runs ahead).
+//!   "mad_s","resolution_s","reference","linked","via"}],"index":{"events","text_bytes","id_occurrences",
+//!   "index_bytes","index_ms"}}` (`offset_s` > 0: the file's clock runs ahead; `index` tells what
+//!   building the id index over all events took).
 //! - `casefile context --json --at TS [--seconds N] FILE...`: what every file logged within ±N seconds
 //!   (default 5) of TS (RFC 3339; zone-less times are read in `--zone`): `{"at","at_ns","seconds",
 //!   "events":[{…event fields…,"from_centre_s","marked"}],"sources","total_events","truncated"}`.
 //!
-//! Options for `follow` and `context`: `--offset FILE=SECONDS` (repeatable) sets a file's clock offset
+//! - `casefile changes --json [--from A --to B] [--before-from C --before-to D] FILE...`: message
+//!   templates (from the pattern miner), field values, levels and files ranked by how much their rate changed between the window
+//!   `A..B` and the window `C..D` (default: the same length just before `A`). Without `--from`/`--to`
+//!   the window is the strongest error spike the spike finder marks. `{"after":{"from","to","from_ns",
+//!   "to_ns","minutes"},"before":{…},"items":[{"kind","name","value","example","source","path","change",
+//!   "before_count","after_count","before_per_min","after_per_min","score","onset","headline"}]}`;
+//!   `kind` is template, field, level or source; `change` is new, up, vanished or down.
+//! - `casefile spikes --json FILE...`: stretches where errors or a message template leave their baseline,
+//!   strongest first: `{"bucket_s","start","spikes":[{"kind","series","path","source","from","to",
+//!   "from_ns","to_ns","score","peak_count","baseline_per_bucket"}]}`.
+//!
+//! Options for `follow`, `context`, `changes` and `spikes`: `--offset FILE=SECONDS` (repeatable) sets a file's clock offset
 //! by hand; `--apply-skew` applies the estimated offsets first.
 
 use std::process::ExitCode;
+use std::time::Instant;
 
+use casefile::engine::correlate::changes::{compare_with, Window};
 use casefile::engine::correlate::context::{around_time, DEFAULT_LIMIT};
 use casefile::engine::correlate::follow::follow;
 use casefile::engine::correlate::ids::IdIndex;
+use casefile::engine::correlate::shape::{template_group, MessageGroup};
 use casefile::engine::correlate::skew::{adjusted_timeline, estimate};
+use casefile::engine::correlate::spikes::{find_spikes_with, strongest, SpikeOptions};
 use casefile::engine::correlate::Offsets;
+use casefile::engine::patterns::{mine_source, SourcePatterns};
 use casefile::engine::store::SourceData;
 use casefile::engine::time::{self, TimeContext, Zone, NANOS_PER_SEC};
 use serde::Serialize;
@@ -170,8 +189,38 @@ pub(crate) fn run_skew(args: &[String]) -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     let sources = read_all(&a.files, &a.zone);
+    let started = Instant::now();
     let index = IdIndex::build(&sources);
-    print_json(&estimate(&sources, &index))
+    let index_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let report = estimate(&sources, &index);
+    let events: usize = sources.iter().map(SourceData::len).sum();
+    print_json(&SkewOutput {
+        report,
+        index: IndexStats {
+            events: events as u64,
+            text_bytes: sources.iter().map(|s| s.text_bytes() as u64).sum(),
+            id_occurrences: index.len() as u64,
+            index_bytes: index.overhead_bytes() as u64,
+            index_ms: (index_ms * 10.0).round() / 10.0,
+        },
+    })
+}
+
+/// `casefile skew` output: the report plus what building the id index cost.
+#[derive(Serialize)]
+struct SkewOutput {
+    #[serde(flatten)]
+    report: casefile::engine::correlate::skew::SkewReport,
+    index: IndexStats,
+}
+
+#[derive(Serialize)]
+struct IndexStats {
+    events: u64,
+    text_bytes: u64,
+    id_occurrences: u64,
+    index_bytes: u64,
+    index_ms: f64,
 }
 
 /// `casefile context --json --at TS [--seconds N] FILE...`
@@ -206,5 +255,106 @@ pub(crate) fn run_context(args: &[String]) -> ExitCode {
         at_ns,
         seconds,
         DEFAULT_LIMIT,
+    ))
+}
+
+/// `casefile changes --json [--from A --to B] [--before-from C --before-to D] FILE...`
+pub(crate) fn run_changes(args: &[String]) -> ExitCode {
+    let mut args = args.to_vec();
+    let parsed = (|| {
+        let from = take_value(&mut args, "--from")?;
+        let to = take_value(&mut args, "--to")?;
+        let before_from = take_value(&mut args, "--before-from")?;
+        let before_to = take_value(&mut args, "--before-to")?;
+        let hand = take_values(&mut args, "--offset")?;
+        let apply = take_flag(&mut args, "--apply-skew");
+        let a = read_args(&args, "changes")?;
+        let t = |v: Option<String>| v.map(|v| parse_time(&v, &a.zone)).transpose();
+        let after = match (t(from)?, t(to)?) {
+            (Some(f), Some(t)) => Some(Window::new(f, t)),
+            (None, None) => None,
+            _ => return Err("give both --from and --to, or neither".to_string()),
+        };
+        let before = match (t(before_from)?, t(before_to)?) {
+            (Some(f), Some(t)) => Some(Window::new(f, t)),
+            (None, None) => None,
+            _ => return Err("give both --before-from and --before-to, or neither".to_string()),
+        };
+        Ok::<_, String>((after, before, hand, apply, a))
+    })();
+    let (after, before, hand, apply, a) = match parsed {
+        Ok(v) => v,
+        Err(e) => return usage_error(&e),
+    };
+    let sources = read_all(&a.files, &a.zone);
+    let offsets = match offsets(&sources, &hand, apply, None) {
+        Ok(o) => o,
+        Err(e) => return usage_error(&e),
+    };
+    let patterns = mine_all(&sources);
+    let group = template_group(&patterns);
+    let Some(after) = after.or_else(|| default_window(&sources, &offsets, &group)) else {
+        eprintln!("casefile: the files hold no timed events to compare");
+        return ExitCode::FAILURE;
+    };
+    print_json(&compare_with(&sources, &offsets, after, before, &group))
+}
+
+/// Mines the templates of every source, in parallel (one thread per source, as files are read).
+fn mine_all(sources: &[SourceData]) -> Vec<SourcePatterns> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = sources
+            .iter()
+            .map(|s| scope.spawn(move || mine_source(s)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// Without `--from`/`--to`: the strongest spike of errors (else of any series), else the last tenth
+/// of the loaded span.
+fn default_window(
+    sources: &[SourceData],
+    offsets: &Offsets,
+    group: &MessageGroup<'_>,
+) -> Option<Window> {
+    let report = find_spikes_with(sources, offsets, &SpikeOptions::default(), group);
+    if let Some(spike) = strongest(&report) {
+        return Some(Window::new(spike.from_ns, spike.to_ns));
+    }
+    let first = sources.iter().filter_map(|s| s.info.first_ts).min()?;
+    let last = sources.iter().filter_map(|s| s.info.last_ts).max()?;
+    let len = ((last - first) / 10).max(1);
+    Some(Window::new(last + 1 - len, last + 1))
+}
+
+/// `casefile spikes --json FILE...`
+pub(crate) fn run_spikes(args: &[String]) -> ExitCode {
+    let mut args = args.to_vec();
+    let parsed = (|| {
+        let hand = take_values(&mut args, "--offset")?;
+        let apply = take_flag(&mut args, "--apply-skew");
+        let a = read_args(&args, "spikes")?;
+        Ok::<_, String>((hand, apply, a))
+    })();
+    let (hand, apply, a) = match parsed {
+        Ok(v) => v,
+        Err(e) => return usage_error(&e),
+    };
+    let sources = read_all(&a.files, &a.zone);
+    let offsets = match offsets(&sources, &hand, apply, None) {
+        Ok(o) => o,
+        Err(e) => return usage_error(&e),
+    };
+    let patterns = mine_all(&sources);
+    let group = template_group(&patterns);
+    print_json(&find_spikes_with(
+        &sources,
+        &offsets,
+        &SpikeOptions::default(),
+        &group,
     ))
 }

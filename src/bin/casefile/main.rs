@@ -3,29 +3,38 @@
 //! Commands (their JSON output is a contract, documented in README.md), one module each:
 //! - `casefile summary --json [--zone ZONE] FILE...` ([`summary`])
 //! - `casefile query --json [--count] [--zone ZONE] [--threads N] QUERY FILE...` ([`query`])
-//! - `casefile follow|skew|context --json ... FILE...` ([`correlate`])
+//! - `casefile follow|skew|context|changes|spikes --json ... FILE...` ([`correlate`])
+//! - `casefile templates --json FILE...` / `casefile templates --per-line FILE` ([`templates`])
 //!
 //! Shared here: argument parsing for commands that read files, and reading files from disk through the
-//! same streaming ingest the browser worker uses.
+//! same streaming ingest the browser worker uses. A compressed file or an archive is opened as it
+//! streams in ([`casefile::engine::decode`]); an archive yields one source per member, named
+//! `ARCHIVE!/member`.
 
 mod correlate;
 mod query;
 mod summary;
+mod templates;
 
 use std::fs::File;
 use std::io::Read;
 use std::process::ExitCode;
 use std::time::UNIX_EPOCH;
 
-use casefile::engine::ingest::{IngestOptions, SourceIngest};
-use casefile::engine::store::SourceData;
+use casefile::engine::decode::FileIngest;
+use casefile::engine::error::SourceError;
+use casefile::engine::ingest::IngestOptions;
+use casefile::engine::store::{SourceData, SourceInfo};
 use casefile::engine::time::Zone;
 
 const USAGE: &str = "usage: casefile summary --json [--zone ZONE] FILE...
        casefile query --json [--count] [--zone ZONE] [--threads N] QUERY FILE...
        casefile follow --json ID FILE...
        casefile skew --json FILE...
-       casefile context --json --at TIME [--seconds N] FILE...";
+       casefile context --json --at TIME [--seconds N] FILE...
+       casefile templates (--json FILE... | --per-line FILE)
+       casefile changes --json [--from A --to B] [--before-from C --before-to D] FILE...
+       casefile spikes --json FILE...";
 
 /// Bytes handed to the engine per push, as the browser worker reads File slices.
 const CHUNK_BYTES: usize = 8 << 20;
@@ -38,6 +47,9 @@ fn main() -> ExitCode {
         Some("follow") => correlate::run_follow(&args[1..]),
         Some("skew") => correlate::run_skew(&args[1..]),
         Some("context") => correlate::run_context(&args[1..]),
+        Some("templates") => templates::run(&args[1..]),
+        Some("changes") => correlate::run_changes(&args[1..]),
+        Some("spikes") => correlate::run_spikes(&args[1..]),
         Some("-h") | Some("--help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -86,17 +98,18 @@ pub(crate) fn parse_read_args(args: &[String]) -> Result<ReadArgs, String> {
     Ok(out)
 }
 
-/// Reads one file from disk through the same streaming path the browser uses.
-pub(crate) fn read_file(path: &str, zone: &Zone) -> SourceData {
+/// Reads one file from disk through the same streaming path the browser uses: one source for a plain
+/// or compressed file, one per member for an archive.
+pub(crate) fn read_file(path: &str, zone: &Zone) -> Vec<SourceData> {
     let open = File::open(path).and_then(|f| f.metadata().map(|m| (f, m)));
     let (mut file, meta) = match open {
         Ok(v) => v,
         Err(e) => {
-            let mut ingest = SourceIngest::new(path, IngestOptions::default());
-            ingest.push(&[]);
-            let mut data = ingest.finish();
-            data.info.error = Some(format!("the file could not be read: {e}"));
-            return data;
+            return vec![SourceData::new(SourceInfo {
+                name: path.to_string(),
+                error: Some(SourceError::Unreadable(e.to_string()).to_string()),
+                ..Default::default()
+            })]
         }
     };
     let modified_ns = meta
@@ -109,7 +122,7 @@ pub(crate) fn read_file(path: &str, zone: &Zone) -> SourceData {
         modified_ns,
         size: Some(meta.len()),
     };
-    let mut ingest = SourceIngest::new(path, options);
+    let mut ingest = FileIngest::open(path, options);
     let mut chunk = vec![0u8; CHUNK_BYTES];
     loop {
         match file.read(&mut chunk) {
@@ -117,16 +130,22 @@ pub(crate) fn read_file(path: &str, zone: &Zone) -> SourceData {
             Ok(n) => ingest.push(&chunk[..n]),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                let mut data = ingest.finish();
-                data.info.error = Some(format!("reading stopped part-way: {e}"));
-                return data;
+                let mut sources = ingest.finish();
+                if let Some(last) = sources.last_mut() {
+                    let note = format!("reading stopped part-way: {e}");
+                    last.info.error = Some(match last.info.error.take() {
+                        Some(prev) => format!("{prev}; {note}"),
+                        None => note,
+                    });
+                }
+                return sources;
             }
         }
     }
     ingest.finish()
 }
 
-/// Reads all files, in parallel, keeping argument order.
+/// Reads all files, in parallel, keeping argument order (an archive's members in archive order).
 pub(crate) fn read_all(files: &[String], zone: &Zone) -> Vec<SourceData> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = files
@@ -135,7 +154,7 @@ pub(crate) fn read_all(files: &[String], zone: &Zone) -> Vec<SourceData> {
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().expect("reader thread panicked"))
+            .flat_map(|h| h.join().expect("reader thread panicked"))
             .collect()
     })
 }

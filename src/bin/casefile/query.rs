@@ -1,4 +1,4 @@
-//! `casefile query --json [--count] [--zone ZONE] [--threads N] QUERY FILE...`: the events matching a
+//! `casefile query --json [--count] [--zone ZONE] [--threads N] [--index] [--timings] QUERY FILE...`: the events matching a
 //! query, in timeline order.
 //!
 //! Output (a contract, see README):
@@ -22,7 +22,10 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use casefile::engine::fields::FieldReader;
-use casefile::engine::query::{split_range, EventSet, Matches, Query, QueryContext, SourceView};
+use casefile::engine::index::SourceIndex;
+use casefile::engine::query::{
+    facets, histogram, split_range, EventSet, Matches, Query, QueryContext, SourceView, StackBy,
+};
 use casefile::engine::store::SourceData;
 use casefile::engine::time::{format_rfc3339, Zone};
 use casefile::engine::timeline::Timeline;
@@ -32,6 +35,10 @@ use crate::{read_all, usage_error};
 
 struct QueryArgs {
     count: bool,
+    /// Build the token index before evaluating (as the browser does at load).
+    index: bool,
+    /// Print phase timings as one JSON object on standard error (for scripts/bench-query.sh).
+    timings: bool,
     zone: Zone,
     threads: usize,
     query: String,
@@ -42,6 +49,8 @@ fn parse_args(args: &[String]) -> Result<QueryArgs, String> {
     let mut json = false;
     let mut out = QueryArgs {
         count: false,
+        index: false,
+        timings: false,
         zone: Zone::Utc,
         threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
         query: String::new(),
@@ -53,6 +62,8 @@ fn parse_args(args: &[String]) -> Result<QueryArgs, String> {
         match a.as_str() {
             "--json" => json = true,
             "--count" => out.count = true,
+            "--index" => out.index = true,
+            "--timings" => out.timings = true,
             "--zone" => {
                 let name = it.next().ok_or("--zone needs a zone name")?;
                 out.zone = Zone::parse(name).map_err(|e| e.to_string())?;
@@ -86,52 +97,93 @@ fn parse_args(args: &[String]) -> Result<QueryArgs, String> {
     Ok(out)
 }
 
-/// Evaluates the query over all sources on `threads` threads, each taking the next range of events.
-fn evaluate(query: &Query, views: &[SourceView<'_>], threads: usize) -> Matches {
-    let mut work: Vec<(usize, Range<usize>)> = Vec::new();
-    let total: usize = views.iter().map(|v| v.source.len()).sum();
-    // Ranges of about a sixteenth of a thread's share, so threads finish together.
+/// Runs `work` on every range of every source (ranges of about a sixteenth of a thread's share, so
+/// threads finish together) on `threads` threads; results come back per source, in range order.
+fn par_ranges<T: Send>(
+    sources: &[SourceData],
+    threads: usize,
+    work: impl Fn(usize, Range<usize>) -> T + Sync,
+) -> Vec<Vec<T>> {
+    let mut jobs: Vec<(usize, Range<usize>)> = Vec::new();
+    let total: usize = sources.iter().map(|s| s.len()).sum();
     let per_range = (total / (threads * 16)).max(1 << 14);
-    for (s, v) in views.iter().enumerate() {
-        let parts = v.source.len().div_ceil(per_range);
-        work.extend(
-            split_range(v.source.len(), parts)
-                .into_iter()
-                .map(|r| (s, r)),
-        );
+    for (s, source) in sources.iter().enumerate() {
+        let parts = source.len().div_ceil(per_range);
+        jobs.extend(split_range(source.len(), parts).into_iter().map(|r| (s, r)));
     }
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<EventSet>>> = Mutex::new(vec![None; work.len()]);
+    let results: Mutex<Vec<Option<T>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
-        for _ in 0..threads.min(work.len().max(1)) {
+        for _ in 0..threads.min(jobs.len()).max(1) {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((s, range)) = work.get(i) else {
+                let Some((s, range)) = jobs.get(i) else {
                     break;
                 };
-                let set = query.eval_range(&views[*s], range.clone());
+                let out = work(*s, range.clone());
                 if let Ok(mut r) = results.lock() {
-                    r[i] = Some(set);
+                    r[i] = Some(out);
                 }
             });
         }
     });
     let results = results.into_inner().unwrap_or_default();
-    let mut sets: Vec<Option<EventSet>> = vec![None; views.len()];
-    for ((s, _), set) in work.iter().zip(results) {
-        let Some(set) = set else { continue };
-        match sets[*s].as_mut() {
-            Some(acc) => acc.append(set),
-            None => sets[*s] = Some(set),
+    let mut per_source: Vec<Vec<T>> = sources.iter().map(|_| Vec::new()).collect();
+    for ((s, _), out) in jobs.iter().zip(results) {
+        if let Some(out) = out {
+            per_source[*s].push(out);
         }
     }
+    per_source
+}
+
+/// Evaluates the query over all sources on `threads` threads.
+fn evaluate(
+    query: &Query,
+    views: &[SourceView<'_>],
+    sources: &[SourceData],
+    threads: usize,
+) -> Matches {
+    let pieces = par_ranges(sources, threads, |s, range| {
+        query.eval_range(&views[s], range)
+    });
     Matches {
-        sets: sets
+        sets: pieces
             .into_iter()
-            .zip(views)
-            .map(|(s, v)| s.unwrap_or_else(|| EventSet::full(0..v.source.len())))
+            .zip(sources)
+            .map(|(sets, source)| {
+                let mut sets = sets.into_iter();
+                let mut acc = sets
+                    .next()
+                    .unwrap_or_else(|| EventSet::empty(0..source.len()));
+                for set in sets {
+                    acc.append(set);
+                }
+                acc
+            })
             .collect(),
     }
+}
+
+/// Builds the token index of every source on `threads` threads.
+fn build_indexes(sources: &[SourceData], threads: usize) -> Vec<SourceIndex> {
+    par_ranges(sources, threads, |s, range| {
+        SourceIndex::build(&sources[s], range)
+    })
+    .into_iter()
+    .map(|pieces| {
+        let mut pieces = pieces.into_iter();
+        let mut acc = pieces.next().unwrap_or_default();
+        for p in pieces {
+            acc.append(p);
+        }
+        acc
+    })
+    .collect()
+}
+
+fn ms(since: Instant) -> f64 {
+    (since.elapsed().as_secs_f64() * 1e4).round() / 10.0
 }
 
 /// One matching event as printed (field order as documented).
@@ -162,6 +214,62 @@ fn event_line<'a>(source: &'a SourceData, reader: &FieldReader, event: usize) ->
     }
 }
 
+/// Phase timings and memory figures on standard error: what the browser would do after loading
+/// (the index, a first page, a histogram and facets), measured natively.
+#[allow(clippy::too_many_arguments)]
+fn print_timings(
+    sources: &[SourceData],
+    indexes: &[SourceIndex],
+    query: &Query,
+    views: &[SourceView<'_>],
+    matches: &Matches,
+    read_ms: f64,
+    index_ms: f64,
+    eval_ms: f64,
+) {
+    let started = Instant::now();
+    let timeline = Timeline::build(sources);
+    let timeline_ms = ms(started);
+    let started = Instant::now();
+    let first_page = query.first_page(views, &timeline, FIRST_PAGE, false);
+    let first_page_ms = ms(started);
+    let started = Instant::now();
+    let histogram = histogram(sources, matches, 200, StackBy::Level);
+    let histogram_ms = ms(started);
+    let started = Instant::now();
+    let facets = facets(sources, matches, 10, FACET_SAMPLE);
+    let facets_ms = ms(started);
+    let events: usize = sources.iter().map(|s| s.len()).sum();
+    let text_bytes: usize = sources.iter().map(|s| s.text_bytes()).sum();
+    let store_bytes: usize = sources.iter().map(|s| s.overhead_bytes()).sum();
+    let index_bytes: usize = indexes.iter().map(|i| i.overhead_bytes()).sum();
+    let per_event = |b: usize| (b as f64 / events.max(1) as f64 * 100.0).round() / 100.0;
+    let out = serde_json::json!({
+        "events": events,
+        "text_bytes": text_bytes,
+        "read_ms": read_ms,
+        "index_ms": index_ms,
+        "timeline_ms": timeline_ms,
+        "eval_ms": eval_ms,
+        "count": matches.count(),
+        "first_page_ms": first_page_ms,
+        "first_page_rows": first_page.len(),
+        "histogram_ms": histogram_ms,
+        "histogram_buckets": histogram.counts.len(),
+        "facets_ms": facets_ms,
+        "facets_examined": facets.examined,
+        "store_bytes_per_event": per_event(store_bytes),
+        "timeline_bytes_per_event": per_event(timeline.overhead_bytes()),
+        "index_bytes_per_event": per_event(index_bytes),
+    });
+    eprintln!("{out}");
+}
+
+/// Rows in a first page (as the browser's result list shows).
+const FIRST_PAGE: usize = 100;
+/// Events examined for facets of extracted fields.
+const FACET_SAMPLE: usize = 20_000;
+
 pub(crate) fn run(args: &[String]) -> ExitCode {
     let args = match parse_args(args) {
         Ok(a) => a,
@@ -182,8 +290,27 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
             e.span.start, e.span.end, e.message
         );
     }
-    let views: Vec<SourceView<'_>> = sources.iter().map(|s| SourceView::new(s, None)).collect();
-    let matches = evaluate(&query, &views, args.threads);
+    let read_ms = ms(started);
+    let index_started = Instant::now();
+    let indexes = if args.index {
+        build_indexes(&sources, args.threads)
+    } else {
+        Vec::new()
+    };
+    let index_ms = ms(index_started);
+    let views: Vec<SourceView<'_>> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| SourceView::new(s, indexes.get(i)))
+        .collect();
+    let eval_started = Instant::now();
+    let matches = evaluate(&query, &views, &sources, args.threads);
+    let eval_ms = ms(eval_started);
+    if args.timings {
+        print_timings(
+            &sources, &indexes, &query, &views, &matches, read_ms, index_ms, eval_ms,
+        );
+    }
     if args.count {
         let out = serde_json::json!({
             "count": matches.count(),

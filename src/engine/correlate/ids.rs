@@ -48,9 +48,21 @@ pub struct IdHit<'a> {
     pub key: Option<&'a [u8]>,
 }
 
+/// Bytes that make up tokens: ASCII letters, digits, `_` and `-`.
+static TOKEN_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        c += 1;
+    }
+    t
+};
+
 #[inline]
 fn is_token_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+    TOKEN_BYTE[c as usize]
 }
 
 /// Bytes that end a keyed value.
@@ -93,6 +105,10 @@ fn is_key_separator(sep: &[u8]) -> bool {
 pub fn key_kind(key: &[u8]) -> Option<IdKind> {
     let n = key.len();
     if n == 0 || n > 40 {
+        return None;
+    }
+    // Every name below ends in d, t or n (id, uuid, traceparent, correlation): a cheap first test.
+    if !matches!(key[n - 1].to_ascii_lowercase(), b'd' | b't' | b'n') {
         return None;
     }
     let camel_id =
@@ -268,7 +284,9 @@ pub fn scan_ids<'a>(text: &'a [u8], mut found: impl FnMut(IdHit<'a>)) {
             break;
         }
         let s = i;
+        let mut digit = false;
         while i < n && is_token_byte(text[i]) {
+            digit |= text[i].is_ascii_digit();
             i += 1;
         }
         let e = i;
@@ -308,7 +326,10 @@ pub fn scan_ids<'a>(text: &'a [u8], mut found: impl FnMut(IdHit<'a>)) {
             continue;
         }
         let tok = &text[s..e];
-        if let Some((trace, span)) = traceparent(tok) {
+        if (tok.len() < 6 || !digit) && text.get(e) != Some(&b'[') {
+            // Every bare id shape is 6 bytes or more and holds a digit; this is not a process tag
+            // (`sshd[24200]:`) either.
+        } else if let Some((trace, span)) = traceparent(tok) {
             found(IdHit {
                 value: trace,
                 kind: IdKind::Trace,

@@ -17,10 +17,13 @@
 //! Times shown by this module are as-written instants minus the source's [`Offsets`] (zero unless the
 //! user applied an estimate or set one).
 
+pub mod changes;
 pub mod context;
 pub mod follow;
 pub mod ids;
+pub mod shape;
 pub mod skew;
+pub mod spikes;
 
 use serde::{Deserialize, Serialize};
 

@@ -152,18 +152,19 @@ pub fn estimate(sources: &[SourceData], index: &IdIndex) -> SkewReport {
         if per_source.len() < 2 {
             return;
         }
+        let ts = |s: usize, e: u32| sources.get(s).and_then(|d| d.ts(e as usize));
         for (i, &(a, ea, na)) in per_source.iter().enumerate() {
             if na != 1 {
                 continue;
             }
-            let Some(ta) = sources[a].ts(ea as usize) else {
+            let Some(ta) = ts(a, ea) else {
                 continue;
             };
             for &(b, eb, nb) in &per_source[i + 1..] {
                 if nb != 1 {
                     continue;
                 }
-                let Some(tb) = sources[b].ts(eb as usize) else {
+                let Some(tb) = ts(b, eb) else {
                     continue;
                 };
                 let v = diffs.entry((a, b)).or_default();
@@ -173,9 +174,10 @@ pub fn estimate(sources: &[SourceData], index: &IdIndex) -> SkewReport {
             }
         }
     });
+    // Pairs only name loaded sources (an index built from other sources contributes nothing).
     let mut pairs: Vec<PairEstimate> = diffs
         .into_iter()
-        .filter(|(_, d)| d.len() >= MIN_SHARED_IDS)
+        .filter(|((a, b), d)| d.len() >= MIN_SHARED_IDS && *a < sources.len() && *b < sources.len())
         .map(|((a, b), mut d)| estimate_pair(a, b, &mut d, &res))
         .collect();
     pairs.sort_by_key(|p| (p.a, p.b));
@@ -327,6 +329,15 @@ mod tests {
             assert!(!report.sources[2].linked);
             assert_eq!(report.sources[2].confidence, 0.0);
         }
+    }
+
+    #[test]
+    fn an_index_of_other_sources_links_nothing() {
+        let sources = pair(50, 3_000);
+        let index = IdIndex::build(&sources);
+        let report = estimate(&sources[..1], &index);
+        assert_eq!(report.sources.len(), 1);
+        assert!(report.reference.is_none() && !report.sources[0].linked);
     }
 
     #[test]

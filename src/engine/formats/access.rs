@@ -19,6 +19,11 @@ pub struct AccessHead {
 
 impl AccessLogParser {
     pub fn head(line: &[u8], cx: &TimeContext) -> Option<AccessHead> {
+        if line.first().is_some_and(|c| c.is_ascii_digit()) {
+            if let Some(head) = Self::head_time_first(line, cx) {
+                return Some(head);
+            }
+        }
         // client, ident and user are single tokens before the bracketed time.
         let open = memchr::memchr(b'[', line.get(..line.len().min(300))?)?;
         let pre = &line[..open];
@@ -59,9 +64,38 @@ impl AccessLogParser {
     }
 }
 
+impl AccessLogParser {
+    /// The time-first layout: `2013-02-11T06:43:36 10.112.72.172 - GET "/client/" -1 200 5778 "-" "agent"`.
+    fn head_time_first(line: &[u8], cx: &TimeContext) -> Option<AccessHead> {
+        let (stamp, used) = time::parse_iso(line)?;
+        let mut fields = line.get(used..)?.strip_prefix(b" ")?.split(|c| *c == b' ');
+        let _client = fields
+            .next()
+            .filter(|c| c.contains(&b'.') || c.contains(&b':'))?;
+        let _user = fields.next()?;
+        let method = fields.next()?;
+        if method.len() < 3 || !method.iter().all(u8::is_ascii_uppercase) {
+            return None;
+        }
+        let _path = fields.next()?;
+        let status = fields
+            .take(2)
+            .find(|f| f.len() == 3 && f.iter().all(u8::is_ascii_digit))?;
+        let status: u16 = std::str::from_utf8(status).ok()?.parse().ok()?;
+        (100..600).contains(&status).then(|| AccessHead {
+            ts: cx.resolve(&stamp),
+            status,
+        })
+    }
+}
+
 impl LineParser for AccessLogParser {
     fn name(&self) -> FormatName {
         FormatName::AccessLog
+    }
+
+    fn recognises(&mut self, line: &[u8], cx: &TimeContext) -> bool {
+        Self::head(line, cx).is_some()
     }
 
     fn classify(&mut self, line: &[u8], cx: &TimeContext) -> LineClass {
@@ -70,7 +104,8 @@ impl LineParser for AccessLogParser {
                 ts: head.ts,
                 level: Level::from_http_status(head.status),
             },
-            None => LineClass::Unparsed,
+            // An error-log line among the access lines (both go to one container's output).
+            None => super::text::stamped_start(line, cx).unwrap_or(LineClass::Unparsed),
         }
     }
 }

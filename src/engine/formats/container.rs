@@ -43,7 +43,10 @@ struct Wrapped<'a> {
 
 pub struct ContainerParser {
     name: FormatName,
+    /// Reads the application's lines inside the container lines.
     inner: TextParser,
+    /// Reads lines that are not container lines (a file that mixes formats).
+    outer: TextParser,
     /// The stream of the line above when that line was partial.
     partial: Option<Stream>,
     /// The unescaped `log` value of the current Docker line (reused; no allocation per line).
@@ -54,7 +57,8 @@ impl ContainerParser {
     pub fn new(name: FormatName) -> Self {
         ContainerParser {
             name,
-            inner: TextParser::default(),
+            inner: TextParser::without_times(),
+            outer: TextParser::default(),
             partial: None,
             unescaped: Vec::new(),
         }
@@ -193,7 +197,7 @@ impl LineParser for ContainerParser {
         };
         let Some(w) = wrapped else {
             self.partial = None;
-            return self.inner.classify(line, cx);
+            return self.outer.classify(line, cx);
         };
         let joins_partial = self.partial == Some(w.stream);
         self.partial = (!w.complete).then_some(w.stream);
@@ -208,10 +212,7 @@ impl LineParser for ContainerParser {
             text = t;
         }
         match self.inner.classify(text, cx) {
-            LineClass::Start { level, ts } => LineClass::Start {
-                ts: w.ts.or(ts),
-                level,
-            },
+            LineClass::Start { level, .. } => LineClass::Start { ts: w.ts, level },
             other => other,
         }
     }

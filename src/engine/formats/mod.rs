@@ -9,7 +9,7 @@
 
 mod access;
 mod container;
-mod csv;
+pub mod csv;
 mod json;
 mod loghub;
 mod multiline;
@@ -26,7 +26,7 @@ pub use self::access::AccessLogParser;
 pub use self::container::{unescape_json, ContainerParser};
 pub use self::csv::CsvParser;
 pub use self::json::{JsonLinesParser, JsonScan, RawValue};
-pub use self::loghub::BglParser;
+pub use self::loghub::{BglParser, HpcParser};
 pub use self::multiline::TraceJoiner;
 pub use self::syslog::SyslogParser;
 pub use self::text::{find_level_word, text_family, TextParser};
@@ -83,6 +83,8 @@ pub enum FormatName {
     Spark,
     /// Blue Gene/L RAS log (loghub): `- 1117838570 2005.06.03 R02-M1-N0 2005-06-03-15.42.50.675872 ...`.
     Bgl,
+    /// HPC cluster log (loghub): `134681 node-246 unix.hw state_change.unavailable 1077804742 1 ...`.
+    Hpc,
     /// HealthApp (loghub): `20171223-22:15:29:606|Step_LSC|30002312|message`.
     HealthApp,
     /// Proxifier (loghub): `[10.30 16:49:06] chrome.exe - message` (no year).
@@ -100,7 +102,7 @@ pub enum FormatName {
 
 impl FormatName {
     /// Every name, in documentation order.
-    pub const ALL: [FormatName; 28] = [
+    pub const ALL: [FormatName; 29] = [
         FormatName::JsonLines,
         FormatName::Logfmt,
         FormatName::AccessLog,
@@ -123,6 +125,7 @@ impl FormatName {
         FormatName::Hdfs,
         FormatName::Spark,
         FormatName::Bgl,
+        FormatName::Hpc,
         FormatName::HealthApp,
         FormatName::Proxifier,
         FormatName::Csv,
@@ -155,6 +158,7 @@ impl FormatName {
             FormatName::Hdfs => "hdfs",
             FormatName::Spark => "spark",
             FormatName::Bgl => "bgl",
+            FormatName::Hpc => "hpc",
             FormatName::HealthApp => "health_app",
             FormatName::Proxifier => "proxifier",
             FormatName::Csv => "csv",
@@ -186,6 +190,21 @@ pub enum LineClass {
 pub trait LineParser: Send {
     fn name(&self) -> FormatName;
     fn classify(&mut self, line: &[u8], cx: &TimeContext) -> LineClass;
+
+    /// Whether `line` is one of this format's own event lines. Detection counts only these, not the
+    /// lines of other formats a parser also reads in a mixed file. By default: a start with a time.
+    fn recognises(&mut self, line: &[u8], cx: &TimeContext) -> bool {
+        matches!(
+            self.classify(line, cx),
+            LineClass::Start { ts: Some(_), .. }
+        )
+    }
+
+    /// Called once at the end of the file: a sentence naming what was wrong with the file's structure
+    /// (a CSV quote never closed, with its line), if anything.
+    fn finish(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// How many lines of the sample [`detect`] looks at.
@@ -210,14 +229,10 @@ pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineP
             return Box::new(p);
         }
     }
-    let lines: Vec<&[u8]> = sample_lines(sample).filter(|l| !l.is_empty()).collect();
-    if lines
-        .iter()
-        .take(64)
-        .any(|l| l.starts_with(b"__CURSOR=") || l.starts_with(b"__REALTIME_TIMESTAMP="))
-    {
+    if is_journal_export(sample) {
         return Box::new(JournaldExportParser::default());
     }
+    let lines: Vec<&[u8]> = sample_lines(sample).filter(|l| !l.is_empty()).collect();
     let (mut docker, mut cri) = (0, 0);
     for l in &lines {
         match ContainerParser::kind_of(l, cx) {
@@ -240,20 +255,22 @@ pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineP
         Box::new(AccessLogParser),
         Box::new(SyslogParser::new(syslog_name(&lines, cx))),
         Box::new(BglParser),
+        Box::new(HpcParser),
         Box::new(W3cParser::default()),
         Box::new(LogfmtParser),
     ];
-    let mut best: Option<(usize, Box<dyn LineParser>)> = None;
+    let mut best: Option<(usize, usize, Box<dyn LineParser>)> = None;
     for mut parser in candidates {
-        let starts = count_starts(parser.as_mut(), &lines, cx);
-        if starts > 0 && best.as_ref().is_none_or(|(b, _)| starts > *b) {
-            best = Some((starts, parser));
+        let (starts, skipped) = count_starts(parser.as_mut(), &lines, cx);
+        if starts > 0 && best.as_ref().is_none_or(|(b, _, _)| starts > *b) {
+            best = Some((starts, skipped, parser));
         }
     }
-    if let Some((starts, _)) = &best {
-        // A structured format must explain most of the sample; otherwise plain text reads it better.
-        if *starts * 2 >= lines.len() {
-            return best.map(|(_, p)| p).expect("checked above");
+    if let Some((starts, skipped, _)) = &best {
+        // A structured format must explain most of the sample (its header lines aside); otherwise
+        // plain text reads it better.
+        if *starts * 2 >= lines.len() - skipped {
+            return best.map(|(_, _, p)| p).expect("checked above");
         }
     }
     // Lines that open with a timestamp followed by text are a log even when they hold commas
@@ -266,8 +283,7 @@ pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineP
         })
         .count();
     if stamped_text * 2 < lines.len() {
-        if let Some(p) = CsvParser::sniff(sample, b',').or_else(|| CsvParser::sniff(sample, b'\t'))
-        {
+        if let Some(p) = CsvParser::sniff_unnamed(sample) {
             return Box::new(p);
         }
     }
@@ -278,6 +294,14 @@ pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineP
         .find(|n| *n != FormatName::Text)
         .unwrap_or(FormatName::Text);
     Box::new(TextParser::named(family))
+}
+
+/// Whether a sample is the systemd journal export format (`journalctl -o export`): its records open
+/// with `__CURSOR=` or `__REALTIME_TIMESTAMP=`. Such files may hold binary fields.
+pub fn is_journal_export(sample: &[u8]) -> bool {
+    sample_lines(sample)
+        .take(64)
+        .any(|l| l.starts_with(b"__CURSOR=") || l.starts_with(b"__REALTIME_TIMESTAMP="))
 }
 
 fn syslog_name(lines: &[&[u8]], cx: &TimeContext) -> FormatName {
@@ -301,20 +325,17 @@ fn sample_lines(sample: &[u8]) -> impl Iterator<Item = &[u8]> {
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
 }
 
-/// Event starts a parser finds in the sample; for formats other than JSON, only starts with a time.
-fn count_starts(parser: &mut dyn LineParser, lines: &[&[u8]], cx: &TimeContext) -> usize {
-    let untimed_count = matches!(
-        parser.name(),
-        FormatName::JsonLines | FormatName::Cloudtrail | FormatName::JournaldJson
-    );
-    lines
-        .iter()
-        .filter(|l| match parser.classify(l, cx) {
-            LineClass::Start { ts: Some(_), .. } => true,
-            LineClass::Start { ts: None, .. } => untimed_count,
-            _ => false,
-        })
-        .count()
+/// Lines of the sample a parser recognises as its own event lines, and the lines it skips as headers.
+fn count_starts(parser: &mut dyn LineParser, lines: &[&[u8]], cx: &TimeContext) -> (usize, usize) {
+    let (mut starts, mut skipped) = (0, 0);
+    for l in lines {
+        if parser.recognises(l, cx) {
+            starts += 1;
+        } else if parser.classify(l, cx) == LineClass::Skip {
+            skipped += 1;
+        }
+    }
+    (starts, skipped)
 }
 
 #[cfg(test)]
@@ -358,5 +379,70 @@ mod tests {
             ),
             FormatName::DockerJson
         );
+    }
+
+    #[test]
+    fn names_and_serde_agree() {
+        for name in FormatName::ALL {
+            let json = serde_json::to_string(&name).unwrap();
+            assert_eq!(json, format!("\"{}\"", name.as_str()));
+            assert_eq!(serde_json::from_str::<FormatName>(&json).unwrap(), name);
+        }
+    }
+
+    #[test]
+    fn detects_every_log_family() {
+        let cases: &[(&str, FormatName)] = &[
+            ("ts=2026-07-03T09:00:00Z level=info msg=\"a b\" n=1\n", FormatName::Logfmt),
+            ("2026/07/03 09:00:00 [error] 12#0: *1 open() failed\n", FormatName::NginxError),
+            ("[Tue Apr 04 06:28:08.605341 2017] [core:error] [pid 17962] x\n", FormatName::ApacheError),
+            ("#Version: 1.0\n#Fields: date time c-ip cs-method cs-uri-stem sc-status\n2026-07-03 09:00:00 10.0.0.1 GET / 200\n", FormatName::W3c),
+            ("h2 2016-08-10T00:10:33.145057Z app/lb/50dc6c495c0c9188 10.0.1.252:48160 10.0.0.66:9000 0.000 0.002 0.000 200 200 5 257 \"GET https://x/ HTTP/2.0\" \"curl\" - -\n", FormatName::AwsAlb),
+            ("{\"eventVersion\":\"1.08\",\"eventTime\":\"2026-07-03T09:00:00Z\",\"eventSource\":\"s3.amazonaws.com\"}\n", FormatName::Cloudtrail),
+            ("<165>1 2026-07-03T09:00:00.003Z host app 1 ID47 - message\n", FormatName::Syslog5424),
+            ("__CURSOR=s=1\n__REALTIME_TIMESTAMP=1342540861416409\nMESSAGE=x\n\n", FormatName::JournaldExport),
+            ("{\"__CURSOR\":\"s=1\",\"__REALTIME_TIMESTAMP\":\"1342540861416409\",\"PRIORITY\":\"6\",\"MESSAGE\":\"x\"}\n", FormatName::JournaldJson),
+            ("2016-10-06T00:17:09.669794202Z stdout F hello\n", FormatName::Cri),
+            ("I0703 09:00:00.123456    1234 main.go:12] started\n", FormatName::Glog),
+            ("- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO x\n", FormatName::Bgl),
+            ("134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component State Change\n", FormatName::Hpc),
+        ];
+        for (sample, name) in cases {
+            assert_eq!(detected(sample, "x.log"), *name, "{sample}");
+        }
+    }
+
+    #[test]
+    fn lines_of_another_format_in_a_file_are_events_of_their_own() {
+        let cx = TimeContext::default();
+        let sample = "{\"ts\":\"2026-07-03T09:00:00Z\",\"level\":\"info\"}\n".repeat(5);
+        let mut p = detect(sample.as_bytes(), "app.log", &cx);
+        assert_eq!(p.name(), FormatName::JsonLines);
+        assert!(matches!(
+            p.classify(b"2026-07-03 09:00:01,5 WARN [main] plain banner line", &cx),
+            LineClass::Start {
+                ts: Some(_),
+                level: Level::Warn
+            }
+        ));
+        assert_eq!(
+            p.classify(b"{\"ts\":\"2026-07-03T09:00:00Z\", \"cut", &cx),
+            LineClass::Unparsed
+        );
+        let sample =
+            "1.2.3.4 - - [03/Jul/2026:02:00:03 -0700] \"GET / HTTP/1.1\" 200 1 \"-\" \"x\"\n"
+                .repeat(5);
+        let mut p = detect(sample.as_bytes(), "access.log", &cx);
+        assert_eq!(p.name(), FormatName::AccessLog);
+        assert!(matches!(
+            p.classify(
+                b"2026/07/03 09:00:04 [error] 7#7: *1 upstream timed out",
+                &cx
+            ),
+            LineClass::Start {
+                ts: Some(_),
+                level: Level::Error
+            }
+        ));
     }
 }

@@ -28,17 +28,25 @@ pub struct TraceJoiner {
     open: Open,
     /// The line above ended with a backslash.
     backslash: bool,
+    /// The line above ended with Java's `nested exception is:`.
+    nested: bool,
 }
 
 impl TraceJoiner {
     /// Whether `line` continues the entry above; updates the state either way. `line` is not blank.
     pub fn continues(&mut self, line: &[u8]) -> bool {
         let backslash = std::mem::replace(&mut self.backslash, line.ends_with(b"\\"));
-        if backslash {
+        let nested = std::mem::replace(&mut self.nested, line.ends_with(b"nested exception is:"));
+        if backslash || nested {
             return true;
         }
         let indented = matches!(line.first(), Some(b' ' | b'\t'));
         let text = trim_start(line);
+        if indented && self.open == Open::Nothing && is_ruby_exception_header(text) {
+            // ` NoMethodError (undefined method ...):` opens a Rails trace even when indented.
+            self.open_by(text);
+            return false;
+        }
         match self.open {
             Open::PythonTraceback => {
                 if indented
@@ -64,7 +72,7 @@ impl TraceJoiner {
                 self.open = Open::Nothing;
             }
             Open::DartException { frames } => {
-                if is_numbered_frame(text) {
+                if is_numbered_frame(text) || text == b"<asynchronous suspension>" {
                     self.open = Open::DartException { frames: true };
                     return true;
                 }
@@ -94,6 +102,7 @@ impl TraceJoiner {
     /// Notes what a line that starts an entry opens (a Python traceback, a Go panic).
     pub fn started(&mut self, line: &[u8]) {
         self.backslash = line.ends_with(b"\\");
+        self.nested = line.ends_with(b"nested exception is:");
         self.open = Open::Nothing;
         self.open_by(trim_start(line));
     }
@@ -101,6 +110,7 @@ impl TraceJoiner {
     /// A blank line: continues an open Go panic or Dart trace; otherwise it ends what was open.
     pub fn blank_continues(&mut self) -> bool {
         self.backslash = false;
+        self.nested = false;
         match self.open {
             Open::GoPanic | Open::DartException { .. } => true,
             Open::PythonTraceback => false,
@@ -109,11 +119,12 @@ impl TraceJoiner {
     }
 
     fn open_by(&mut self, text: &[u8]) {
+        let text = trim_start(text);
         if text.starts_with(b"Traceback (most recent call last)") {
             self.open = Open::PythonTraceback;
         } else if text.starts_with(b"panic: ")
             || text.starts_with(b"fatal error: ")
-            || memchr::memmem::find(text, b"http: panic serving").is_some()
+            || text.starts_with(b"http: panic serving")
         {
             self.open = Open::GoPanic;
         } else if text.starts_with(b"Unhandled exception:") {
@@ -128,6 +139,17 @@ fn trim_start(line: &[u8]) -> &[u8] {
         .take_while(|c| matches!(c, b' ' | b'\t'))
         .count();
     &line[n..]
+}
+
+/// `NoMethodError (undefined method x):`, `ActionController::RoutingError (No route matches ...):`.
+fn is_ruby_exception_header(text: &[u8]) -> bool {
+    let Some(sp) = memchr::memchr(b' ', text) else {
+        return false;
+    };
+    let name = &text[..sp];
+    (name.ends_with(b"Error") || name.ends_with(b"Exception"))
+        && text[sp..].starts_with(b" (")
+        && text.ends_with(b"):")
 }
 
 /// `#0 ...`, `#12 ...` (PHP, Dart, Ruby frames).

@@ -19,10 +19,15 @@ pub struct TextParser {
     name: FormatName,
     /// A line with a timestamp or a leading level has been seen: lines without one continue.
     seen_head: bool,
+    /// A line with a timestamp has been seen: from then on only timestamps start events.
+    seen_ts: bool,
     /// Some event has started (a continuation needs an event above it).
     started: bool,
     /// The instant of the last timestamp, for time-only stamps.
     last_ts: Option<i64>,
+    /// Whether timestamps are turned into instants (not for lines inside a container log, whose
+    /// time is the runtime's).
+    resolve_times: bool,
     trace: TraceJoiner,
 }
 
@@ -32,40 +37,62 @@ impl Default for TextParser {
     }
 }
 
+/// Bytes that end a token when looking for a level word.
+const LEVEL_SEPARATORS: [bool; 256] = {
+    let mut t = [false; 256];
+    let seps = b" \t[]:|<>(),=\"/";
+    let mut i = 0;
+    while i < seps.len() {
+        t[seps[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 /// Finds the first level word (`INFO`, `[error]`, `W`, ...) among the first few tokens of `b`.
+///
+/// This runs on every event line, so it is one pass over at most 96 bytes with a table lookup per
+/// byte, and only tokens that could be a level word reach [`Level::from_word`].
 pub fn find_level_word(b: &[u8]) -> Level {
     let window = &b[..b.len().min(96)];
-    for token in window
-        .split(|c| {
-            matches!(
-                c,
-                b' ' | b'\t'
-                    | b'['
-                    | b']'
-                    | b':'
-                    | b'|'
-                    | b'<'
-                    | b'>'
-                    | b'('
-                    | b')'
-                    | b','
-                    | b'='
-                    | b'"'
-                    | b'/'
-            )
-        })
-        .filter(|t| !t.is_empty())
-        .take(8)
-    {
-        // Single letters are levels only in upper case (glog `E`, `W`), not ordinary words like "a".
-        if token.len() == 1 && !token[0].is_ascii_uppercase() {
+    let mut tokens = 0;
+    let mut start = 0;
+    for i in 0..=window.len() {
+        if i < window.len() && !LEVEL_SEPARATORS[window[i] as usize] {
             continue;
         }
-        if let Some(level) = Level::from_word(token) {
-            return level;
+        if i > start {
+            let token = &window[start..i];
+            tokens += 1;
+            // Single letters are levels only in upper case (glog `E`, `W`), not ordinary words.
+            let candidate = token[0].is_ascii_alphabetic()
+                && token.len() <= 11
+                && (token.len() > 1 || token[0].is_ascii_uppercase());
+            if candidate {
+                if let Some(level) = Level::from_word(token) {
+                    return level;
+                }
+            }
+            if tokens == 8 {
+                break;
+            }
         }
+        start = i + 1;
     }
     Level::None
+}
+
+/// In a line without any structure, only an upper-case level word (`ERROR`, `WARN`) among its first
+/// tokens counts: prose says "error" and "trace" without meaning a level.
+fn shouted_level_word(b: &[u8]) -> Level {
+    let window = &b[..b.len().min(64)];
+    window
+        .split(|c| !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .take(6)
+        .filter(|t| t.len() >= 3 && t.iter().all(u8::is_ascii_uppercase))
+        .find_map(Level::from_word)
+        .unwrap_or(Level::None)
 }
 
 /// The level of a line whose timestamp occupies `stamp`: a glog letter that is part of the stamp, the
@@ -76,10 +103,71 @@ pub fn level_near(line: &[u8], stamp: std::ops::Range<usize>) -> Level {
             return level;
         }
     }
-    match find_level_word(&line[stamp.end..]) {
+    let after = &line[stamp.end..];
+    if let Some(level) = vmware_level(after) {
+        return level;
+    }
+    // SSSD writes `(2022-06-08  8:52:40): [be[x]] [fn] (0x0040): message`.
+    if stamp.start > 0 && line[stamp.start - 1] == b'(' {
+        if let Some(level) = sssd_level(after) {
+            return level;
+        }
+    }
+    match find_level_word(after) {
         Level::None => find_level_word(&line[..stamp.start]),
         level => level,
     }
+}
+
+/// VMware's `Db(167)`, `In(166)`, `Wa(164)`, `Er(163)` right after the time.
+fn vmware_level(after: &[u8]) -> Option<Level> {
+    let t = after.strip_prefix(b" ")?;
+    if t.get(2..4)? != b"(1" || t.get(6) != Some(&b')') {
+        return None;
+    }
+    match t.get(..2)? {
+        b"Db" | b"Vb" => Some(Level::Debug),
+        b"In" => Some(Level::Info),
+        b"Wa" => Some(Level::Warn),
+        b"Er" => Some(Level::Error),
+        b"Cr" | b"Al" | b"Em" => Some(Level::Critical),
+        _ => None,
+    }
+}
+
+/// SSSD's debug-level masks, `(0x0040)`, among the first fields after the time.
+fn sssd_level(after: &[u8]) -> Option<Level> {
+    let window = &after[..after.len().min(120)];
+    let mut at = memchr::memchr(b'(', window)?;
+    while window.get(at + 1..at + 3) != Some(b"0x") {
+        at += 1 + memchr::memchr(b'(', &window[at + 1..])?;
+    }
+    let mask = window.get(at + 3..at + 7)?;
+    if window.get(at + 7) != Some(&b')') {
+        return None;
+    }
+    Some(match mask {
+        b"0010" | b"0020" => Level::Critical,
+        b"0040" => Level::Error,
+        b"0080" => Level::Warn,
+        b"0100" | b"0200" => Level::Info,
+        b"0400" | b"1000" | b"2000" => Level::Debug,
+        b"4000" => Level::Trace,
+        _ => return None,
+    })
+}
+
+/// A line of another format inside a structured file (a plain log line among JSON lines, an nginx
+/// error line among access lines): it starts an event of its own when it opens with a timestamp.
+pub fn stamped_start(line: &[u8], cx: &TimeContext) -> Option<LineClass> {
+    let (stamp, range) = time::find_leading(line)?;
+    if range.start > 1 {
+        return None;
+    }
+    Some(LineClass::Start {
+        ts: cx.resolve(&stamp),
+        level: level_near(line, range),
+    })
 }
 
 /// A level word that opens the line: `[DEBUG] x`, `INFO: x`, `WARNING:root:x`, `ERROR x`. Only whole,
@@ -157,9 +245,20 @@ impl TextParser {
         TextParser {
             name,
             seen_head: false,
+            seen_ts: false,
             started: false,
             last_ts: None,
+            resolve_times: true,
             trace: TraceJoiner::default(),
+        }
+    }
+
+    /// A reader for the lines inside a wrapper that carries the time (container logs): event starts
+    /// and levels only, timestamps are recognised but not resolved.
+    pub fn without_times() -> Self {
+        TextParser {
+            resolve_times: false,
+            ..TextParser::default()
         }
     }
 
@@ -191,11 +290,16 @@ impl LineParser for TextParser {
             }
         }
         if let Some((stamp, range)) = time::find_leading(line) {
-            let ts = cx.resolve_near(&stamp, self.last_ts);
+            let ts = if self.resolve_times {
+                cx.resolve_near(&stamp, self.last_ts)
+            } else {
+                None
+            };
             if ts.is_some() {
                 self.last_ts = ts;
             }
             self.seen_head = true;
+            self.seen_ts = true;
             self.started = true;
             self.trace.started(&line[range.end..]);
             return LineClass::Start {
@@ -203,7 +307,7 @@ impl LineParser for TextParser {
                 level: level_near(line, range),
             };
         }
-        if let Some(level) = leading_level(line) {
+        if let Some(level) = leading_level(line).filter(|_| !self.seen_ts) {
             self.seen_head = true;
             self.started = true;
             self.trace.started(line);
@@ -216,7 +320,7 @@ impl LineParser for TextParser {
         self.trace.started(line);
         LineClass::Start {
             ts: None,
-            level: find_level_word(line),
+            level: shouted_level_word(line),
         }
     }
 }

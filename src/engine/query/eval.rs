@@ -357,17 +357,9 @@ fn eval_field(f: &FieldTest, view: &SourceView<'_>, mask: EventSet) -> EventSet 
         }
     }
     retain(mask, |e| {
-        let text = view.source.text(e);
-        let mut hit = false;
-        view.reader.for_each(text, &mut |key, value| {
-            if key.eq_ignore_ascii_case(&f.name) {
-                hit = f.test.test(&value);
-                false
-            } else {
-                true
-            }
-        });
-        hit
+        view.reader
+            .get(view.source.text(e), &f.name)
+            .is_some_and(|v| f.test.test(&v))
     })
 }
 

@@ -1,0 +1,388 @@
+//! Opening what people drop: plain files, compressed files and archives, all as push streams.
+//!
+//! [`FileIngest::open`] takes a name and [`IngestOptions`] and returns something to push the file's
+//! chunks into; [`FileIngest::finish`] returns one [`SourceData`] per text file found. What the bytes
+//! are is decided by their first bytes (magic numbers), never by the name alone:
+//! - gzip (`1f 8b`, also several members in a row) and zstd (`28 b5 2f fd`) are decompressed on the fly
+//!   ([`compression`]); bzip2 is not read (no pure-Rust push decoder we would trust yet) and says so;
+//! - zip (`PK\x03\x04`) and tar (`ustar` at byte 257, or a valid old-style header) are unpacked member by
+//!   member ([`archive`]); zip is read through its local headers, so no central directory and no random
+//!   access are needed and a member's text flows straight into its own ingest;
+//! - anything else is text, read by a [`SourceIngest`] (which also handles encodings and binary data).
+//!
+//! Layers nest: a `.tar.gz`, a `.gz` inside a `.zip`, a zip inside a tar.
+//!
+//! **Names.** An archive member is named `ARCHIVE!/path/in/archive`; a member of a nested archive adds
+//! another `!/` (`bundle.zip!/logs/old.tar!/app.log`). Compression does not rename: `app.log.gz` stays
+//! `app.log.gz` (and `bundle.zip!/logs/b.log.gz` keeps its name), so a source's name is always a path
+//! the user can find; only format detection looks at the name without `.gz` (so `x.csv.gz` reads as CSV).
+//!
+//! **Sizes.** A source's `bytes` is the size of the file as given: the compressed size for `app.log.gz`,
+//! the member's size in the archive for a member.
+
+pub mod archive;
+pub mod compression;
+pub mod encoding;
+
+use super::error::SourceError;
+use super::ingest::{IngestOptions, SourceIngest};
+use super::store::{SourceData, SourceInfo};
+
+use self::archive::{TarReader, ZipReader};
+use self::compression::{GzipDecoder, ZstdDecoder, GZIP_MAGIC, ZSTD_MAGIC};
+
+/// Bytes needed to tell the container kind (a tar header is 512 bytes).
+const MAGIC_BYTES: usize = 512;
+/// Archives inside archives deeper than this are not opened (they are read as they are).
+const MAX_DEPTH: u8 = 6;
+
+/// What a stream's first bytes say it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Container {
+    Gzip,
+    Zstd,
+    /// bzip2 (`BZh`): recognised, so it is named rather than read as binary noise.
+    Bzip2,
+    Zip,
+    Tar,
+    Plain,
+}
+
+/// Tells the container from a stream's first bytes; `None` while more bytes could change the answer.
+pub fn sniff_container(head: &[u8], at_end: bool) -> Option<Container> {
+    if head.len() >= 2 && head[..2] == GZIP_MAGIC {
+        return Some(Container::Gzip);
+    }
+    if head.len() >= 4 && (head[..4] == *b"PK\x03\x04" || head[..4] == *b"PK\x05\x06") {
+        return Some(Container::Zip);
+    }
+    if head.len() >= 4 && head[..4] == ZSTD_MAGIC {
+        return Some(Container::Zstd);
+    }
+    if head.len() >= 10
+        && head[..3] == *b"BZh"
+        && head[4..10] == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]
+    {
+        return Some(Container::Bzip2);
+    }
+    if head.len() < MAGIC_BYTES && !at_end {
+        // Could still be gzip/zip? Only while fewer than 4 bytes arrived; tar needs the whole header.
+        return None;
+    }
+    if archive::looks_like_tar(head) {
+        return Some(Container::Tar);
+    }
+    Some(Container::Plain)
+}
+
+enum Stage {
+    /// Collecting the first bytes.
+    Sniffing(Vec<u8>),
+    Plain(Box<SourceIngest>),
+    Gzip {
+        decoder: GzipDecoder,
+        inner: Box<FileIngest>,
+    },
+    Zstd {
+        decoder: Box<ZstdDecoder>,
+        inner: Box<FileIngest>,
+    },
+    /// A format recognised but not read; the sentence says which.
+    Unsupported(&'static str),
+    Zip(Box<ZipReader>),
+    Tar(Box<TarReader>),
+}
+
+/// Reads one dropped or named file, which may hold several sources. See the module docs.
+pub struct FileIngest {
+    name: String,
+    /// Name used for format detection (compression suffixes removed).
+    detect_name: String,
+    options: IngestOptions,
+    depth: u8,
+    stage: Stage,
+    bytes_in: u64,
+}
+
+/// `app.log.gz` → `app.log`, `x.tgz` → `x.tar`, `x.csv.zst` → `x.csv`.
+pub fn strip_compression_suffix(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".tgz") {
+        return format!("{}.tar", &name[..name.len() - 4]);
+    }
+    for suffix in [".gz", ".gzip", ".zst", ".zstd"] {
+        if lower.ends_with(suffix) {
+            return name[..name.len() - suffix.len()].to_string();
+        }
+    }
+    name.to_string()
+}
+
+impl FileIngest {
+    /// Starts reading a file called `name` (a path, a dropped file's name, or `ARCHIVE!/member`).
+    pub fn open(name: &str, options: IngestOptions) -> FileIngest {
+        FileIngest::nested(name, name, options, 0)
+    }
+
+    pub(crate) fn nested(name: &str, detect_name: &str, options: IngestOptions, depth: u8) -> Self {
+        FileIngest {
+            name: name.to_string(),
+            detect_name: detect_name.to_string(),
+            options,
+            depth,
+            stage: Stage::Sniffing(Vec::new()),
+            bytes_in: 0,
+        }
+    }
+
+    /// The name given to [`FileIngest::open`].
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Bytes pushed so far (compressed bytes for a compressed file).
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_in
+    }
+
+    /// Events recognised so far in every source of this file (for progress reports).
+    pub fn events_so_far(&self) -> usize {
+        match &self.stage {
+            Stage::Sniffing(_) => 0,
+            Stage::Plain(ingest) => ingest.events_so_far(),
+            Stage::Gzip { inner, .. } | Stage::Zstd { inner, .. } => inner.events_so_far(),
+            Stage::Unsupported(_) => 0,
+            Stage::Zip(zip) => zip.events_so_far(),
+            Stage::Tar(tar) => tar.events_so_far(),
+        }
+    }
+
+    /// Feeds the next bytes of the file.
+    pub fn push(&mut self, chunk: &[u8]) {
+        self.bytes_in += chunk.len() as u64;
+        if let Stage::Sniffing(head) = &mut self.stage {
+            head.extend_from_slice(chunk);
+            let Some(kind) = sniff_container(head, false) else {
+                return;
+            };
+            let head = std::mem::take(head);
+            self.start(kind);
+            self.push_to_stage(&head);
+            return;
+        }
+        self.push_to_stage(chunk);
+    }
+
+    fn start(&mut self, kind: Container) {
+        let kind = if self.depth >= MAX_DEPTH {
+            Container::Plain
+        } else {
+            kind
+        };
+        self.stage = match kind {
+            Container::Plain => {
+                let mut ingest = SourceIngest::new(&self.name, self.options.clone());
+                if self.detect_name != self.name {
+                    ingest.set_detect_name(&self.detect_name);
+                }
+                Stage::Plain(Box::new(ingest))
+            }
+            Container::Gzip => Stage::Gzip {
+                decoder: GzipDecoder::default(),
+                inner: Box::new(FileIngest::nested(
+                    &self.name,
+                    &strip_compression_suffix(&self.detect_name),
+                    self.options.clone(),
+                    self.depth + 1,
+                )),
+            },
+            Container::Zstd => Stage::Zstd {
+                decoder: Box::default(),
+                inner: Box::new(FileIngest::nested(
+                    &self.name,
+                    &strip_compression_suffix(&self.detect_name),
+                    self.options.clone(),
+                    self.depth + 1,
+                )),
+            },
+            Container::Bzip2 => Stage::Unsupported("bzip2"),
+            Container::Zip => Stage::Zip(Box::new(ZipReader::new(
+                &self.name,
+                self.options.clone(),
+                self.depth + 1,
+            ))),
+            Container::Tar => Stage::Tar(Box::new(TarReader::new(
+                &self.name,
+                self.options.clone(),
+                self.depth + 1,
+            ))),
+        };
+    }
+
+    fn push_to_stage(&mut self, chunk: &[u8]) {
+        match &mut self.stage {
+            Stage::Sniffing(_) => {}
+            Stage::Plain(ingest) => ingest.push(chunk),
+            Stage::Gzip { decoder, inner } => decoder.push(chunk, &mut |text| inner.push(text)),
+            Stage::Zstd { decoder, inner } => decoder.push(chunk, &mut |text| inner.push(text)),
+            Stage::Unsupported(_) => {}
+            Stage::Zip(zip) => zip.push(chunk),
+            Stage::Tar(tar) => tar.push(chunk),
+        }
+    }
+
+    /// Ends the file: every source found, in the order met.
+    pub fn finish(self) -> Vec<SourceData> {
+        self.finish_with(None)
+    }
+
+    /// Ends the file, adding `note` (a problem of an enclosing layer, such as a truncated gzip around
+    /// a tar) to the source that was being read when the stream stopped.
+    pub(crate) fn finish_with(mut self, note: Option<SourceError>) -> Vec<SourceData> {
+        if let Stage::Sniffing(head) = &mut self.stage {
+            let head = std::mem::take(head);
+            let kind = sniff_container(&head, true).unwrap_or(Container::Plain);
+            self.start(kind);
+            self.push_to_stage(&head);
+        }
+        let bytes = self.options.size.unwrap_or(self.bytes_in);
+        let mut sources = match self.stage {
+            Stage::Sniffing(_) => Vec::new(),
+            Stage::Plain(mut ingest) => {
+                if let Some(n) = note {
+                    ingest.add_note(n);
+                }
+                vec![ingest.finish()]
+            }
+            Stage::Gzip { decoder, inner } => {
+                let own = decoder.finish();
+                let note = match (own, note) {
+                    (Some(a), _) => Some(a),
+                    (None, b) => b,
+                };
+                inner.finish_with(note)
+            }
+            Stage::Zstd { decoder, mut inner } => {
+                let own = decoder.finish(&mut |text| inner.push(text));
+                inner.finish_with(own.or(note))
+            }
+            Stage::Unsupported(what) => vec![SourceData::new(SourceInfo {
+                name: self.name.clone(),
+                bytes,
+                error: Some(SourceError::UnsupportedCompression(what).to_string()),
+                ..Default::default()
+            })],
+            Stage::Zip(zip) => zip.finish(note),
+            Stage::Tar(tar) => tar.finish(note),
+        };
+        if sources.is_empty() {
+            sources.push(SourceData::new(SourceInfo {
+                name: self.name.clone(),
+                bytes,
+                error: Some(SourceError::EmptyArchive.to_string()),
+                ..Default::default()
+            }));
+        }
+        // A plain file inside a compressed one reports the size of the file as given.
+        if sources.len() == 1 && sources[0].info.name == self.name {
+            sources[0].info.bytes = bytes;
+        }
+        sources
+    }
+}
+
+/// Reads a whole in-memory file (a test, a small drop) that may be compressed or an archive.
+pub fn ingest_file_bytes(name: &str, bytes: &[u8], options: IngestOptions) -> Vec<SourceData> {
+    let mut ingest = FileIngest::open(name, options);
+    for chunk in bytes.chunks(4 << 20) {
+        ingest.push(chunk);
+    }
+    ingest.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::write::GzEncoder;
+    use flate2::Compression;
+    use std::io::Write;
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = GzEncoder::new(Vec::new(), Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn read(name: &str, bytes: &[u8], chunk: usize) -> Vec<SourceData> {
+        let mut ingest = FileIngest::open(name, IngestOptions::default());
+        for c in bytes.chunks(chunk) {
+            ingest.push(c);
+        }
+        ingest.finish()
+    }
+
+    #[test]
+    fn plain_text_is_one_source() {
+        let s = read("a.log", b"2026-07-03 09:00:00 INFO x\n", 3);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].len(), 1);
+        assert_eq!(s[0].info.name, "a.log");
+    }
+
+    #[test]
+    fn gzip_keeps_its_name_and_size_and_detects_by_inner_name() {
+        let data = gz(b"a,time\nx,2026-07-03T09:00:00Z\ny,2026-07-03T09:00:01Z\n");
+        for chunk in [1, 7, 1 << 20] {
+            let s = read("t.csv.gz", &data, chunk);
+            assert_eq!(s.len(), 1);
+            assert_eq!(s[0].info.name, "t.csv.gz");
+            assert_eq!(s[0].info.bytes, data.len() as u64);
+            assert_eq!(s[0].info.format, crate::engine::formats::FormatName::Csv);
+            assert_eq!(s[0].len(), 2);
+            assert_eq!(s[0].info.error, None);
+        }
+    }
+
+    #[test]
+    fn zstd_is_read_and_bzip2_is_named() {
+        let data = ruzstd::encoding::compress_to_vec(
+            &b"a,time\nx,2026-07-03T09:00:00Z\n"[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        let s = read("t.csv.zst", &data, 5);
+        assert_eq!(s[0].info.format, crate::engine::formats::FormatName::Csv);
+        assert_eq!(s[0].len(), 1);
+        assert_eq!(s[0].info.bytes, data.len() as u64);
+        let bz = b"BZh91AY&SY\x00\x01\x02 more bytes of a bzip2 stream";
+        let s = read("x.log.bz2", bz, 4);
+        assert_eq!(
+            s[0].info.error.as_deref(),
+            Some("this file is compressed with bzip2, which Casefile cannot unpack, so it was skipped")
+        );
+    }
+
+    #[test]
+    fn magic_bytes_win_over_the_name() {
+        let data = gz(b"2026-07-03 09:00:00 INFO x\n");
+        let s = read("no-extension", &data, 100);
+        assert_eq!(s[0].len(), 1);
+        assert_eq!(s[0].text(0), b"2026-07-03 09:00:00 INFO x");
+    }
+
+    #[test]
+    fn truncated_gzip_keeps_what_was_read() {
+        let text: Vec<u8> = (0..50_000)
+            .flat_map(|i| format!("2026-07-03 09:00:00 INFO line {i}\n").into_bytes())
+            .collect();
+        let data = gz(&text);
+        let s = read("big.log.gz", &data[..data.len() / 2], 1 << 16);
+        assert_eq!(s.len(), 1);
+        assert!(s[0].len() > 1000);
+        let err = s[0].info.error.as_deref().unwrap();
+        assert!(
+            err.starts_with("the gzip stream ends early after "),
+            "{err}"
+        );
+        assert!(err.ends_with("; the events before that were read"), "{err}");
+    }
+}
