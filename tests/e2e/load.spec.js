@@ -127,3 +127,24 @@ test("a bad file gets its sentence while the other files load", async ({ page },
   await expect(alert).toContainText("image.bin: this is not a text log");
   await expect(alert.locator("li")).toHaveCount(2);
 });
+
+test("a long load shows its progress and can be cancelled", async ({ page }, testInfo) => {
+  // 256 MiB of log lines: long enough to press Cancel while it is read.
+  const big = testInfo.outputPath("big.log");
+  fs.mkdirSync(path.dirname(big), { recursive: true });
+  const line = "2026-07-03T09:00:00.000Z INFO worker-7 processed batch of 128 items in 42 ms\n";
+  const chunk = Buffer.from(line.repeat(Math.floor((1 << 20) / line.length)));
+  const fd = fs.openSync(big, "w");
+  for (let written = 0; written < 256 << 20; written += chunk.length) fs.writeSync(fd, chunk);
+  fs.closeSync(fd);
+
+  await openApp(page);
+  await page.getByLabel("Open files").setInputFiles(big);
+  const status = page.getByRole("status");
+  await expect(status).toHaveText(/^Reading [\d.]+ (bytes?|KB|MB) of 2\d\d MB, \d{1,3}%$/);
+  await expect(page.getByRole("progressbar", { name: "Loading" })).toBeVisible();
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await expect(status).toHaveText("Loading cancelled. Indexed 0 events from 0 files");
+  await expect(page.getByRole("button", { name: "Cancel" })).toHaveCount(0);
+  fs.rmSync(big);
+});
