@@ -90,13 +90,27 @@ impl FieldReader {
     /// Whether field names appear literally in this format's text (JSON keys, `key=value`), so a text
     /// search for the name can rule events out before extraction.
     pub fn names_in_text(&self) -> bool {
-        matches!(self.format, FormatName::JsonLines | FormatName::Text)
+        !matches!(
+            self.format,
+            FormatName::AccessLog | FormatName::Csv | FormatName::Tsv
+        )
+    }
+
+    /// Formats whose events are one JSON object (the first line of the event).
+    fn is_json(&self) -> bool {
+        matches!(
+            self.format,
+            FormatName::JsonLines
+                | FormatName::Cloudtrail
+                | FormatName::JournaldJson
+                | FormatName::DockerJson
+        )
     }
 
     /// Calls `visit(name, value)` for every field of the event, in text order, until it returns false.
     pub fn for_each<'t>(&self, text: &'t [u8], visit: &mut dyn FnMut(&str, Cow<'t, str>) -> bool) {
         match self.format {
-            FormatName::JsonLines | FormatName::Cloudtrail | FormatName::JournaldJson => {
+            _ if self.is_json() => {
                 // Only the first line is the object; unparsed tails are not fields.
                 json_fields(text, &mut String::new(), 0, visit);
             }
@@ -120,10 +134,11 @@ impl FieldReader {
 
     /// The value of field `name` (ASCII case-insensitive), if the event has it.
     pub fn get<'t>(&self, text: &'t [u8], name: &str) -> Option<Cow<'t, str>> {
-        match self.format {
-            FormatName::JsonLines => return json_get(text, name.as_bytes(), 0),
-            FormatName::AccessLog => return access_get(text, name),
-            _ => {}
+        if self.is_json() {
+            return json_get(text, name.as_bytes(), 0);
+        }
+        if self.format == FormatName::AccessLog {
+            return access_get(text, name);
         }
         let mut found = None;
         self.for_each(text, &mut |key, value| {

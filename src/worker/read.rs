@@ -6,37 +6,38 @@
 //! yields to the event loop (so a `Cancel` message is handled) and may report progress.
 
 use js_sys::{Reflect, Uint8Array};
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, ReadableStreamDefaultReader};
+use web_sys::{Blob, MessageChannel, ReadableStreamDefaultReader};
 
 use crate::engine::ingest::SourceIngest;
 
 /// Bytes gathered before they are pushed into the ingest.
 pub const BATCH_BYTES: usize = 8 << 20;
 /// Longest stretch of work between two yields to the event loop.
-pub const YIELD_EVERY_MS: f64 = 40.0;
-
-#[wasm_bindgen]
-extern "C" {
-    /// The global `setTimeout`, which exists in windows and workers alike.
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &js_sys::Function, timeout_ms: i32) -> JsValue;
-}
+pub const YIELD_EVERY_MS: f64 = 50.0;
 
 /// Milliseconds since the epoch, from the JS clock (`std::time` does not work in wasm).
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// Lets the event loop run (pending messages, timers) before continuing.
+/// Lets the event loop run (pending messages such as `Cancel`) before continuing.
+///
+/// A message to ourselves through a `MessageChannel` is a task queued at once; `setTimeout(0)` would be
+/// clamped to 4 ms after a few nested calls.
 pub async fn yield_to_event_loop() {
+    let Ok(channel) = MessageChannel::new() else {
+        return;
+    };
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        set_timeout(&resolve, 0);
+        channel.port1().set_onmessage(Some(&resolve));
     });
-    // A timer promise cannot reject.
-    let _ = JsFuture::from(promise).await;
+    if channel.port2().post_message(&JsValue::NULL).is_ok() {
+        // This promise cannot reject.
+        let _ = JsFuture::from(promise).await;
+    }
+    channel.port1().set_onmessage(None);
 }
 
 /// What the reader asks of its caller while reading.

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::shape::{message, shape_of, FieldReader};
+use super::shape::{shape_group, FieldReader, MessageGroup};
 use super::{secs, Offsets};
 use crate::engine::level::Level;
 use crate::engine::store::{SourceData, SourceId};
@@ -161,9 +161,6 @@ struct Tally {
     buckets: Vec<u32>,
 }
 
-/// The message group of an event: `(group name, the message as written)`, or `None` without one.
-pub type MessageGroup = dyn Fn(&SourceData, usize) -> Option<(String, String)>;
-
 /// Counts one event under `key`: in "after" (with its bucket) or in "before".
 fn bump(
     tallies: &mut HashMap<Key, Tally>,
@@ -207,21 +204,17 @@ pub fn compare(
     after: Window,
     before: Option<Window>,
 ) -> Changes {
-    compare_with(sources, offsets, after, before, &|source, event| {
-        message(source, event).map(|m| {
-            let s = shape_of(&m);
-            (s, m)
-        })
-    })
+    compare_with(sources, offsets, after, before, &shape_group)
 }
 
-/// Like [`compare`], with the message group of an event given by `group`: `(group name, message)`.
+/// Like [`compare`], with the message group of each event given by `group` (the pattern miner's
+/// templates, say).
 pub fn compare_with(
     sources: &[SourceData],
     offsets: &Offsets,
     after: Window,
     before: Option<Window>,
-    group: &MessageGroup,
+    group: &MessageGroup<'_>,
 ) -> Changes {
     let before = before.unwrap_or_else(|| after.just_before());
     let bucket_ns = ((after.to_ns - after.from_ns) / ONSET_BUCKETS as i64).max(1);
@@ -269,7 +262,7 @@ pub fn compare_with(
                     None,
                 );
             }
-            if let Some((name, msg)) = group(source, e) {
+            if let Some((name, msg)) = group(sid, source, e) {
                 if groups < MAX_GROUPS_PER_SOURCE || msg.is_empty() {
                     let key = Key {
                         source: sid,
@@ -509,7 +502,8 @@ fn headline(
         .map(|t| format!(" at {}", clock(t)))
         .unwrap_or_default();
     match change {
-        Direction::New if after_rate >= 1.0 => {
+        // A rate says more than a count only for several events over at least a minute.
+        Direction::New if after >= 5 && after_rate >= 1.0 && after as f64 / after_rate >= 1.0 => {
             format!(
                 "{label} went from 0 to {} per minute{at} in {file}",
                 rate(after_rate)
@@ -651,5 +645,31 @@ mod tests {
         ), "{gone:?}");
         // A single line is no evidence that something stopped.
         assert!(!gone.iter().any(|h| h.contains("Out of memory")));
+    }
+
+    #[test]
+    fn another_grouping_can_stand_in_for_shapes() {
+        let sources = incident();
+        // Group every app message under its first word, as a template miner might group them.
+        let first_word = |sid: SourceId, source: &SourceData, e: usize| {
+            (sid == 0)
+                .then(|| shape_group(sid, source, e))
+                .flatten()
+                .map(|(_, m)| (m.split(' ').next().unwrap_or("").to_string(), m))
+        };
+        let changes = compare_with(
+            &sources,
+            &Offsets::zero(2),
+            Window::new(at("10:30"), at("11:00")),
+            None,
+            &first_word,
+        );
+        let templates: Vec<&str> = changes
+            .items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Template)
+            .map(|i| i.value.as_str())
+            .collect();
+        assert_eq!(templates, vec!["Connection"]);
     }
 }

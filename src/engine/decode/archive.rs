@@ -68,6 +68,11 @@ struct Members {
 }
 
 impl Members {
+    fn events_so_far(&self) -> usize {
+        self.done.iter().map(SourceData::len).sum::<usize>()
+            + self.current.as_ref().map_or(0, |m| m.events_so_far())
+    }
+
     fn open(&mut self, path: &str, size: Option<u64>, modified_ns: Option<i64>) {
         self.close(None);
         let name = member_name(&self.archive, path);
@@ -243,6 +248,10 @@ impl ZipReader {
                 }
                 ZipState::Deflated { left } => {
                     input = self.inflate_some(input, left);
+                    if input.len() == before && matches!(self.state, ZipState::Deflated { .. }) {
+                        // The inflater took nothing and gave nothing: never loop on it.
+                        return self.fail("a member's deflate data cannot be read".into());
+                    }
                 }
                 ZipState::Descriptor => {
                     let start = self.held.len();
@@ -457,6 +466,10 @@ impl ZipReader {
         });
     }
 
+    pub(crate) fn events_so_far(&self) -> usize {
+        self.members.events_so_far()
+    }
+
     pub(crate) fn finish(mut self, note: Option<SourceError>) -> Vec<SourceData> {
         let own = match self.state {
             ZipState::Done => None,
@@ -558,7 +571,7 @@ fn parse_octal(f: &[u8]) -> Option<u64> {
     if f.first().is_some_and(|c| c & 0x80 != 0) {
         let mut v: u64 = (f[0] & 0x7f) as u64;
         for &c in &f[1..] {
-            v = v.checked_mul(256)? + c as u64;
+            v = v.checked_mul(256)?.checked_add(c as u64)?;
         }
         return Some(v);
     }
@@ -573,7 +586,7 @@ fn parse_octal(f: &[u8]) -> Option<u64> {
     }
     let mut v: u64 = 0;
     for c in digits {
-        v = v.checked_mul(8)? + (c - b'0') as u64;
+        v = v.checked_mul(8)?.checked_add((c - b'0') as u64)?;
     }
     Some(v)
 }
@@ -753,6 +766,10 @@ impl TarReader {
         });
     }
 
+    pub(crate) fn events_so_far(&self) -> usize {
+        self.members.events_so_far()
+    }
+
     pub(crate) fn finish(mut self, note: Option<SourceError>) -> Vec<SourceData> {
         let own = if self.error.is_some() {
             self.error.take()
@@ -871,7 +888,12 @@ mod tests {
                 descriptor,
             );
             for chunk in [1, 13, 4096] {
-                let s = read_chunked("bundle.zip", &z, chunk);
+                let mut f = FileIngest::open("bundle.zip", IngestOptions::default());
+                for c in z.chunks(chunk) {
+                    f.push(c);
+                }
+                assert_eq!(f.events_so_far(), 3);
+                let s = f.finish();
                 let names: Vec<&str> = s.iter().map(|s| s.info.name.as_str()).collect();
                 assert_eq!(names, ["bundle.zip!/logs/a.log", "bundle.zip!/b.jsonl"]);
                 assert_eq!(s[0].len(), 2);
@@ -934,6 +956,42 @@ mod tests {
             crate::engine::time::format_rfc3339(ts),
             "2026-07-03T09:00:53Z"
         );
+    }
+
+    #[test]
+    fn damaged_archives_never_panic_and_always_say_something() {
+        let inputs = [
+            zip(&[("a.log", A), ("b.jsonl", B)], false),
+            zip(&[("a.log", A), ("b.jsonl", B)], true),
+            gz(&tar(&[("a.log", A), ("dir/b.jsonl", B)])),
+            tar(&[("a.log", A)]),
+            ruzstd::encoding::compress_to_vec(
+                &tar(&[("a.log", A), ("b.jsonl", B)])[..],
+                ruzstd::encoding::CompressionLevel::Fastest,
+            ),
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for data in &inputs {
+            for round in 0..300 {
+                let mut d = data.clone();
+                if round % 2 == 0 {
+                    d.truncate((next() as usize) % d.len());
+                } else {
+                    for _ in 0..3 {
+                        let at = (next() as usize) % d.len();
+                        d[at] ^= (next() as u8) | 1;
+                    }
+                }
+                let sources = read_chunked("fuzz.bin", &d, 1 + (next() as usize) % 97);
+                assert!(!sources.is_empty());
+            }
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Ingest only needs the time and the level, so [`JsonScan`] walks the top-level object once, skipping
 //! values it does not need, instead of building a tree for every line.
 
+use super::text::stamped_start;
 use super::{LineClass, LineParser};
 use crate::engine::formats::FormatName;
 use crate::engine::level::Level;
@@ -155,6 +156,11 @@ impl<'a> JsonScan<'a> {
     }
 }
 
+/// Whether the line's last non-blank byte is a closing brace.
+fn closes_object(line: &[u8]) -> bool {
+    line.iter().rev().find(|c| !c.is_ascii_whitespace()) == Some(&b'}')
+}
+
 /// JSON lines: every line an object. The name says which kind of JSON log it is (plain, journal export
 /// as JSON, CloudTrail records), chosen from the sample.
 #[derive(Debug)]
@@ -213,6 +219,10 @@ impl JsonLinesParser {
         cx: &TimeContext,
         rank_base: usize,
     ) {
+        // Most keys are neither: rule them out by length before comparing against the lists.
+        if key.is_empty() || key.len() > 20 {
+            return;
+        }
         if let Some(rank) = TIME_KEYS.iter().position(|k| *k == key) {
             let rank = rank + rank_base;
             if rank < found.time_rank {
@@ -225,7 +235,10 @@ impl JsonLinesParser {
                     found.time_rank = rank;
                 }
             }
-        } else if let Some(rank) = LEVEL_KEYS.iter().position(|k| key.eq_ignore_ascii_case(k)) {
+        } else if let Some(rank) = LEVEL_KEYS
+            .iter()
+            .position(|k| k.len() == key.len() && key.eq_ignore_ascii_case(k))
+        {
             let rank = rank + rank_base;
             if rank < found.level_rank {
                 let syslog = key == b"PRIORITY";
@@ -282,6 +295,10 @@ impl JsonLinesParser {
                 }
                 _ => Self::take_pair(&mut found, key, value, cx, 0),
             }
+            // Time and level found: the rest of a line that closes its object is not needed.
+            if found.ts.is_some() && found.level != Level::None && closes_object(line) {
+                return Some((found.ts, found.level));
+            }
         }
         if !scan.at_end() {
             return None;
@@ -304,11 +321,17 @@ impl LineParser for JsonLinesParser {
         self.name
     }
 
+    fn recognises(&mut self, line: &[u8], cx: &TimeContext) -> bool {
+        Self::head(line, cx).is_some()
+    }
+
     fn classify(&mut self, line: &[u8], cx: &TimeContext) -> LineClass {
         match Self::head(line, cx) {
             Some((ts, level)) => LineClass::Start { ts, level },
             None if line.first().is_some_and(|c| *c == b' ' || *c == b'\t') => LineClass::Continue,
-            None => LineClass::Unparsed,
+            // A broken object is unparsed; a plain log line among the objects is an event.
+            None if line.first() == Some(&b'{') => LineClass::Unparsed,
+            None => stamped_start(line, cx).unwrap_or(LineClass::Unparsed),
         }
     }
 }

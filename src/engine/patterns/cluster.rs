@@ -22,8 +22,14 @@ use rustc_hash::FxHashMap;
 
 use super::mask::{is_var_word, VAR};
 
-/// A position with more distinct values than this (in a group) is a variable.
+/// A position with at most this many distinct values (in a group) separates templates.
 const MAX_CONSTANT_VALUES: usize = 3;
+/// Up to this many values separate templates when each value recurs (see [`MIN_SHARE_PER_VALUE`]).
+const MAX_NAME_VALUES: usize = 5;
+/// Up to this many recurring values separate templates when another position varies too.
+const MAX_ENUM_VALUES: usize = 8;
+/// Values "recur" when there are at most this many distinct values per event of the group.
+const MIN_SHARE_PER_VALUE: f64 = 0.3;
 
 /// One distinct masked message and how many events carry it.
 #[derive(Clone, Copy, Debug)]
@@ -167,6 +173,12 @@ fn initial_groups(
                 counts.push((freq[&(p, *w)], p));
             }
         }
+        // Words found in no other message cannot be common to a template: leave them out of the
+        // root, unless nothing else is left (several unmasked values would otherwise outvote the
+        // template's own words).
+        if counts.iter().any(|c| c.0 > sigs[m].count) {
+            counts.retain(|c| c.0 > sigs[m].count);
+        }
         // The frequency shared by the most positions; ties go to the higher frequency.
         counts.sort_unstable_by_key(|c| std::cmp::Reverse(c.0));
         let mut best = (0usize, 0u64);
@@ -208,9 +220,10 @@ fn split_group(
     if members.len() < 2 {
         return vec![members];
     }
-    // The position with the fewest distinct values (at least two) splits first; the parts are
-    // judged again, since a position may take few values within a part.
-    let mut best: Option<(usize, usize)> = None;
+    // Every position's distinct values (counted up to MAX_ENUM_VALUES + 1) and whether they can
+    // separate templates at all.
+    let total: u64 = members.iter().map(|&m| sigs[m].count).sum();
+    let mut columns: Vec<(usize, usize)> = Vec::new(); // (distinct values, position)
     for p in 0..len {
         let mut values: FxHashMap<&[u8], u64> = FxHashMap::default();
         let mut has_var = false;
@@ -227,21 +240,30 @@ fn split_group(
                 same => same,
             };
             *values.entry(w).or_default() += sigs[m].count;
-            if values.len() > MAX_CONSTANT_VALUES {
-                break;
-            }
         }
         let k = values.len();
         // Words with masked parts differ in their values, unless they start with different words
         // (`AuthFail:sts:<NUM>` / `AssocFail:sts:<NUM>`).
         let heads_differ = matches!(heads, Some(Some((_, true))));
-        if (2..=MAX_CONSTANT_VALUES).contains(&k)
-            && (!has_var || heads_differ)
-            && best.is_none_or(|(bk, _)| k < bk)
-        {
-            best = Some((k, p));
+        if (2..=MAX_ENUM_VALUES).contains(&k) && (!has_var || heads_differ) {
+            columns.push((k, p));
         }
     }
+    // Few values always separate templates. More values do when each is seen several times, and
+    // beyond MAX_NAME_VALUES only when another position varies with them (`Transitioned from NEW to
+    // UNASSIGNED`): a lone position with a handful of recurring words is more likely a user or host
+    // name (`Failed password for root`).
+    let recurring = |k: usize| k as f64 <= MIN_SHARE_PER_VALUE * total as f64;
+    let several = columns.len() >= 2;
+    let best = columns
+        .iter()
+        .filter(|&&(k, _)| {
+            k <= MAX_CONSTANT_VALUES
+                || (k <= MAX_NAME_VALUES && recurring(k))
+                || (several && recurring(k))
+        })
+        .min_by_key(|&&(k, p)| (k, p))
+        .copied();
     let Some((_, p)) = best else {
         return vec![members];
     };

@@ -20,6 +20,7 @@
 
 use std::borrow::Cow;
 
+use super::mask::class;
 use crate::engine::formats::{JsonScan, RawValue};
 use crate::engine::level::Level;
 
@@ -29,7 +30,7 @@ const MESSAGE_KEYS: &[&[u8]] = &[
 ];
 
 /// Header tokens looked at before giving up on finding the end of a header.
-const MAX_HEADER_TOKENS: usize = 14;
+const MAX_HEADER_TOKENS: usize = 10;
 /// Plain words allowed between header tokens (host, program, category...).
 const MAX_HEADER_WORDS: usize = 3;
 
@@ -82,6 +83,9 @@ fn json_message(line: &[u8]) -> Option<Cow<'_, [u8]>> {
             if let Some(rank) = MESSAGE_KEYS.iter().position(|k| *k == key) {
                 if best.is_none_or(|(r, _)| rank < r) {
                     best = Some((rank, s));
+                    if rank == 0 {
+                        break;
+                    }
                 }
             }
         }
@@ -344,10 +348,11 @@ fn classify_header_token(token: &[u8]) -> HeaderToken {
         return HeaderToken::Dash;
     }
     let core = strip_brackets(token);
-    if is_time_like(core) || is_month_or_day(core) {
+    let m = class::of_all(core);
+    if is_time_like_classes(core, m) || core.len() == 3 && is_month_or_day(core) {
         return HeaderToken::Time;
     }
-    if is_level_word(core) {
+    if class::only(m, class::LETTER) && core.len() <= 11 && is_level_word(core) {
         return HeaderToken::Level;
     }
     if matches!(token.first(), Some(b'[' | b'<' | b'(')) {
@@ -391,12 +396,14 @@ fn is_name(b: &[u8]) -> bool {
 /// Digits with date/time separators (`2015-10-18`, `18:01:47,978`, `17/06/09`, `1117838570`,
 /// `2005-06-03-15.42.50.675872`, `10.30`), at least one digit.
 pub fn is_time_like(b: &[u8]) -> bool {
-    !b.is_empty()
-        && b.iter().any(u8::is_ascii_digit)
-        && b.first().is_some_and(u8::is_ascii_digit)
-        && b.iter().all(|c| {
-            c.is_ascii_digit() || matches!(c, b'-' | b':' | b'/' | b'.' | b',' | b'T' | b'Z' | b'+')
-        })
+    is_time_like_classes(b, class::of_all(b))
+}
+
+/// [`is_time_like`] given the byte classes `m` of `b`.
+fn is_time_like_classes(b: &[u8], m: u32) -> bool {
+    use class::*;
+    b.first().is_some_and(u8::is_ascii_digit)
+        && only(m, DIGIT | DASH | COLON | SLASH | DOT | COMMA | TZ | PLUS)
 }
 
 fn is_month_or_day(b: &[u8]) -> bool {

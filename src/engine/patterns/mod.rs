@@ -54,9 +54,52 @@ struct Signature {
 #[derive(Debug, Default)]
 pub struct PatternMiner {
     scratch: Masked,
-    index: FxHashMap<Box<[u8]>, u32>,
+    /// Signature id by the hash of its key (the key itself is kept once, in `sigs`).
+    index: FxHashMap<u64, u32>,
+    /// Signatures whose key hash is already taken by another key.
+    collisions: FxHashMap<Box<[u8]>, u32>,
     sigs: Vec<Signature>,
     event_sig: Vec<u32>,
+    /// Generalised templates by word count (see [`PatternMiner::compact`]).
+    generalized: FxHashMap<usize, Vec<Generalized>>,
+    /// Signature count at which the table is next compacted.
+    next_compaction: usize,
+}
+
+/// Signatures held before the first compaction: far above what a file of distinct messages needs,
+/// reached only when a variable part that looks like a plain word (a user or file name) takes
+/// thousands of values.
+const FIRST_COMPACTION: usize = 20_000;
+
+/// A template whose variable words accept any value: new messages that fit it join its signature
+/// instead of adding one of their own.
+#[derive(Debug, Clone)]
+struct Generalized {
+    words: Vec<TemplateWord>,
+    sig: u32,
+}
+
+impl Generalized {
+    fn matches(&self, key: &[u8]) -> bool {
+        key.split(|c| *c == b' ')
+            .zip(&self.words)
+            .all(|(w, t)| match t {
+                TemplateWord::Const(c) => w == &c[..],
+                TemplateWord::Wild { prefix, suffix } => {
+                    w.len() >= prefix.len() + suffix.len()
+                        && w.starts_with(prefix)
+                        && w.ends_with(suffix)
+                }
+                TemplateWord::Gap => true,
+            })
+    }
+}
+
+fn key_hash(key: &[u8]) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write(key);
+    h.finish()
 }
 
 /// A template of one source.
@@ -86,7 +129,10 @@ pub struct SourcePatterns {
 
 impl PatternMiner {
     pub fn new() -> Self {
-        Self::default()
+        PatternMiner {
+            next_compaction: FIRST_COMPACTION,
+            ..Self::default()
+        }
     }
 
     /// Events mined so far.
@@ -103,29 +149,117 @@ impl PatternMiner {
     pub fn add(&mut self, text: &[u8], level: Level) -> u32 {
         let msg = message::message_of(text);
         mask::mask(&msg, &mut self.scratch);
-        let id = match self.index.get(&self.scratch.key[..]) {
-            Some(&id) => id,
-            None => {
-                let id = self.sigs.len() as u32;
-                self.sigs.push(Signature {
-                    key: self.scratch.key.clone().into_boxed_slice(),
-                    count: 0,
-                    levels: 0,
-                    kinds: vec![0; self.scratch.kinds.len()],
-                });
-                self.index
-                    .insert(self.scratch.key.clone().into_boxed_slice(), id);
-                id
-            }
-        };
+        let id = self.signature_of_scratch();
         let sig = &mut self.sigs[id as usize];
         sig.count += 1;
         sig.levels |= 1 << (level as u8);
-        for (bits, kind) in sig.kinds.iter_mut().zip(&self.scratch.kinds) {
-            *bits |= kind;
+        if sig.kinds.len() == self.scratch.kinds.len() {
+            for (bits, kind) in sig.kinds.iter_mut().zip(&self.scratch.kinds) {
+                *bits |= kind;
+            }
         }
         self.event_sig.push(id);
         id
+    }
+
+    /// The signature of the key in `scratch`: found, fitted to a generalised template, or new.
+    fn signature_of_scratch(&mut self) -> u32 {
+        let key = &self.scratch.key[..];
+        let hash = key_hash(key);
+        let taken = match self.index.get(&hash) {
+            Some(&id) if &self.sigs[id as usize].key[..] == key => return id,
+            Some(_) => match self.collisions.get(key) {
+                Some(&id) => return id,
+                None => true,
+            },
+            None => false,
+        };
+        if !self.generalized.is_empty() {
+            let words = key.iter().filter(|c| **c == b' ').count() + usize::from(!key.is_empty());
+            if let Some(g) = self
+                .generalized
+                .get(&words)
+                .and_then(|list| list.iter().find(|g| g.matches(key)))
+            {
+                return g.sig;
+            }
+        }
+        let id = self.push_signature(
+            self.scratch.key.clone(),
+            self.scratch.kinds.len(),
+            hash,
+            taken,
+        );
+        if self.sigs.len() >= self.next_compaction {
+            self.compact();
+        }
+        id
+    }
+
+    fn push_signature(&mut self, key: Vec<u8>, vars: usize, hash: u64, taken: bool) -> u32 {
+        let id = self.sigs.len() as u32;
+        if taken {
+            self.collisions.insert(key.clone().into_boxed_slice(), id);
+        } else {
+            self.index.insert(hash, id);
+        }
+        self.sigs.push(Signature {
+            key: key.into_boxed_slice(),
+            count: 0,
+            levels: 0,
+            kinds: vec![0; vars],
+        });
+        id
+    }
+
+    /// Bounds the signature table when a variable part takes very many values: the current
+    /// templates whose variable words are plain words become generalised templates, and later
+    /// messages that fit one share its signature. Grouping stays the same (the generalised signature
+    /// joins its template's group); memory stops growing with the number of distinct values.
+    fn compact(&mut self) {
+        let grouping = self.grouping();
+        for words in &grouping.groups {
+            let wild = words.iter().any(|w| matches!(w, TemplateWord::Wild { .. }));
+            let gap = words.iter().any(|w| matches!(w, TemplateWord::Gap));
+            if !wild || gap {
+                continue;
+            }
+            let mut key = Vec::new();
+            for (i, w) in words.iter().enumerate() {
+                if i > 0 {
+                    key.push(b' ');
+                }
+                match w {
+                    TemplateWord::Const(c) => key.extend_from_slice(c),
+                    TemplateWord::Wild { prefix, suffix } => {
+                        key.extend_from_slice(prefix);
+                        key.push(VAR);
+                        key.extend_from_slice(suffix);
+                    }
+                    TemplateWord::Gap => {}
+                }
+            }
+            let hash = key_hash(&key);
+            let known = match self.index.get(&hash) {
+                Some(&id) if self.sigs[id as usize].key[..] == key[..] => Some(id),
+                Some(_) => self.collisions.get(&key[..]).copied(),
+                None => None,
+            };
+            if known.is_some() {
+                continue;
+            }
+            let taken = self.index.contains_key(&hash);
+            let vars = key.iter().filter(|b| **b == VAR).count();
+            let sig = self.push_signature(key, vars, hash, taken);
+            self.generalized
+                .entry(words.len())
+                .or_default()
+                .push(Generalized {
+                    words: words.clone(),
+                    sig,
+                });
+        }
+        self.next_compaction = self.sigs.len() + FIRST_COMPACTION.max(self.sigs.len() / 2);
     }
 
     /// Mines every event of a loaded source, in order.
@@ -452,6 +586,55 @@ mod tests {
         let streamed = miner.finish(source.ts_column());
         assert_eq!(streamed.templates, patterns.templates);
         assert_eq!(streamed.event_template, patterns.event_template);
+    }
+
+    /// A word without digits taking thousands of values: the signature table stops growing.
+    #[test]
+    fn many_valued_plain_words_do_not_grow_the_signature_table() {
+        let name = |mut i: usize| {
+            let mut s = String::new();
+            loop {
+                s.push((b'a' + (i % 26) as u8) as char);
+                i /= 26;
+                if i == 0 {
+                    break s;
+                }
+            }
+        };
+        let mut miner = PatternMiner::new();
+        miner.next_compaction = 100;
+        for i in 0..5000 {
+            let text = format!(
+                "Jul  3 09:00:00 host sshd[1]: Invalid user {} from 10.0.0.{}",
+                name(i * 7),
+                i % 250
+            );
+            miner.add(text.as_bytes(), Level::Info);
+            if i % 3 == 0 {
+                miner.add(
+                    b"Jul  3 09:00:00 host sshd[1]: Connection closed by 10.0.0.1 [preauth]",
+                    Level::Info,
+                );
+            }
+        }
+        assert!(
+            miner.signatures() < 200,
+            "{} signatures",
+            miner.signatures()
+        );
+        let patterns = miner.finish(&[]);
+        let texts: Vec<(&str, u64)> = patterns
+            .templates
+            .iter()
+            .map(|t| (t.text.as_str(), t.count))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                ("Invalid user <*> from <IP>", 5000),
+                ("Connection closed by <IP> [preauth]", 1667)
+            ]
+        );
     }
 
     #[test]
