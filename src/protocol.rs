@@ -8,6 +8,7 @@
 //! Messages are serde types so they round-trip natively in tests and through `serde-wasm-bindgen` in the
 //! browser.
 
+pub mod investigate;
 pub mod query;
 
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,13 @@ pub enum Request {
         filter: FilterSpec,
         index: u32,
     },
+    /// Work out something about the case: patterns, an id's story, context, skew, changes, spikes
+    /// ([`investigate`]); answered by one [`Reply::Investigation`].
+    Investigate {
+        id: RequestId,
+        #[serde(with = "investigate::as_json")]
+        ask: investigate::Ask,
+    },
 }
 
 impl Request {
@@ -77,7 +85,8 @@ impl Request {
             | Request::Rows { id, .. }
             | Request::Query { id, .. }
             | Request::FilteredRows { id, .. }
-            | Request::Details { id, .. } => *id,
+            | Request::Details { id, .. }
+            | Request::Investigate { id, .. } => *id,
         }
     }
 }
@@ -153,6 +162,12 @@ pub enum Reply {
     Details {
         id: RequestId,
         details: EventDetails,
+    },
+    /// The answer to a [`Request::Investigate`].
+    Investigation {
+        id: RequestId,
+        #[serde(with = "investigate::as_json")]
+        answer: investigate::Answer,
     },
     /// A request failed as a whole; the sentence says why. Loaded data is untouched.
     Failed { id: RequestId, message: String },

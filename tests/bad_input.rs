@@ -266,3 +266,69 @@ fn one_summary_run_names_each_problem_and_the_good_file_is_unaffected() {
     assert!(err("does-not-exist.log").starts_with("the file could not be read"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+const FLUENT_BIT_TAIL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/corpus/multiline/fluent-bit/tail"
+);
+
+/// fluent-bit's UTF-16 samples (LE and BE, with BOM) read as the same text std's UTF-16 decoder gives,
+/// and its Windows-1252 sample as the lines its expected output lists. (Its other legacy samples,
+/// GBK, Big5, Shift-JIS, Windows-125x, need the encoding named; they are read without loss, as
+/// Latin-1.)
+#[test]
+fn fluent_bit_encoding_samples_decode() {
+    for name in [
+        "unicode_c.log",
+        "unicode_be_c.log",
+        "unicode_j.log",
+        "unicode_be_j.log",
+        "unicode_subdivision_flags.log",
+        "unicode_subdivision_flags_be.log",
+    ] {
+        let bytes = std::fs::read(format!("{FLUENT_BIT_TAIL}/log/{name}")).unwrap();
+        let big_endian = bytes.starts_with(&[0xFE, 0xFF]);
+        let units: Vec<u16> = bytes[2..]
+            .chunks_exact(2)
+            .map(|p| {
+                if big_endian {
+                    u16::from_be_bytes([p[0], p[1]])
+                } else {
+                    u16::from_le_bytes([p[0], p[1]])
+                }
+            })
+            .collect();
+        let want = String::from_utf16(&units).unwrap();
+        let s = one(name, &bytes);
+        let got: Vec<String> = (0..s.len())
+            .map(|i| String::from_utf8(s.text(i).to_vec()).unwrap())
+            .collect();
+        assert_eq!(got, want.lines().collect::<Vec<_>>(), "{name}");
+        assert_eq!(s.info.bytes, bytes.len() as u64);
+    }
+    let bytes = std::fs::read(format!("{FLUENT_BIT_TAIL}/log/generic_enc_win1252.log")).unwrap();
+    let expected: Vec<String> =
+        std::fs::read_to_string(format!("{FLUENT_BIT_TAIL}/out/generic_enc_win1252.out"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["log"].as_str().unwrap().to_string()
+            })
+            .collect();
+    let s = one("generic_enc_win1252.log", &bytes);
+    let got: Vec<String> = (0..s.len())
+        .map(|i| String::from_utf8(s.text(i).to_vec()).unwrap())
+        .collect();
+    // fluent-bit's expected output stops one line early: the file's 15th line, "Fjord", ends with a
+    // line end like the others and is an event here.
+    assert_eq!(got[..expected.len()], expected[..]);
+    assert_eq!(got[expected.len()..], ["Fjord"]);
+    assert_eq!(
+        bytes
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count(),
+        15
+    );
+}

@@ -7,13 +7,17 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::UNIX_EPOCH;
 
-use casefile::engine::correlate::changes::{compare, Direction, ItemKind, Window};
+use casefile::engine::correlate::changes::{
+    compare, compare_with, Changes, Direction, ItemKind, Window,
+};
 use casefile::engine::correlate::follow::{follow, related_by};
 use casefile::engine::correlate::ids::IdIndex;
+use casefile::engine::correlate::shape::template_group;
 use casefile::engine::correlate::skew::estimate;
 use casefile::engine::correlate::spikes::{find_spikes, strongest, SeriesKind, SpikeOptions};
 use casefile::engine::correlate::Offsets;
 use casefile::engine::ingest::{ingest_bytes, IngestOptions};
+use casefile::engine::patterns::{mine_source, SourcePatterns};
 use casefile::engine::store::SourceData;
 use casefile::engine::time::{parse_iso, TimeContext};
 use casefile::engine::timeline::EventId;
@@ -335,7 +339,21 @@ fn what_changed_in_the_incident_puts_timeouts_5xx_and_the_oom_kill_in_the_top_te
         instant(&inc.truth["incident_utc"][0]),
         instant(&inc.truth["incident_utc"][1]),
     );
-    let changes = compare(&inc.sources, &Offsets::zero(5), window, None);
+    // Grouped by message shape, and by the pattern miner's templates.
+    check_incident_changes(compare(&inc.sources, &Offsets::zero(5), window, None));
+    let mined: Vec<SourcePatterns> = inc.sources.iter().map(mine_source).collect();
+    let group = template_group(&mined);
+    check_incident_changes(compare_with(
+        &inc.sources,
+        &Offsets::zero(5),
+        window,
+        None,
+        &group,
+    ));
+}
+
+fn check_incident_changes(changes: Changes) {
+    let inc = incident();
     let top = &changes.items[..10.min(changes.items.len())];
     let listing: Vec<&str> = top.iter().map(|i| i.headline.as_str()).collect();
     let timeout = top

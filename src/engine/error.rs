@@ -42,6 +42,9 @@ pub enum SourceError {
     /// An archive member stored in a way Casefile cannot unpack.
     #[error("this archive member is {0}, which Casefile cannot unpack, so it was skipped")]
     Unsupported(String),
+    /// A whole file compressed in a way Casefile cannot unpack.
+    #[error("this file is compressed with {0}, which Casefile cannot unpack, so it was skipped")]
+    UnsupportedCompression(&'static str),
     #[error("the archive holds no files")]
     EmptyArchive,
 }

@@ -304,7 +304,8 @@ impl SourceIngest {
             _ => self.buf.len(),
         };
         let sample = &self.buf[..sample_end];
-        if looks_binary(sample) {
+        // The journal export format carries binary fields by design; it is text otherwise.
+        if looks_binary(sample) && !formats::is_journal_export(sample) {
             self.error = Some(SourceError::NotText);
             self.buf = Vec::new();
             return;

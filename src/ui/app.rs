@@ -7,7 +7,7 @@ use yew::prelude::*;
 use super::bridge::Bridge;
 use super::commands::Commands;
 use super::components::{
-    drop_overlay::DropOverlay, file_list::FileList, header::Header,
+    drop_overlay::DropOverlay, file_list::FileList, header::Header, investigate::Investigate,
     load_progress::LoadProgressPanel, open_controls::OpenControls, paste_box::PasteBox,
     status::Status, timeline::Timeline,
 };
@@ -101,6 +101,15 @@ pub fn app() -> Html {
                     Callback::from(move |()| commands.dispatch(Action::Query(QueryAction::ShowHelp(false))))
                 }} />
             }
+            <Investigate
+                commands={commands.clone()}
+                view={state.investigate.clone()}
+                loaded={state.loaded_once}
+                on_filter={{
+                    let commands = commands.clone();
+                    Callback::from(move |query: String| commands.dispatch(Action::Query(QueryAction::SetText(query))))
+                }}
+            />
             if state.dragging {
                 <DropOverlay />
             }

@@ -19,7 +19,7 @@ use yew::Callback;
 
 use crate::protocol::{Reply, Request, RequestId};
 
-/// The script Trunk writes for the `worker` binary (`data-loader-shim`).
+/// The worker's entry script (www/worker_loader.js: loads worker.js and worker_bg.wasm).
 pub const WORKER_SCRIPT: &str = "./worker_loader.js";
 
 /// The worker and the requests waiting for it to be ready.

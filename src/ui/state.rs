@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
+use super::investigate_state::{InvestigateAction, InvestigateView};
 use super::query_state::{QueryAction, QueryView};
 use super::text;
 use crate::engine::summary::FileSummary;
@@ -74,6 +75,8 @@ pub struct AppState {
     pub worker_error: Option<String>,
     /// The filter, its results and the selected row (see [`super::query_state`]).
     pub query: QueryView,
+    /// Patterns, ids, context, skew, changes (see [`super::investigate_state`]).
+    pub investigate: InvestigateView,
 }
 
 pub enum Action {
@@ -86,6 +89,7 @@ pub enum Action {
     Dragging(bool),
     WorkerFailed(String),
     Query(QueryAction),
+    Investigate(InvestigateAction),
 }
 
 impl AppState {
@@ -143,6 +147,13 @@ impl AppState {
             }
             Action::Reply(reply) => self.apply_reply(reply),
             Action::Query(action) => self.apply_query_action(action),
+            Action::Investigate(action) => {
+                let generation = self.investigate.data_generation;
+                self.investigate.apply(action);
+                if self.investigate.data_generation != generation {
+                    self.view_generation += 1;
+                }
+            }
         }
     }
 
@@ -176,6 +187,7 @@ impl AppState {
                 self.loaded_once = true;
                 self.last_cancelled = cancelled;
                 self.after_load_for_query();
+                self.investigate.apply(InvestigateAction::DataChanged);
             }
             Reply::Rows {
                 id,
@@ -198,8 +210,19 @@ impl AppState {
             reply @ (Reply::Query { .. } | Reply::FilteredRows { .. } | Reply::Details { .. }) => {
                 self.apply_query_reply(reply)
             }
-            Reply::Failed { id: _, message } => {
-                web_sys::console::warn_1(&message.into());
+            Reply::Investigation { id, answer } => {
+                let generation = self.investigate.data_generation;
+                self.investigate.answered(id, answer);
+                if self.investigate.data_generation != generation {
+                    self.view_generation += 1;
+                }
+            }
+            Reply::Failed { id, message } => {
+                if self.investigate.awaits(id) {
+                    self.investigate.failed(id, message);
+                } else {
+                    web_sys::console::warn_1(&message.into());
+                }
             }
         }
     }

@@ -35,15 +35,22 @@ pub struct CaseView<'a> {
     pub sources: &'a [SourceData],
     pub indexes: &'a [SourceIndex],
     pub timeline: &'a Timeline,
+    /// Clock offsets applied to the timeline (ns per source): they change its order.
+    pub offsets: &'a [i64],
     pub zone: Zone,
 }
 
-/// What identifies a case's content: more sources or events mean a new evaluation.
-pub type CaseKey = (usize, usize);
+/// What identifies a case's content: more sources or events, or other clock offsets, mean a new
+/// evaluation.
+pub type CaseKey = (usize, usize, Vec<i64>);
 
 impl CaseView<'_> {
     pub fn key(&self) -> CaseKey {
-        (self.sources.len(), self.timeline.len())
+        (
+            self.sources.len(),
+            self.timeline.len(),
+            self.offsets.to_vec(),
+        )
     }
 
     fn views(&self) -> Vec<SourceView<'_>> {
@@ -427,6 +434,7 @@ mod tests {
             sources: &sources,
             indexes: &indexes,
             timeline: &timeline,
+            offsets: &[],
             zone: Zone::Utc,
         };
         let ev = Evaluated::new(&spec("level:error OR slow"), &cv);
@@ -466,6 +474,7 @@ mod tests {
             sources: &sources,
             indexes: &[],
             timeline: &timeline,
+            offsets: &[],
             zone: Zone::Utc,
         };
         let t0 = sources[0].ts(0).unwrap();
@@ -498,6 +507,7 @@ mod tests {
             sources: &sources,
             indexes: &[],
             timeline: &timeline,
+            offsets: &[],
             zone: Zone::Utc,
         };
         let ev = Evaluated::new(&spec("level:error"), &cv);
@@ -530,6 +540,7 @@ mod tests {
             sources: &sources,
             indexes: &[],
             timeline: &timeline,
+            offsets: &[],
             zone: Zone::Utc,
         };
         let ev = Evaluated::new(&spec("\"timed out\""), &cv);

@@ -107,6 +107,7 @@ fn with_evaluated<T>(
             sources: case.sources(),
             indexes: &state.indexes,
             timeline: case.timeline(),
+            offsets: case.offsets().as_ns(),
             zone: Zone::Utc,
         };
         let evaluated = match &state.evaluated {
@@ -134,6 +135,7 @@ async fn run_query(core: Rc<WorkerCore>, id: RequestId, filter: FilterSpec, firs
                 sources: case.sources(),
                 indexes: &state.indexes,
                 timeline: case.timeline(),
+                offsets: case.offsets().as_ns(),
                 zone: Zone::Utc,
             };
             let compiled = CompiledFilter::new(&filter, &view);

@@ -12,7 +12,7 @@ test("a whole session makes no request to any other origin", async ({ page, cont
   page.on("worker", (w) => requests.push(w.url()));
   const problems = [];
   page.on("console", (m) => {
-    if (m.type() === "error") problems.push(m.text());
+    if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`);
   });
   page.on("pageerror", (e) => problems.push(String(e)));
 

@@ -17,13 +17,13 @@
 //!   "events":[{…event fields…,"from_centre_s","marked"}],"sources","total_events","truncated"}`.
 //!
 //! - `casefile changes --json [--from A --to B] [--before-from C --before-to D] FILE...`: message
-//!   shapes, field values, levels and files ranked by how much their rate changed between the window
+//!   templates (from the pattern miner), field values, levels and files ranked by how much their rate changed between the window
 //!   `A..B` and the window `C..D` (default: the same length just before `A`). Without `--from`/`--to`
 //!   the window is the strongest error spike the spike finder marks. `{"after":{"from","to","from_ns",
 //!   "to_ns","minutes"},"before":{…},"items":[{"kind","name","value","example","source","path","change",
 //!   "before_count","after_count","before_per_min","after_per_min","score","onset","headline"}]}`;
 //!   `kind` is template, field, level or source; `change` is new, up, vanished or down.
-//! - `casefile spikes --json FILE...`: stretches where errors or a message shape leave their baseline,
+//! - `casefile spikes --json FILE...`: stretches where errors or a message template leave their baseline,
 //!   strongest first: `{"bucket_s","start","spikes":[{"kind","series","path","source","from","to",
 //!   "from_ns","to_ns","score","peak_count","baseline_per_bucket"}]}`.
 //!
@@ -33,13 +33,15 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use casefile::engine::correlate::changes::{compare, Window};
+use casefile::engine::correlate::changes::{compare_with, Window};
 use casefile::engine::correlate::context::{around_time, DEFAULT_LIMIT};
 use casefile::engine::correlate::follow::follow;
 use casefile::engine::correlate::ids::IdIndex;
+use casefile::engine::correlate::shape::{template_group, MessageGroup};
 use casefile::engine::correlate::skew::{adjusted_timeline, estimate};
-use casefile::engine::correlate::spikes::{find_spikes, strongest, SpikeOptions};
+use casefile::engine::correlate::spikes::{find_spikes_with, strongest, SpikeOptions};
 use casefile::engine::correlate::Offsets;
+use casefile::engine::patterns::{mine_source, SourcePatterns};
 use casefile::engine::store::SourceData;
 use casefile::engine::time::{self, TimeContext, Zone, NANOS_PER_SEC};
 use serde::Serialize;
@@ -289,17 +291,37 @@ pub(crate) fn run_changes(args: &[String]) -> ExitCode {
         Ok(o) => o,
         Err(e) => return usage_error(&e),
     };
-    let Some(after) = after.or_else(|| default_window(&sources, &offsets)) else {
+    let patterns = mine_all(&sources);
+    let group = template_group(&patterns);
+    let Some(after) = after.or_else(|| default_window(&sources, &offsets, &group)) else {
         eprintln!("casefile: the files hold no timed events to compare");
         return ExitCode::FAILURE;
     };
-    print_json(&compare(&sources, &offsets, after, before))
+    print_json(&compare_with(&sources, &offsets, after, before, &group))
+}
+
+/// Mines the templates of every source, in parallel (one thread per source, as files are read).
+fn mine_all(sources: &[SourceData]) -> Vec<SourcePatterns> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = sources
+            .iter()
+            .map(|s| scope.spawn(move || mine_source(s)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 /// Without `--from`/`--to`: the strongest spike of errors (else of any series), else the last tenth
 /// of the loaded span.
-fn default_window(sources: &[SourceData], offsets: &Offsets) -> Option<Window> {
-    let report = find_spikes(sources, offsets, &SpikeOptions::default());
+fn default_window(
+    sources: &[SourceData],
+    offsets: &Offsets,
+    group: &MessageGroup<'_>,
+) -> Option<Window> {
+    let report = find_spikes_with(sources, offsets, &SpikeOptions::default(), group);
     if let Some(spike) = strongest(&report) {
         return Some(Window::new(spike.from_ns, spike.to_ns));
     }
@@ -327,5 +349,12 @@ pub(crate) fn run_spikes(args: &[String]) -> ExitCode {
         Ok(o) => o,
         Err(e) => return usage_error(&e),
     };
-    print_json(&find_spikes(&sources, &offsets, &SpikeOptions::default()))
+    let patterns = mine_all(&sources);
+    let group = template_group(&patterns);
+    print_json(&find_spikes_with(
+        &sources,
+        &offsets,
+        &SpikeOptions::default(),
+        &group,
+    ))
 }

@@ -74,49 +74,51 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
     }
 }
 
-/// Reads and mines one file, reporting the time of each step when asked. An archive's members are
-/// read as one stream of events here: templates are counted over all of them.
-fn read_and_mine(path: &str, zone: &Zone, stats: bool) -> (SourceData, PatternMiner) {
+/// Reads one file (one source, or one per archive member) and mines each source, reporting the time
+/// of each step when asked.
+fn read_and_mine(path: &str, zone: &Zone, stats: bool) -> Vec<(SourceData, PatternMiner)> {
     let started = Instant::now();
-    let source = first_source(read_file(path, zone));
+    let sources = read_file(path, zone);
     let read = started.elapsed();
     let started = Instant::now();
-    let mut miner = PatternMiner::new();
-    miner.add_source(&source);
+    let mined: Vec<(SourceData, PatternMiner)> = sources
+        .into_iter()
+        .map(|source| {
+            let mut miner = PatternMiner::new();
+            miner.add_source(&source);
+            (source, miner)
+        })
+        .collect();
     if stats {
-        let mined = started.elapsed();
+        let mining = started.elapsed();
         eprintln!(
-            "{path}: {} events, {} bytes; read {:.1} ms, mined {:.1} ms ({:.0}% of reading), {} signatures",
-            source.len(),
-            source.info.bytes,
+            "{path}: {} events, {} signatures; read {:.1} ms, mined {:.1} ms ({:.0}% of reading)",
+            mined.iter().map(|(s, _)| s.len()).sum::<usize>(),
+            mined.iter().map(|(_, m)| m.signatures()).sum::<usize>(),
             read.as_secs_f64() * 1e3,
-            mined.as_secs_f64() * 1e3,
-            100.0 * mined.as_secs_f64() / read.as_secs_f64().max(1e-9),
-            miner.signatures(),
+            mining.as_secs_f64() * 1e3,
+            100.0 * mining.as_secs_f64() / read.as_secs_f64().max(1e-9),
         );
     }
-    (source, miner)
-}
-
-/// The first source a file yields (an archive yields one per member; templates read plain files).
-fn first_source(sources: Vec<SourceData>) -> SourceData {
-    sources.into_iter().next().unwrap_or_default()
+    mined
 }
 
 fn run_json(files: &[String], zone: &Zone, stats: bool) -> ExitCode {
     let mut all: Vec<SourcePatterns> = Vec::new();
     for path in files {
-        let (source, miner) = read_and_mine(path, zone, stats);
-        if let Some(err) = &source.info.error {
-            eprintln!("casefile: {path}: {err}");
-        }
-        let started = Instant::now();
-        all.push(miner.finish(source.ts_column()));
-        if stats {
-            eprintln!(
-                "{path}: grouped in {:.1} ms",
-                started.elapsed().as_secs_f64() * 1e3
-            );
+        for (source, miner) in read_and_mine(path, zone, stats) {
+            if let Some(err) = &source.info.error {
+                eprintln!("casefile: {}: {err}", source.info.name);
+            }
+            let started = Instant::now();
+            all.push(miner.finish(source.ts_column()));
+            if stats {
+                eprintln!(
+                    "{}: grouped in {:.1} ms",
+                    source.info.name,
+                    started.elapsed().as_secs_f64() * 1e3
+                );
+            }
         }
     }
     let refs: Vec<&SourcePatterns> = all.iter().collect();
@@ -139,18 +141,25 @@ fn run_json(files: &[String], zone: &Zone, stats: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// One id per physical line; the members of an archive follow each other, their ids kept apart.
 fn run_per_line(path: &str, zone: &Zone, stats: bool) -> ExitCode {
     let started = Instant::now();
-    let source = first_source(read_file(path, zone));
+    let sources = read_file(path, zone);
     let read = started.elapsed();
-    if let Some(err) = &source.info.error {
-        eprintln!("casefile: {path}: {err}");
-        if source.is_empty() {
-            return ExitCode::FAILURE;
-        }
-    }
     let started = Instant::now();
-    let (_, ids) = patterns::lines::mine_lines(&source);
+    let mut ids: Vec<u32> = Vec::new();
+    let mut offset = 0u32;
+    for source in &sources {
+        if let Some(err) = &source.info.error {
+            eprintln!("casefile: {}: {err}", source.info.name);
+        }
+        let (patterns, lines) = patterns::lines::mine_lines(source);
+        ids.extend(lines.into_iter().map(|id| id + offset));
+        offset += patterns.templates.len() as u32;
+    }
+    if sources.iter().all(SourceData::is_empty) && sources.iter().any(|s| s.info.error.is_some()) {
+        return ExitCode::FAILURE;
+    }
     if stats {
         eprintln!(
             "{path}: {} lines; read {:.1} ms, mined and grouped {:.1} ms",

@@ -10,7 +10,8 @@
 //! Each item gets a score, the Poisson z-score of its change: `(a − b·L) / √(a + b·L² + 1)` for `a`
 //! events after, `b` before and window length ratio `L`. The list is: new items first (none before),
 //! taking turns between sources so that one chatty file's many new messages cannot hide a quiet file's
-//! single critical line, each source's new items by count; then increases by score; then vanished
+//! single critical line, each source's new items by severity (the most severe level among their
+//! events), then count; then increases by score; then vanished
 //! items; then decreases. Items whose change is not significant (|z| < 3; vanished with fewer than 3
 //! expected) are left out.
 
@@ -18,7 +19,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::shape::{message, shape_of, FieldReader};
+use super::shape::{shape_group, FieldReader, MessageGroup};
 use super::{secs, Offsets};
 use crate::engine::level::Level;
 use crate::engine::store::{SourceData, SourceId};
@@ -122,6 +123,8 @@ pub struct ChangeItem {
     pub source: SourceId,
     pub path: String,
     pub change: Direction,
+    /// The most severe level among its events.
+    pub level: Level,
     pub before_count: u64,
     pub after_count: u64,
     pub before_per_min: f64,
@@ -159,10 +162,9 @@ struct Tally {
     uniform: bool,
     /// Counts per bucket of "after".
     buckets: Vec<u32>,
+    /// The most severe level of its events.
+    level: Level,
 }
-
-/// The message group of an event: `(group name, the message as written)`, or `None` without one.
-pub type MessageGroup = dyn Fn(&SourceData, usize) -> Option<(String, String)>;
 
 /// Counts one event under `key`: in "after" (with its bucket) or in "before".
 fn bump(
@@ -171,11 +173,13 @@ fn bump(
     msg: Option<&str>,
     bucket: Option<usize>,
     at: (i64, u32),
+    level: Level,
 ) {
     let tally = tallies.entry(key).or_insert_with(|| Tally {
         uniform: true,
         ..Default::default()
     });
+    tally.level = tally.level.max(level);
     if let Some(m) = msg {
         match &tally.example {
             None => tally.example = Some(m.to_string()),
@@ -207,21 +211,17 @@ pub fn compare(
     after: Window,
     before: Option<Window>,
 ) -> Changes {
-    compare_with(sources, offsets, after, before, &|source, event| {
-        message(source, event).map(|m| {
-            let s = shape_of(&m);
-            (s, m)
-        })
-    })
+    compare_with(sources, offsets, after, before, &shape_group)
 }
 
-/// Like [`compare`], with the message group of an event given by `group`: `(group name, message)`.
+/// Like [`compare`], with the message group of each event given by `group` (the pattern miner's
+/// templates, say).
 pub fn compare_with(
     sources: &[SourceData],
     offsets: &Offsets,
     after: Window,
     before: Option<Window>,
-    group: &MessageGroup,
+    group: &MessageGroup<'_>,
 ) -> Changes {
     let before = before.unwrap_or_else(|| after.just_before());
     let bucket_ns = ((after.to_ns - after.from_ns) / ONSET_BUCKETS as i64).max(1);
@@ -243,8 +243,9 @@ pub fn compare_with(
                 continue;
             }
             let bucket = in_after.then(|| ((t - after.from_ns) / bucket_ns) as usize);
+            let level = source.level(e);
             let count = |tallies: &mut HashMap<Key, Tally>, key: Key, msg: Option<&str>| {
-                bump(tallies, key, msg, bucket, (t, e as u32));
+                bump(tallies, key, msg, bucket, (t, e as u32), level);
             };
             count(
                 &mut tallies,
@@ -256,7 +257,6 @@ pub fn compare_with(
                 },
                 None,
             );
-            let level = source.level(e);
             if level != Level::None {
                 count(
                     &mut tallies,
@@ -269,7 +269,7 @@ pub fn compare_with(
                     None,
                 );
             }
-            if let Some((name, msg)) = group(source, e) {
+            if let Some((name, msg)) = group(sid, source, e) {
                 if groups < MAX_GROUPS_PER_SOURCE || msg.is_empty() {
                     let key = Key {
                         source: sid,
@@ -378,6 +378,7 @@ pub fn compare_with(
                 source: key.source,
                 path,
                 change,
+                level: tally.level,
                 before_count: tally.before,
                 after_count: tally.after,
                 before_per_min: round(before_per_min, 3),
@@ -400,8 +401,9 @@ pub fn compare_with(
 fn rank(mut items: Vec<(ChangeItem, (i64, u32))>) -> Vec<ChangeItem> {
     // A stable, total order first, so that equal scores come out the same on every run.
     items.sort_by(|(a, fa), (b, fb)| {
-        b.after_count
-            .cmp(&a.after_count)
+        b.level
+            .cmp(&a.level)
+            .then(b.after_count.cmp(&a.after_count))
             .then(fa.cmp(fb))
             .then(a.kind.cmp(&b.kind))
             .then(a.source.cmp(&b.source))
@@ -421,14 +423,15 @@ fn rank(mut items: Vec<(ChangeItem, (i64, u32))>) -> Vec<ChangeItem> {
             rest.push(item);
         }
     }
-    // Sources take turns, the source with the strongest new item first.
+    // Sources take turns, the source whose first new item is most severe, then strongest, first.
     let mut order: Vec<usize> = (0..by_source.len())
         .filter(|s| !by_source[*s].is_empty())
         .collect();
     order.sort_by(|a, b| {
-        by_source[*b][0]
-            .score
-            .total_cmp(&by_source[*a][0].score)
+        let (x, y) = (&by_source[*a][0], &by_source[*b][0]);
+        y.level
+            .cmp(&x.level)
+            .then(y.score.total_cmp(&x.score))
             .then(a.cmp(b))
     });
     let mut out = Vec::new();
@@ -509,7 +512,8 @@ fn headline(
         .map(|t| format!(" at {}", clock(t)))
         .unwrap_or_default();
     match change {
-        Direction::New if after_rate >= 1.0 => {
+        // A rate says more than a count only for several events over at least a minute.
+        Direction::New if after >= 5 && after_rate >= 1.0 && after as f64 / after_rate >= 1.0 => {
             format!(
                 "{label} went from 0 to {} per minute{at} in {file}",
                 rate(after_rate)
@@ -651,5 +655,31 @@ mod tests {
         ), "{gone:?}");
         // A single line is no evidence that something stopped.
         assert!(!gone.iter().any(|h| h.contains("Out of memory")));
+    }
+
+    #[test]
+    fn another_grouping_can_stand_in_for_shapes() {
+        let sources = incident();
+        // Group every app message under its first word, as a template miner might group them.
+        let first_word = |sid: SourceId, source: &SourceData, e: usize| {
+            (sid == 0)
+                .then(|| shape_group(sid, source, e))
+                .flatten()
+                .map(|(_, m)| (m.split(' ').next().unwrap_or("").to_string(), m))
+        };
+        let changes = compare_with(
+            &sources,
+            &Offsets::zero(2),
+            Window::new(at("10:30"), at("11:00")),
+            None,
+            &first_word,
+        );
+        let templates: Vec<&str> = changes
+            .items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Template)
+            .map(|i| i.value.as_str())
+            .collect();
+        assert_eq!(templates, vec!["Connection"]);
     }
 }

@@ -284,7 +284,9 @@ pub fn scan_ids<'a>(text: &'a [u8], mut found: impl FnMut(IdHit<'a>)) {
             break;
         }
         let s = i;
+        let mut digit = false;
         while i < n && is_token_byte(text[i]) {
+            digit |= text[i].is_ascii_digit();
             i += 1;
         }
         let e = i;
@@ -324,8 +326,9 @@ pub fn scan_ids<'a>(text: &'a [u8], mut found: impl FnMut(IdHit<'a>)) {
             continue;
         }
         let tok = &text[s..e];
-        if tok.len() < 6 && text.get(e) != Some(&b'[') {
-            // Too short for any bare id shape, and not a process tag (`sshd[24200]:`).
+        if (tok.len() < 6 || !digit) && text.get(e) != Some(&b'[') {
+            // Every bare id shape is 6 bytes or more and holds a digit; this is not a process tag
+            // (`sshd[24200]:`) either.
         } else if let Some((trace, span)) = traceparent(tok) {
             found(IdHit {
                 value: trace,

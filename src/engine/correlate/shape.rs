@@ -6,7 +6,7 @@
 //!   shape is its first line with every word holding a digit, every hex id and every path masked as
 //!   `<*>` (so `Connection timed out after 30 seconds` and `… after 60 seconds` are one shape). CSV
 //!   rows have no message. The pattern miner's templates replace shapes where the caller has them
-//!   ([`super::changes::compare_with`]).
+//!   ([`template_group`], [`super::changes::compare_with`]).
 //! - Fields come from [`crate::engine::fields`] (for Docker lines: the wrapper's JSON keys such as
 //!   `stream`, and `key=value` pairs in the inner line); time, level, message and id keys are left out
 //!   (levels come from the level column, ids are for following, not for counting), as are fractional
@@ -14,7 +14,8 @@
 
 use crate::engine::fields::{json_unescape, FieldReader as EventFields};
 use crate::engine::formats::{FormatName, JsonScan, RawValue};
-use crate::engine::store::SourceData;
+use crate::engine::patterns::SourcePatterns;
+use crate::engine::store::{SourceData, SourceId};
 use crate::engine::time;
 
 use super::ids::key_kind;
@@ -55,10 +56,17 @@ fn json_message(line: &[u8]) -> Option<String> {
     None
 }
 
-/// A line without its leading timestamp.
+/// A line without its leading timestamp (and the bracket or separator that closed it).
 fn after_timestamp(line: &[u8]) -> &[u8] {
     match time::find_leading(line) {
-        Some((_, range)) => line.get(range.end..).unwrap_or_default(),
+        Some((_, range)) => {
+            let rest = line.get(range.end..).unwrap_or_default();
+            let skip = rest
+                .iter()
+                .take_while(|c| matches!(c, b']' | b')' | b' ' | b'\t' | b',' | b'|' | b'-'))
+                .count();
+            &rest[skip..]
+        }
         None => line,
     }
 }
@@ -121,6 +129,38 @@ pub fn message(source: &SourceData, event: usize) -> Option<String> {
     }
 }
 
+/// The message group of an event: `(group name, the message as written)`, or `None` without one.
+/// [`shape_group`] is the default; the pattern miner's templates can stand in for it.
+pub type MessageGroup<'a> = dyn Fn(SourceId, &SourceData, usize) -> Option<(String, String)> + 'a;
+
+/// The default message group: the message's shape.
+pub fn shape_group(
+    _source_id: SourceId,
+    source: &SourceData,
+    event: usize,
+) -> Option<(String, String)> {
+    message(source, event).map(|m| (shape_of(&m), m))
+}
+
+/// Message groups from the pattern miner: each event's template (`patterns[source]`), with its
+/// message as the example. CSV/TSV rows have none (their columns are fields), nor do sources without
+/// mined patterns.
+pub fn template_group(
+    patterns: &[SourcePatterns],
+) -> impl Fn(SourceId, &SourceData, usize) -> Option<(String, String)> + '_ {
+    move |sid, source, event| {
+        if matches!(source.info.format, FormatName::Csv | FormatName::Tsv) {
+            return None;
+        }
+        let mined = patterns.get(sid as usize)?;
+        let template = mined
+            .templates
+            .get(*mined.event_template.get(event)? as usize)?;
+        let example = message(source, event).unwrap_or_default();
+        Some((template.text.clone(), example))
+    }
+}
+
 /// The shape of a message: words holding a digit, hex ids and paths masked.
 pub fn shape_of(message: &str) -> String {
     let mut out = String::with_capacity(message.len().min(MAX_LEN));
@@ -140,19 +180,43 @@ pub fn shape_of(message: &str) -> String {
             out.push_str(PLACEHOLDER);
             continue;
         }
+        // An id (`blk_-6952…`, a UUID): masked whole, keeping the punctuation around it.
+        let core = word.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'));
+        if core.len() >= 6 && is_whole_id(core) {
+            let at = word.find(core).unwrap_or(0);
+            out.push_str(&word[..at]);
+            out.push_str(PLACEHOLDER);
+            out.push_str(&word[at + core.len()..]);
+            continue;
+        }
         mask_word(word, &mut out);
     }
     out
 }
 
-/// Masks the alphanumeric runs of one space-free word that hold a digit or are long hex.
+/// Whether all of `core` is one id.
+fn is_whole_id(core: &str) -> bool {
+    let mut whole = false;
+    super::ids::scan_ids(core.as_bytes(), |hit| {
+        whole |= hit.value.len() == core.len()
+    });
+    whole
+}
+
+/// Masks the alphanumeric runs of one space-free word that hold a digit or are long hex; masked runs
+/// joined by `.`, `:` or `-` become one placeholder (`10.0.0.1` and `10:48:06.053` are one `<*>`).
 fn mask_word(word: &str, out: &mut String) {
     let mut run_start: Option<usize> = None;
     let flush = |run: &str, out: &mut String| {
         let has_digit = run.bytes().any(|c| c.is_ascii_digit());
         let hex = run.len() >= 8 && run.bytes().all(|c| c.is_ascii_hexdigit());
         if has_digit || hex {
-            if !out.ends_with(PLACEHOLDER) {
+            let joined = [".", ":", "-"]
+                .iter()
+                .any(|sep| out.ends_with(&format!("{PLACEHOLDER}{sep}")));
+            if joined {
+                out.pop();
+            } else if !out.ends_with(PLACEHOLDER) {
                 out.push_str(PLACEHOLDER);
             }
         } else {
@@ -265,11 +329,21 @@ mod tests {
         );
         assert_eq!(
             shape_of("10:48:06.053 ERROR [http-nio-8080-exec-144] c.a.pay.Gateway - request f6eac1aef42bb276 failed"),
-            "<*>:<*>:<*>.<*> ERROR [http-nio-<*>-exec-<*>] c.a.pay.Gateway - request <*> failed"
+            "<*> ERROR [http-nio-<*>-exec-<*>] c.a.pay.Gateway - request <*> failed"
         );
         assert_eq!(
             shape_of("kernel: [ 4.2] Out of memory: Killed process 4242 (java) total-vm:8123456kB"),
-            "kernel: [ <*>.<*>] Out of memory: Killed process <*> (java) total-vm:<*>"
+            "kernel: [ <*>] Out of memory: Killed process <*> (java) total-vm:<*>"
+        );
+        assert_eq!(
+            shape_of(
+                "Deleting block blk_-1608999687919862906 file /mnt/hadoop/dfs/data/current/subdir9"
+            ),
+            "Deleting block <*> file <*>"
+        );
+        assert_eq!(
+            shape_of("Failed password for root from 173.234.31.186 port 38926 ssh2"),
+            "Failed password for root from <*> port <*> <*>"
         );
     }
 

@@ -174,15 +174,14 @@ pub fn estimate(sources: &[SourceData], index: &IdIndex) -> SkewReport {
             }
         }
     });
+    // Pairs only name loaded sources (an index built from other sources contributes nothing).
     let mut pairs: Vec<PairEstimate> = diffs
         .into_iter()
-        .filter(|(_, d)| d.len() >= MIN_SHARED_IDS)
+        .filter(|((a, b), d)| d.len() >= MIN_SHARED_IDS && *a < sources.len() && *b < sources.len())
         .map(|((a, b), mut d)| estimate_pair(a, b, &mut d, &res))
         .collect();
     pairs.sort_by_key(|p| (p.a, p.b));
 
-    // Pairs only name loaded sources (an index built from other sources contributes nothing).
-    pairs.retain(|p| p.a < sources.len() && p.b < sources.len());
     let mut shared_total = vec![0usize; sources.len()];
     for p in &pairs {
         shared_total[p.a] += p.shared;
@@ -330,6 +329,15 @@ mod tests {
             assert!(!report.sources[2].linked);
             assert_eq!(report.sources[2].confidence, 0.0);
         }
+    }
+
+    #[test]
+    fn an_index_of_other_sources_links_nothing() {
+        let sources = pair(50, 3_000);
+        let index = IdIndex::build(&sources);
+        let report = estimate(&sources[..1], &index);
+        assert_eq!(report.sources.len(), 1);
+        assert!(report.reference.is_none() && !report.sources[0].linked);
     }
 
     #[test]

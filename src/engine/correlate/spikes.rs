@@ -15,7 +15,7 @@ use std::collections::{HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use super::shape::{message, shape_of};
+use super::shape::{shape_group, MessageGroup};
 use super::Offsets;
 use crate::engine::level::Level;
 use crate::engine::store::{SourceData, SourceId, NO_TIME};
@@ -234,6 +234,17 @@ type Series = (SeriesKind, Option<SourceId>, String);
 /// Finds spikes in the error series (all sources and each source) and in each source's most common
 /// message shapes.
 pub fn find_spikes(sources: &[SourceData], offsets: &Offsets, opts: &SpikeOptions) -> SpikeReport {
+    find_spikes_with(sources, offsets, opts, &shape_group)
+}
+
+/// Like [`find_spikes`], with the message group of each event given by `group` (the pattern miner's
+/// templates, say).
+pub fn find_spikes_with(
+    sources: &[SourceData],
+    offsets: &Offsets,
+    opts: &SpikeOptions,
+    group: &MessageGroup<'_>,
+) -> SpikeReport {
     let adjusted = |s: usize, t: i64| t.saturating_sub(offsets.get(s as SourceId));
     let first = sources
         .iter()
@@ -283,8 +294,7 @@ pub fn find_spikes(sources: &[SourceData], offsets: &Offsets, opts: &SpikeOption
                     b,
                 );
             }
-            if let Some(m) = message(source, e) {
-                let shape = shape_of(&m);
+            if let Some((shape, _)) = group(sid, source, e) {
                 if shapes.len() < MAX_SHAPES_PER_SOURCE || shapes.contains_key(&shape) {
                     if let Some(c) = shapes
                         .entry(shape)
@@ -305,6 +315,14 @@ pub fn find_spikes(sources: &[SourceData], offsets: &Offsets, opts: &SpikeOption
             series.insert((SeriesKind::Template, Some(sid), shape), counts);
         }
     }
+    // A source's error series that is the whole error series (one source logs all errors) adds
+    // nothing: keep only the overall one.
+    let overall = series
+        .get(&(SeriesKind::Errors, None, "errors".to_string()))
+        .cloned();
+    series.retain(|(kind, source, _), counts| {
+        !(*kind == SeriesKind::Errors && source.is_some() && Some(&*counts) == overall.as_ref())
+    });
     let mut keys: Vec<&Series> = series.keys().collect();
     keys.sort();
     let mut spikes = Vec::new();
@@ -428,6 +446,16 @@ mod tests {
         assert_eq!(report.bucket_s, 30.0);
         let top = strongest(&report).expect("a spike");
         assert_eq!(top.kind, SeriesKind::Errors);
+        assert_eq!(top.path, None);
+        // With one source, its own error series is the overall one and is not repeated.
+        assert_eq!(
+            report
+                .spikes
+                .iter()
+                .filter(|s| s.kind == SeriesKind::Errors)
+                .count(),
+            1
+        );
         assert_eq!(top.from, "2026-07-03T10:00:00Z");
         assert_eq!(top.to, "2026-07-03T10:10:00Z");
     }

@@ -1,5 +1,12 @@
-//! gzip as a push stream: compressed chunks in, decompressed chunks out, never the whole file at once.
+//! gzip and zstd as push streams: compressed chunks in, decompressed chunks out, never the whole file
+//! at once.
 //!
+//! **zstd** frames (several in a row, skippable frames skipped) go through ruzstd's `FrameDecoder`,
+//! pure Rust: it decodes whole blocks (at most 128 KiB each) from the bytes held so far, so at most
+//! one block of compressed input is held back between pushes, and the decoded text is drained as it
+//! comes (only the zstd window stays in memory).
+//!
+//! **gzip:**
 //! The member framing (RFC 1952 header, CRC-32 and size trailer, several members one after another as
 //! `cat a.gz b.gz` and bgzip write them) is read here; the deflate data goes through flate2's raw
 //! [`flate2::Decompress`] with the pure-Rust miniz_oxide backend, which builds for wasm32 without C.
@@ -214,6 +221,155 @@ impl GzipDecoder {
     }
 }
 
+/// zstd magic bytes (little-endian 0xFD2FB528).
+pub const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+/// Compressed bytes handed to the frame decoder per call (more than one block, so it progresses).
+const ZSTD_STEP: usize = 256 * 1024;
+/// The largest zstd window accepted (the format allows more; 128 MiB covers `zstd --long`).
+const ZSTD_MAX_WINDOW: u64 = 128 << 20;
+
+/// Decompresses a zstd stream pushed in chunks. See the module docs.
+pub struct ZstdDecoder {
+    decoder: ruzstd::decoding::FrameDecoder,
+    /// Compressed bytes not yet decoded (less than one block, or a frame header).
+    held: Vec<u8>,
+    in_frame: bool,
+    /// Bytes of a skippable frame still to skip.
+    skip: u64,
+    out: Vec<u8>,
+    total_out: u64,
+    error: Option<SourceError>,
+}
+
+impl Default for ZstdDecoder {
+    fn default() -> Self {
+        let mut decoder = ruzstd::decoding::FrameDecoder::new();
+        decoder.set_max_window_size(ZSTD_MAX_WINDOW);
+        ZstdDecoder {
+            decoder,
+            held: Vec::new(),
+            in_frame: false,
+            skip: 0,
+            out: vec![0; OUT_BYTES],
+            total_out: 0,
+            error: None,
+        }
+    }
+}
+
+impl ZstdDecoder {
+    /// Feeds compressed bytes; decompressed text goes to `sink`.
+    pub fn push(&mut self, input: &[u8], sink: &mut dyn FnMut(&[u8])) {
+        if self.error.is_some() {
+            return;
+        }
+        self.held.extend_from_slice(input);
+        self.run(false, sink);
+    }
+
+    fn fail(&mut self, detail: String) {
+        self.held = Vec::new();
+        self.error = Some(SourceError::Damaged {
+            kind: "zstd",
+            after_bytes: self.total_out,
+            detail,
+        });
+    }
+
+    fn run(&mut self, at_end: bool, sink: &mut dyn FnMut(&[u8])) {
+        let mut at = 0;
+        loop {
+            if self.skip > 0 {
+                let n = self.skip.min((self.held.len() - at) as u64) as usize;
+                at += n;
+                self.skip -= n as u64;
+                if self.skip > 0 {
+                    break;
+                }
+            }
+            if !self.in_frame {
+                let rest = &self.held[at..];
+                if rest.is_empty() || (rest.len() < 18 && !at_end) {
+                    break;
+                }
+                if rest.len() >= 4 && rest[..4] != ZSTD_MAGIC {
+                    let magic = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]);
+                    if magic & 0xFFFF_FFF0 == 0x184D_2A50 {
+                        if rest.len() < 8 {
+                            break;
+                        }
+                        self.skip = u32::from_le_bytes([rest[4], rest[5], rest[6], rest[7]]) as u64;
+                        at += 8;
+                        continue;
+                    }
+                    if rest.iter().all(|b| *b == 0) {
+                        at = self.held.len();
+                        break;
+                    }
+                    self.held.drain(..at);
+                    return self.fail("no zstd frame where one was expected".into());
+                }
+                let mut src = rest;
+                match self.decoder.reset(&mut src) {
+                    Ok(()) => {
+                        at = self.held.len() - src.len();
+                        self.in_frame = true;
+                    }
+                    Err(_) if !at_end && rest.len() < 18 => break,
+                    Err(e) => {
+                        self.held.drain(..at);
+                        return self.fail(e.to_string());
+                    }
+                }
+            }
+            // Decode what whole blocks there are, a step at a time, draining the text as it comes.
+            let end = (at + ZSTD_STEP).min(self.held.len());
+            let (read, written) = match self
+                .decoder
+                .decode_from_to(&self.held[at..end], &mut self.out)
+            {
+                Ok(v) => v,
+                Err(e) => {
+                    self.held.drain(..at);
+                    return self.fail(e.to_string());
+                }
+            };
+            // The decoder counts a frame checksum it has not yet been given as read: then nothing was
+            // read, and the checksum is waited for.
+            let read = if read > end - at { 0 } else { read };
+            at += read;
+            if written > 0 {
+                self.total_out += written as u64;
+                sink(&self.out[..written]);
+            }
+            if self.decoder.is_finished() && self.decoder.can_collect() == 0 {
+                self.in_frame = false;
+                continue;
+            }
+            if read == 0 && written == 0 {
+                break;
+            }
+        }
+        self.held.drain(..at);
+    }
+
+    /// Ends the stream: the problem, if it stopped early or was damaged.
+    pub fn finish(mut self, sink: &mut dyn FnMut(&[u8])) -> Option<SourceError> {
+        if self.error.is_none() {
+            self.run(true, sink);
+        }
+        if self.error.is_some() {
+            return self.error;
+        }
+        (self.in_frame || !self.held.is_empty() || self.skip > 0).then_some(
+            SourceError::Truncated {
+                kind: "zstd",
+                after_bytes: self.total_out,
+            },
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +402,54 @@ mod tests {
             assert_eq!(out, b"first member\nsecond member\n");
             assert_eq!(err, None);
         }
+    }
+
+    fn unzstd(data: &[u8], chunk: usize) -> (Vec<u8>, Option<SourceError>) {
+        let mut d = ZstdDecoder::default();
+        let mut out = Vec::new();
+        for c in data.chunks(chunk) {
+            d.push(c, &mut |b| out.extend_from_slice(b));
+        }
+        let err = d.finish(&mut |b| out.extend_from_slice(b));
+        (out, err)
+    }
+
+    #[test]
+    fn zstd_frames_in_any_chunking_and_truncated() {
+        let text: Vec<u8> = (0..60_000)
+            .flat_map(|i| format!("2026-07-03 09:00:00 INFO line {i}\n").into_bytes())
+            .collect();
+        let one = ruzstd::encoding::compress_to_vec(
+            &text[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        let mut two = one.clone();
+        // A skippable frame between two frames.
+        two.extend(0x184D_2A50u32.to_le_bytes());
+        two.extend(3u32.to_le_bytes());
+        two.extend([1, 2, 3]);
+        two.extend(ruzstd::encoding::compress_to_vec(
+            &b"tail\n"[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        ));
+        let mut want = text.clone();
+        want.extend(b"tail\n");
+        for chunk in [7, 4096, 1 << 20] {
+            let (out, err) = unzstd(&two, chunk);
+            assert_eq!(err, None);
+            assert!(
+                out == want,
+                "chunk {chunk}: {} of {} bytes",
+                out.len(),
+                want.len()
+            );
+        }
+        let (out, err) = unzstd(&one[..one.len() / 2], 1000);
+        assert!(out.len() < text.len() && text.starts_with(&out));
+        assert!(
+            matches!(err, Some(SourceError::Truncated { kind: "zstd", .. })),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! [`FileIngest::open`] takes a name and [`IngestOptions`] and returns something to push the file's
 //! chunks into; [`FileIngest::finish`] returns one [`SourceData`] per text file found. What the bytes
 //! are is decided by their first bytes (magic numbers), never by the name alone:
-//! - gzip (`1f 8b`, also several members in a row) is decompressed on the fly ([`compression`]);
+//! - gzip (`1f 8b`, also several members in a row) and zstd (`28 b5 2f fd`) are decompressed on the fly
+//!   ([`compression`]); bzip2 is not read (no pure-Rust push decoder we would trust yet) and says so;
 //! - zip (`PK\x03\x04`) and tar (`ustar` at byte 257, or a valid old-style header) are unpacked member by
 //!   member ([`archive`]); zip is read through its local headers, so no central directory and no random
 //!   access are needed and a member's text flows straight into its own ingest;
@@ -28,7 +29,7 @@ use super::ingest::{IngestOptions, SourceIngest};
 use super::store::{SourceData, SourceInfo};
 
 use self::archive::{TarReader, ZipReader};
-use self::compression::{GzipDecoder, GZIP_MAGIC};
+use self::compression::{GzipDecoder, ZstdDecoder, GZIP_MAGIC, ZSTD_MAGIC};
 
 /// Bytes needed to tell the container kind (a tar header is 512 bytes).
 const MAGIC_BYTES: usize = 512;
@@ -39,6 +40,9 @@ const MAX_DEPTH: u8 = 6;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Container {
     Gzip,
+    Zstd,
+    /// bzip2 (`BZh`): recognised, so it is named rather than read as binary noise.
+    Bzip2,
     Zip,
     Tar,
     Plain,
@@ -51,6 +55,15 @@ pub fn sniff_container(head: &[u8], at_end: bool) -> Option<Container> {
     }
     if head.len() >= 4 && (head[..4] == *b"PK\x03\x04" || head[..4] == *b"PK\x05\x06") {
         return Some(Container::Zip);
+    }
+    if head.len() >= 4 && head[..4] == ZSTD_MAGIC {
+        return Some(Container::Zstd);
+    }
+    if head.len() >= 10
+        && head[..3] == *b"BZh"
+        && head[4..10] == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]
+    {
+        return Some(Container::Bzip2);
     }
     if head.len() < MAGIC_BYTES && !at_end {
         // Could still be gzip/zip? Only while fewer than 4 bytes arrived; tar needs the whole header.
@@ -70,6 +83,12 @@ enum Stage {
         decoder: GzipDecoder,
         inner: Box<FileIngest>,
     },
+    Zstd {
+        decoder: Box<ZstdDecoder>,
+        inner: Box<FileIngest>,
+    },
+    /// A format recognised but not read; the sentence says which.
+    Unsupported(&'static str),
     Zip(Box<ZipReader>),
     Tar(Box<TarReader>),
 }
@@ -85,13 +104,13 @@ pub struct FileIngest {
     bytes_in: u64,
 }
 
-/// `app.log.gz` → `app.log`, `x.tgz` → `x.tar`.
+/// `app.log.gz` → `app.log`, `x.tgz` → `x.tar`, `x.csv.zst` → `x.csv`.
 pub fn strip_compression_suffix(name: &str) -> String {
     let lower = name.to_ascii_lowercase();
     if lower.ends_with(".tgz") {
         return format!("{}.tar", &name[..name.len() - 4]);
     }
-    for suffix in [".gz", ".gzip"] {
+    for suffix in [".gz", ".gzip", ".zst", ".zstd"] {
         if lower.ends_with(suffix) {
             return name[..name.len() - suffix.len()].to_string();
         }
@@ -124,6 +143,18 @@ impl FileIngest {
     /// Bytes pushed so far (compressed bytes for a compressed file).
     pub fn bytes_read(&self) -> u64 {
         self.bytes_in
+    }
+
+    /// Events recognised so far in every source of this file (for progress reports).
+    pub fn events_so_far(&self) -> usize {
+        match &self.stage {
+            Stage::Sniffing(_) => 0,
+            Stage::Plain(ingest) => ingest.events_so_far(),
+            Stage::Gzip { inner, .. } | Stage::Zstd { inner, .. } => inner.events_so_far(),
+            Stage::Unsupported(_) => 0,
+            Stage::Zip(zip) => zip.events_so_far(),
+            Stage::Tar(tar) => tar.events_so_far(),
+        }
     }
 
     /// Feeds the next bytes of the file.
@@ -165,6 +196,16 @@ impl FileIngest {
                     self.depth + 1,
                 )),
             },
+            Container::Zstd => Stage::Zstd {
+                decoder: Box::default(),
+                inner: Box::new(FileIngest::nested(
+                    &self.name,
+                    &strip_compression_suffix(&self.detect_name),
+                    self.options.clone(),
+                    self.depth + 1,
+                )),
+            },
+            Container::Bzip2 => Stage::Unsupported("bzip2"),
             Container::Zip => Stage::Zip(Box::new(ZipReader::new(
                 &self.name,
                 self.options.clone(),
@@ -183,6 +224,8 @@ impl FileIngest {
             Stage::Sniffing(_) => {}
             Stage::Plain(ingest) => ingest.push(chunk),
             Stage::Gzip { decoder, inner } => decoder.push(chunk, &mut |text| inner.push(text)),
+            Stage::Zstd { decoder, inner } => decoder.push(chunk, &mut |text| inner.push(text)),
+            Stage::Unsupported(_) => {}
             Stage::Zip(zip) => zip.push(chunk),
             Stage::Tar(tar) => tar.push(chunk),
         }
@@ -219,6 +262,16 @@ impl FileIngest {
                 };
                 inner.finish_with(note)
             }
+            Stage::Zstd { decoder, mut inner } => {
+                let own = decoder.finish(&mut |text| inner.push(text));
+                inner.finish_with(own.or(note))
+            }
+            Stage::Unsupported(what) => vec![SourceData::new(SourceInfo {
+                name: self.name.clone(),
+                bytes,
+                error: Some(SourceError::UnsupportedCompression(what).to_string()),
+                ..Default::default()
+            })],
             Stage::Zip(zip) => zip.finish(note),
             Stage::Tar(tar) => tar.finish(note),
         };
@@ -288,6 +341,24 @@ mod tests {
             assert_eq!(s[0].len(), 2);
             assert_eq!(s[0].info.error, None);
         }
+    }
+
+    #[test]
+    fn zstd_is_read_and_bzip2_is_named() {
+        let data = ruzstd::encoding::compress_to_vec(
+            &b"a,time\nx,2026-07-03T09:00:00Z\n"[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        let s = read("t.csv.zst", &data, 5);
+        assert_eq!(s[0].info.format, crate::engine::formats::FormatName::Csv);
+        assert_eq!(s[0].len(), 1);
+        assert_eq!(s[0].info.bytes, data.len() as u64);
+        let bz = b"BZh91AY&SY\x00\x01\x02 more bytes of a bzip2 stream";
+        let s = read("x.log.bz2", bz, 4);
+        assert_eq!(
+            s[0].info.error.as_deref(),
+            Some("this file is compressed with bzip2, which Casefile cannot unpack, so it was skipped")
+        );
     }
 
     #[test]

@@ -94,13 +94,18 @@ impl LineParser for AccessLogParser {
         FormatName::AccessLog
     }
 
+    fn recognises(&mut self, line: &[u8], cx: &TimeContext) -> bool {
+        Self::head(line, cx).is_some()
+    }
+
     fn classify(&mut self, line: &[u8], cx: &TimeContext) -> LineClass {
         match Self::head(line, cx) {
             Some(head) => LineClass::Start {
                 ts: head.ts,
                 level: Level::from_http_status(head.status),
             },
-            None => LineClass::Unparsed,
+            // An error-log line among the access lines (both go to one container's output).
+            None => super::text::stamped_start(line, cx).unwrap_or(LineClass::Unparsed),
         }
     }
 }

@@ -57,7 +57,7 @@ impl ContainerParser {
     pub fn new(name: FormatName) -> Self {
         ContainerParser {
             name,
-            inner: TextParser::default(),
+            inner: TextParser::without_times(),
             outer: TextParser::default(),
             partial: None,
             unescaped: Vec::new(),
@@ -212,10 +212,7 @@ impl LineParser for ContainerParser {
             text = t;
         }
         match self.inner.classify(text, cx) {
-            LineClass::Start { level, ts } => LineClass::Start {
-                ts: w.ts.or(ts),
-                level,
-            },
+            LineClass::Start { level, .. } => LineClass::Start { ts: w.ts, level },
             other => other,
         }
     }

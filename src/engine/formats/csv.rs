@@ -18,11 +18,14 @@
 //! count than the header) never stop reading: the first is reported with its line number through
 //! [`LineParser::finish`], with a count of the rest. A quoted field that stays open is given up when a
 //! later line is a whole, well-formed record with a readable time, so one stray quote does not swallow
-//! the rest of a timed file.
+//! the rest of a timed file; and a field that starts with a quote closing in the middle of a later
+//! field (`1,"abc,def,"x",2`) is read with that quote as a literal character when the line then has
+//! the header's width. A lone-CR file (old Mac) arrives with LF line ends from the decode stage.
 //!
-//! **Fields.** [`record_fields`] turns an event's raw text back into `(column name, value)` pairs, given
-//! the [`CsvLayout`] (dialect and header) the parser used; [`CsvLayout::sniff`] rebuilds that layout from
-//! a source's first bytes.
+//! **Fields.** [`record_fields`] (or [`record_values`]) turns an event's raw text back into
+//! `(column name, value)` pairs, given the [`CsvLayout`] (dialect and header) the parser used;
+//! [`CsvLayout::of_source`] rebuilds that layout from a loaded source (its first block holds the header
+//! rows), [`CsvLayout::sniff`] from any first bytes.
 
 use serde::{Deserialize, Serialize};
 
@@ -433,10 +436,21 @@ pub fn parse_record(dialect: &Dialect, raw: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// The values of one event as ingest read them: like [`parse_record`], and a one-line record whose
+/// field starts with a stray quote is repaired the same way ingest repaired it.
+pub fn record_values(layout: &CsvLayout, raw: &[u8]) -> Vec<String> {
+    if layout.header.len() >= 2 && memchr::memchr(b'\n', raw).is_none() {
+        if let Some(fixed) = repair_stray_quotes(&layout.dialect, raw, layout.header.len()) {
+            return parse_record(&layout.dialect, &fixed);
+        }
+    }
+    parse_record(&layout.dialect, raw)
+}
+
 /// The fields of one event as `(column name, value)` pairs. Columns beyond the header are named
 /// `column_N` (1-based).
 pub fn record_fields(layout: &CsvLayout, raw: &[u8]) -> Vec<(String, String)> {
-    parse_record(&layout.dialect, raw)
+    record_values(layout, raw)
         .into_iter()
         .enumerate()
         .map(|(i, v)| {
@@ -764,6 +778,14 @@ pub fn sniff_dialect(sample: &[u8], mode: SniffMode) -> Option<Sniffed> {
             SniffMode::Unnamed => None,
         };
     }
+    // Stray quotes mangle a row when the whole sample is parsed at once; read it the way ingest
+    // will (line by line, stray quotes repaired) for everything that follows.
+    let rows = match (dialect.quote, dominant_length(&rows)) {
+        (Some(q), Some(width)) if width >= 2 && memchr::memchr(q, sample).is_some() => {
+            rows_as_ingest_reads(&dialect, sample, width)
+        }
+        _ => rows,
+    };
     dialect.preamble_rows = preamble_rows(&rows);
     let body = &rows[dialect.preamble_rows..];
     dialect.header_rows = header_rows(body);
@@ -1071,14 +1093,27 @@ fn find_level_column(header: &[String], data: &[Vec<Vec<u8>>]) -> Option<usize> 
 // ---------------------------------------------------------------------------------------------------
 // The line parser.
 
+const NOT_DOUBLED: &str = "a quote inside a quoted field is not doubled";
+const STRAY_QUOTE: &str = "a field starts with a quote that closes inside it, not at its end";
+
 /// Scans one physical line for quote misuse (RFC 4180), starting inside a quoted field or not.
 /// Returns the first problem and whether the line ends inside a quoted field.
 fn quote_check(d: &Dialect, line: &[u8], in_quoted: bool) -> (Option<&'static str>, bool) {
+    let (problem, open, _) = quote_scan(d, line, in_quoted);
+    (problem, open)
+}
+
+/// [`quote_check`], also returning where the quote opened that the first "not doubled" problem closes.
+fn quote_scan(
+    d: &Dialect,
+    line: &[u8],
+    in_quoted: bool,
+) -> (Option<&'static str>, bool, Option<usize>) {
     let Some(q) = d.quote else {
-        return (None, false);
+        return (None, false, None);
     };
     if memchr::memchr(q, line).is_none() {
-        return (None, in_quoted);
+        return (None, in_quoted, None);
     }
     #[derive(PartialEq)]
     enum S {
@@ -1091,10 +1126,15 @@ fn quote_check(d: &Dialect, line: &[u8], in_quoted: bool) -> (Option<&'static st
     let mut s = if in_quoted { S::Quoted } else { S::FieldStart };
     let mut i = 0;
     let mut problem = None;
+    let mut opened_at = None;
+    let mut stray = None;
     while i < line.len() {
         let c = line[i];
         s = match s {
-            S::FieldStart if c == q => S::Quoted,
+            S::FieldStart if c == q => {
+                opened_at = Some(i);
+                S::Quoted
+            }
             S::FieldStart if c == delim => S::FieldStart,
             S::FieldStart if c == b' ' && d.skip_initial_space => S::FieldStart,
             S::FieldStart => S::Unquoted,
@@ -1113,13 +1153,116 @@ fn quote_check(d: &Dialect, line: &[u8], in_quoted: bool) -> (Option<&'static st
             S::QuoteInQuoted if c == q && d.double_quote => S::Quoted,
             S::QuoteInQuoted if c == delim => S::FieldStart,
             S::QuoteInQuoted => {
-                problem.get_or_insert("a quote inside a quoted field is not doubled");
+                if problem.is_none() {
+                    stray = opened_at;
+                }
+                problem.get_or_insert(NOT_DOUBLED);
                 S::Unquoted
             }
         };
         i += 1;
     }
-    (problem, s == S::Quoted)
+    (problem, s == S::Quoted, stray)
+}
+
+/// Fields of one line read on its own (`None` when a quoted field stays open).
+fn count_fields(d: &Dialect, line: &[u8]) -> Option<usize> {
+    let mut rr = RecordReader::new(d);
+    let mut scratch = Vec::new();
+    let input = if d.skip_initial_space {
+        drop_initial_spaces(d, line, false, &mut scratch);
+        &scratch[..]
+    } else {
+        line
+    };
+    if !input.is_empty() {
+        rr.feed(input);
+    }
+    rr.feed(b"\n").1.then(|| rr.field_count())
+}
+
+/// Repairs a line in which a field starts with a stray quote that closes in the middle of a later
+/// field (`1,"abc,def,"quoted",x`): the stray quote is taken as a literal character of its field
+/// (`"abc`), as a person reading the line would. Returns the repaired line, written the RFC 4180 way,
+/// only when it then has `expected` fields and no other quote problem; otherwise `None`.
+///
+/// A line that merely ends inside a quoted field is never repaired: that is how a legitimate
+/// multi-line field starts.
+fn repair_stray_quotes(d: &Dialect, line: &[u8], expected: usize) -> Option<Vec<u8>> {
+    let q = d.quote?;
+    let delim = d.delimiter.unwrap_or(NO_DELIMITER);
+    let mut text: Option<Vec<u8>> = None;
+    for _ in 0..4 {
+        let current = text.as_deref().unwrap_or(line);
+        let (problem, open, stray) = quote_scan(d, current, false);
+        match (problem, open, stray) {
+            (None, false, _) if text.is_some() => {
+                return (count_fields(d, current) == Some(expected)).then(|| current.to_vec());
+            }
+            (Some(p), _, Some(at)) if p == NOT_DOUBLED => {
+                let end = current[at + 1..]
+                    .iter()
+                    .position(|&c| c == delim)
+                    .map_or(current.len(), |i| at + 1 + i);
+                let mut fixed = Vec::with_capacity(current.len() + 4);
+                fixed.extend_from_slice(&current[..at]);
+                fixed.push(q);
+                for &c in &current[at..end] {
+                    if c == q {
+                        fixed.push(q);
+                    }
+                    fixed.push(c);
+                }
+                fixed.push(q);
+                fixed.extend_from_slice(&current[end..]);
+                text = Some(fixed);
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Records of a sample read line by line as [`CsvParser`] reads them (stray quotes repaired against
+/// `expected` fields), for the header and time-column search.
+fn rows_as_ingest_reads(d: &Dialect, sample: &[u8], expected: usize) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let mut rr = RecordReader::new(d);
+    let mut scratch = Vec::new();
+    let mut in_record = false;
+    for line in sample.split(|c| *c == b'\n').take(SNIFF_ROWS * 4) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if rows.len() >= SNIFF_ROWS {
+            break;
+        }
+        if !in_record && line.is_empty() {
+            continue;
+        }
+        let repaired = if in_record {
+            None
+        } else {
+            repair_stray_quotes(d, line, expected)
+        };
+        let mut text = repaired.as_deref().unwrap_or(line);
+        if d.skip_initial_space {
+            drop_initial_spaces(d, text, in_record, &mut scratch);
+            text = &scratch;
+        }
+        if !text.is_empty() {
+            rr.feed(text);
+        }
+        if rr.feed(b"\n").1 {
+            rows.push(rr.fields().map(<[u8]>::to_vec).collect());
+            rr.clear();
+            in_record = false;
+        } else {
+            in_record = true;
+        }
+    }
+    if in_record && rr.feed(&[]).1 {
+        rows.push(rr.fields().map(<[u8]>::to_vec).collect());
+    }
+    rows
 }
 
 /// Reads CSV/TSV records line by line. See the module docs.
@@ -1128,6 +1271,8 @@ pub struct CsvParser {
     time: TimeColumn,
     level_column: Option<usize>,
     records: RecordReader,
+    /// Reads a line on its own, to tell a stray quote from a multi-line field.
+    probe: RecordReader,
     scratch: Vec<u8>,
     /// Physical lines seen (the current one's number, 1-based).
     line_no: u64,
@@ -1170,6 +1315,7 @@ impl CsvParser {
     pub fn from_sniffed(s: Sniffed) -> CsvParser {
         CsvParser {
             records: RecordReader::new(&s.dialect),
+            probe: RecordReader::new(&s.dialect),
             layout: CsvLayout {
                 dialect: s.dialect,
                 header: s.header,
@@ -1248,7 +1394,10 @@ impl CsvParser {
     }
 
     fn record_time_and_level(&self, cx: &TimeContext) -> (Option<i64>, Level) {
-        let r = &self.records;
+        self.time_and_level_of(&self.records, cx)
+    }
+
+    fn time_and_level_of(&self, r: &RecordReader, cx: &TimeContext) -> (Option<i64>, Level) {
         let ts = match self.time {
             TimeColumn::None => None,
             TimeColumn::One(c) => r.field(c).and_then(cell_stamp),
@@ -1268,28 +1417,25 @@ impl CsvParser {
 
     /// Whether `line`, read on its own, is a whole record of the expected width with a readable time:
     /// then an open quoted field above it is given up (it was a stray quote).
-    fn is_fresh_timed_record(&self, line: &[u8], cx: &TimeContext) -> bool {
-        if self.time == TimeColumn::None || self.layout.header.is_empty() {
+    fn is_fresh_timed_record(&mut self, line: &[u8], cx: &TimeContext) -> bool {
+        if self.time == TimeColumn::None || self.layout.header.is_empty() || line.is_empty() {
             return false;
         }
         // A line that closes the open field has a quote that is out of place when read on its own.
         if let (Some(_), _) | (None, true) = quote_check(&self.layout.dialect, line, false) {
             return false;
         }
-        let mut probe = CsvParser::from_sniffed(Sniffed {
-            dialect: Dialect {
-                preamble_rows: 0,
-                header_rows: 0,
-                ..self.layout.dialect.clone()
-            },
-            header: Vec::new(),
-            time: self.time,
-            level_column: None,
-            score: 0.0,
-        });
-        probe.feed_line(line)
-            && probe.records.field_count() == self.layout.header.len()
-            && probe.record_time_and_level(cx).0.is_some()
+        self.probe.reset();
+        let input = if self.layout.dialect.skip_initial_space {
+            drop_initial_spaces(&self.layout.dialect, line, false, &mut self.scratch);
+            &self.scratch[..]
+        } else {
+            line
+        };
+        self.probe.feed(input);
+        self.probe.feed(b"\n").1
+            && self.probe.field_count() == self.layout.header.len()
+            && self.time_and_level_of(&self.probe, cx).0.is_some()
     }
 
     fn end_record(&mut self, cx: &TimeContext) -> Option<(Option<i64>, Level)> {
@@ -1350,8 +1496,25 @@ impl LineParser for CsvParser {
             self.in_record = true;
             self.record_line = self.line_no;
             self.record_skipped = self.rows < self.skip_rows();
-            self.check_quotes(line, false);
-            if self.feed_line(line) {
+            // Only a line whose quote closes inside a field can hold a stray quote worth repairing.
+            let repaired = match (self.layout.header.len(), self.layout.dialect.quote) {
+                (0 | 1, _) | (_, None) => None,
+                (width, Some(q)) => match memchr::memchr(q, line) {
+                    None => None,
+                    Some(_) => repair_stray_quotes(&self.layout.dialect, line, width),
+                },
+            };
+            let ended = match repaired {
+                Some(fixed) => {
+                    self.problem(self.line_no, STRAY_QUOTE);
+                    self.feed_line(&fixed)
+                }
+                None => {
+                    self.check_quotes(line, false);
+                    self.feed_line(line)
+                }
+            };
+            if ended {
                 return match self.end_record(cx) {
                     Some((ts, level)) => LineClass::Start { ts, level },
                     None => LineClass::Skip,
@@ -1570,6 +1733,22 @@ mod tests {
         let text = b"a,b\n1,\"say \\\"hi\\\", ok\"\n2,\"x\"\n3,\"y \\\"z\\\"\"\n";
         let s = sniff_dialect(text, SniffMode::Named(b',')).unwrap();
         assert_eq!(s.dialect.escape, Some(b'\\'));
+    }
+
+    #[test]
+    fn a_stray_quote_at_a_field_start_is_read_literally() {
+        let d = Dialect::default();
+        let fixed = repair_stray_quotes(&d, b"a,\"b,c,\"d\",e", 5).unwrap();
+        assert_eq!(parse_record(&d, &fixed), vec!["a", "\"b", "c", "d", "e"]);
+        assert_eq!(repair_stray_quotes(&d, b"a,\"b,c,\"d\",e", 4), None);
+        // A line ending inside a quoted field is a multi-line field, not a stray quote.
+        assert_eq!(repair_stray_quotes(&d, b"1,2,\"multi", 3), None);
+        let text = "h1,h2,h3,h4\n\"x,1,\"y\",2\n";
+        let layout = CsvLayout::sniff(b"h1,h2,h3,h4\nw,1,\"y\",2\nv,3,\"z\",4\n", "t.csv").unwrap();
+        assert_eq!(
+            record_values(&layout, text.lines().nth(1).unwrap().as_bytes()),
+            vec!["\"x", "1", "y", "2"]
+        );
     }
 
     #[test]

@@ -5,7 +5,13 @@
 //! That one question is all ingest needs at load time; fields are extracted on demand later.
 //!
 //! [`detect`] picks the parser for a file from a sample of its first lines by letting every candidate
-//! classify the sample and keeping the one that recognises the most event starts.
+//! classify the sample and keeping the one that recognises the most event starts. Parsers also read the
+//! odd line of another format (a file that mixes formats): a foreign line that opens with a timestamp
+//! is an event of its own. Multi-line entries (stack traces) fold into the event that starts them; see
+//! `multiline` for the rules used where lines carry no timestamps.
+//!
+//! The hot path is [`LineParser::classify`], called for every line at ingest: parsers are byte
+//! scanners that neither allocate per line nor use regexes.
 
 mod access;
 mod container;
@@ -190,6 +196,16 @@ pub enum LineClass {
 pub trait LineParser: Send {
     fn name(&self) -> FormatName;
     fn classify(&mut self, line: &[u8], cx: &TimeContext) -> LineClass;
+
+    /// Whether `line` is one of this format's own event lines. Detection counts only these, not the
+    /// lines of other formats a parser also reads in a mixed file. By default: a start with a time.
+    fn recognises(&mut self, line: &[u8], cx: &TimeContext) -> bool {
+        matches!(
+            self.classify(line, cx),
+            LineClass::Start { ts: Some(_), .. }
+        )
+    }
+
     /// Called once at the end of the file: a sentence naming what was wrong with the file's structure
     /// (a CSV quote never closed, with its line), if anything.
     fn finish(&mut self) -> Option<String> {
@@ -219,14 +235,10 @@ pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineP
             return Box::new(p);
         }
     }
-    let lines: Vec<&[u8]> = sample_lines(sample).filter(|l| !l.is_empty()).collect();
-    if lines
-        .iter()
-        .take(64)
-        .any(|l| l.starts_with(b"__CURSOR=") || l.starts_with(b"__REALTIME_TIMESTAMP="))
-    {
+    if is_journal_export(sample) {
         return Box::new(JournaldExportParser::default());
     }
+    let lines: Vec<&[u8]> = sample_lines(sample).filter(|l| !l.is_empty()).collect();
     let (mut docker, mut cri) = (0, 0);
     for l in &lines {
         match ContainerParser::kind_of(l, cx) {
@@ -290,6 +302,14 @@ pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineP
     Box::new(TextParser::named(family))
 }
 
+/// Whether a sample is the systemd journal export format (`journalctl -o export`): its records open
+/// with `__CURSOR=` or `__REALTIME_TIMESTAMP=`. Such files may hold binary fields.
+pub fn is_journal_export(sample: &[u8]) -> bool {
+    sample_lines(sample)
+        .take(64)
+        .any(|l| l.starts_with(b"__CURSOR=") || l.starts_with(b"__REALTIME_TIMESTAMP="))
+}
+
 fn syslog_name(lines: &[&[u8]], cx: &TimeContext) -> FormatName {
     let rfc5424 = lines
         .iter()
@@ -311,20 +331,14 @@ fn sample_lines(sample: &[u8]) -> impl Iterator<Item = &[u8]> {
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
 }
 
-/// Event starts a parser finds in the sample (for formats other than JSON, only starts with a time),
-/// and the lines it skips as headers.
+/// Lines of the sample a parser recognises as its own event lines, and the lines it skips as headers.
 fn count_starts(parser: &mut dyn LineParser, lines: &[&[u8]], cx: &TimeContext) -> (usize, usize) {
-    let untimed_count = matches!(
-        parser.name(),
-        FormatName::JsonLines | FormatName::Cloudtrail | FormatName::JournaldJson
-    );
     let (mut starts, mut skipped) = (0, 0);
     for l in lines {
-        match parser.classify(l, cx) {
-            LineClass::Start { ts: Some(_), .. } => starts += 1,
-            LineClass::Start { ts: None, .. } if untimed_count => starts += 1,
-            LineClass::Skip => skipped += 1,
-            _ => {}
+        if parser.recognises(l, cx) {
+            starts += 1;
+        } else if parser.classify(l, cx) == LineClass::Skip {
+            skipped += 1;
         }
     }
     (starts, skipped)
@@ -402,5 +416,39 @@ mod tests {
         for (sample, name) in cases {
             assert_eq!(detected(sample, "x.log"), *name, "{sample}");
         }
+    }
+
+    #[test]
+    fn lines_of_another_format_in_a_file_are_events_of_their_own() {
+        let cx = TimeContext::default();
+        let sample = "{\"ts\":\"2026-07-03T09:00:00Z\",\"level\":\"info\"}\n".repeat(5);
+        let mut p = detect(sample.as_bytes(), "app.log", &cx);
+        assert_eq!(p.name(), FormatName::JsonLines);
+        assert!(matches!(
+            p.classify(b"2026-07-03 09:00:01,5 WARN [main] plain banner line", &cx),
+            LineClass::Start {
+                ts: Some(_),
+                level: Level::Warn
+            }
+        ));
+        assert_eq!(
+            p.classify(b"{\"ts\":\"2026-07-03T09:00:00Z\", \"cut", &cx),
+            LineClass::Unparsed
+        );
+        let sample =
+            "1.2.3.4 - - [03/Jul/2026:02:00:03 -0700] \"GET / HTTP/1.1\" 200 1 \"-\" \"x\"\n"
+                .repeat(5);
+        let mut p = detect(sample.as_bytes(), "access.log", &cx);
+        assert_eq!(p.name(), FormatName::AccessLog);
+        assert!(matches!(
+            p.classify(
+                b"2026/07/03 09:00:04 [error] 7#7: *1 upstream timed out",
+                &cx
+            ),
+            LineClass::Start {
+                ts: Some(_),
+                level: Level::Error
+            }
+        ));
     }
 }

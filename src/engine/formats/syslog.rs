@@ -6,7 +6,7 @@
 //! word near the start of the message. The year of a 3164 stamp comes from the file's modification time
 //! (see [`TimeContext`]). Lines that are not syslog lines continue the message above.
 
-use super::text::level_near;
+use super::text::{level_near, stamped_start};
 use super::{FormatName, LineClass, LineParser};
 use crate::engine::level::Level;
 use crate::engine::time::{self, Stamp, TimeContext};
@@ -103,6 +103,10 @@ impl LineParser for SyslogParser {
         self.name
     }
 
+    fn recognises(&mut self, line: &[u8], cx: &TimeContext) -> bool {
+        Self::head(line, cx).is_some()
+    }
+
     fn classify(&mut self, line: &[u8], cx: &TimeContext) -> LineClass {
         match Self::head(line, cx) {
             Some(h) => LineClass::Start {
@@ -110,7 +114,7 @@ impl LineParser for SyslogParser {
                 level: h.level,
             },
             None if line.is_empty() => LineClass::Skip,
-            None => LineClass::Continue,
+            None => stamped_start(line, cx).unwrap_or(LineClass::Continue),
         }
     }
 }

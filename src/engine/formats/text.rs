@@ -25,6 +25,9 @@ pub struct TextParser {
     started: bool,
     /// The instant of the last timestamp, for time-only stamps.
     last_ts: Option<i64>,
+    /// Whether timestamps are turned into instants (not for lines inside a container log, whose
+    /// time is the runtime's).
+    resolve_times: bool,
     trace: TraceJoiner,
 }
 
@@ -154,6 +157,19 @@ fn sssd_level(after: &[u8]) -> Option<Level> {
     })
 }
 
+/// A line of another format inside a structured file (a plain log line among JSON lines, an nginx
+/// error line among access lines): it starts an event of its own when it opens with a timestamp.
+pub fn stamped_start(line: &[u8], cx: &TimeContext) -> Option<LineClass> {
+    let (stamp, range) = time::find_leading(line)?;
+    if range.start > 1 {
+        return None;
+    }
+    Some(LineClass::Start {
+        ts: cx.resolve(&stamp),
+        level: level_near(line, range),
+    })
+}
+
 /// A level word that opens the line: `[DEBUG] x`, `INFO: x`, `WARNING:root:x`, `ERROR x`. Only whole,
 /// upper-case words of four letters or more count, so ordinary sentences do not.
 pub fn leading_level(line: &[u8]) -> Option<Level> {
@@ -232,7 +248,17 @@ impl TextParser {
             seen_ts: false,
             started: false,
             last_ts: None,
+            resolve_times: true,
             trace: TraceJoiner::default(),
+        }
+    }
+
+    /// A reader for the lines inside a wrapper that carries the time (container logs): event starts
+    /// and levels only, timestamps are recognised but not resolved.
+    pub fn without_times() -> Self {
+        TextParser {
+            resolve_times: false,
+            ..TextParser::default()
         }
     }
 
@@ -264,7 +290,11 @@ impl LineParser for TextParser {
             }
         }
         if let Some((stamp, range)) = time::find_leading(line) {
-            let ts = cx.resolve_near(&stamp, self.last_ts);
+            let ts = if self.resolve_times {
+                cx.resolve_near(&stamp, self.last_ts)
+            } else {
+                None
+            };
             if ts.is_some() {
                 self.last_ts = ts;
             }

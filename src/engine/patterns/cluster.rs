@@ -14,7 +14,10 @@
 //! 3. In a group, every other position is judged by its values: a position with many distinct values
 //!    is a variable; one with few distinct values separates different templates that happen to share
 //!    the root (`stored as bytes` / `stored as values`), so the group is split by those values.
-//! 4. Groups whose resulting templates read the same are merged.
+//! 4. A group whose template would hold more than twice as many varying words as constant ones is
+//!    no template: its messages stay apart.
+//! 5. Groups whose resulting templates read the same, once runs of varying words count as one gap,
+//!    are merged.
 
 use std::collections::HashMap;
 
@@ -22,8 +25,14 @@ use rustc_hash::FxHashMap;
 
 use super::mask::{is_var_word, VAR};
 
-/// A position with more distinct values than this (in a group) is a variable.
+/// A position with at most this many distinct values (in a group) separates templates.
 const MAX_CONSTANT_VALUES: usize = 3;
+/// Up to this many values separate templates when each value recurs (see [`MIN_SHARE_PER_VALUE`]).
+const MAX_NAME_VALUES: usize = 5;
+/// Up to this many recurring values separate templates when another position varies too.
+const MAX_ENUM_VALUES: usize = 8;
+/// Values "recur" when there are at most this many distinct values per event of the group.
+const MIN_SHARE_PER_VALUE: f64 = 0.3;
 
 /// One distinct masked message and how many events carry it.
 #[derive(Clone, Copy, Debug)]
@@ -72,7 +81,14 @@ pub fn group(sigs: &[SigRef<'_>]) -> Grouping {
     for len in lens {
         let members = &by_len[&len];
         for g in initial_groups(sigs, &split, members, len) {
-            raw_groups.extend(split_group(sigs, &split, g, len));
+            for part in split_group(sigs, &split, g, len) {
+                if part.len() > 1 && mostly_wild(&template_words(&split, &part)) {
+                    // Messages that share too little to be one template stay apart.
+                    raw_groups.extend(part.into_iter().map(|m| vec![m]));
+                } else {
+                    raw_groups.push(part);
+                }
+            }
         }
     }
 
@@ -118,6 +134,19 @@ pub fn group(sigs: &[SigRef<'_>]) -> Grouping {
         }
     }
     out
+}
+
+/// Whether a template has more varying words than twice its constant words.
+fn mostly_wild(words: &[TemplateWord]) -> bool {
+    let wild = words
+        .iter()
+        .filter(|w| matches!(w, TemplateWord::Wild { .. }))
+        .count();
+    let constant = words
+        .iter()
+        .filter(|w| matches!(w, TemplateWord::Const(c) if c.iter().any(u8::is_ascii_alphabetic)))
+        .count();
+    wild > 2 * constant
 }
 
 /// A template's words with every run of variable words replaced by one [`TemplateWord::Gap`].
@@ -167,6 +196,12 @@ fn initial_groups(
                 counts.push((freq[&(p, *w)], p));
             }
         }
+        // Words found in no other message cannot be common to a template: leave them out of the
+        // root, unless nothing else is left (several unmasked values would otherwise outvote the
+        // template's own words).
+        if counts.iter().any(|c| c.0 > sigs[m].count) {
+            counts.retain(|c| c.0 > sigs[m].count);
+        }
         // The frequency shared by the most positions; ties go to the higher frequency.
         counts.sort_unstable_by_key(|c| std::cmp::Reverse(c.0));
         let mut best = (0usize, 0u64);
@@ -208,9 +243,10 @@ fn split_group(
     if members.len() < 2 {
         return vec![members];
     }
-    // The position with the fewest distinct values (at least two) splits first; the parts are
-    // judged again, since a position may take few values within a part.
-    let mut best: Option<(usize, usize)> = None;
+    // Every position's distinct values (counted up to MAX_ENUM_VALUES + 1) and whether they can
+    // separate templates at all.
+    let total: u64 = members.iter().map(|&m| sigs[m].count).sum();
+    let mut columns: Vec<(usize, usize)> = Vec::new(); // (distinct values, position)
     for p in 0..len {
         let mut values: FxHashMap<&[u8], u64> = FxHashMap::default();
         let mut has_var = false;
@@ -227,21 +263,30 @@ fn split_group(
                 same => same,
             };
             *values.entry(w).or_default() += sigs[m].count;
-            if values.len() > MAX_CONSTANT_VALUES {
-                break;
-            }
         }
         let k = values.len();
         // Words with masked parts differ in their values, unless they start with different words
         // (`AuthFail:sts:<NUM>` / `AssocFail:sts:<NUM>`).
         let heads_differ = matches!(heads, Some(Some((_, true))));
-        if (2..=MAX_CONSTANT_VALUES).contains(&k)
-            && (!has_var || heads_differ)
-            && best.is_none_or(|(bk, _)| k < bk)
-        {
-            best = Some((k, p));
+        if (2..=MAX_ENUM_VALUES).contains(&k) && (!has_var || heads_differ) {
+            columns.push((k, p));
         }
     }
+    // Few values always separate templates. More values do when each is seen several times, and
+    // beyond MAX_NAME_VALUES only when another position varies with them (`Transitioned from NEW to
+    // UNASSIGNED`): a lone position with a handful of recurring words is more likely a user or host
+    // name (`Failed password for root`).
+    let recurring = |k: usize| k as f64 <= MIN_SHARE_PER_VALUE * total as f64;
+    let several = columns.len() >= 2;
+    let best = columns
+        .iter()
+        .filter(|&&(k, _)| {
+            k <= MAX_CONSTANT_VALUES
+                || (k <= MAX_NAME_VALUES && recurring(k))
+                || (several && recurring(k))
+        })
+        .min_by_key(|&&(k, p)| (k, p))
+        .copied();
     let Some((_, p)) = best else {
         return vec![members];
     };

@@ -103,33 +103,15 @@ pub fn is_var_word(w: &[u8]) -> bool {
     w.contains(&VAR) && w.iter().all(|c| *c == VAR || c.is_ascii_punctuation())
 }
 
-/// Characters that split a word into segments.
-fn is_delim(c: u8) -> bool {
-    matches!(
-        c,
-        b'=' | b','
-            | b';'
-            | b':'
-            | b'('
-            | b')'
-            | b'['
-            | b']'
-            | b'{'
-            | b'}'
-            | b'<'
-            | b'>'
-            | b'"'
-            | b'\''
-            | b'|'
-    )
-}
-
 /// Masks `msg` into `out` (cleared first).
 ///
 /// A unit word after a number (`93.0 B`, `2087 bytes`, `30 seconds`) joins the number: the pair is one
 /// masked size or duration, so messages whose values come in different units share a key. A run of
 /// two or more words that are only numbers, sizes or durations (`1 2 3 4`, `451 bytes (0.4 KB)`)
 /// becomes one masked part, so a quantity written as a varying number of words keeps the key.
+///
+/// This runs once per event at load, so it reads each byte once through a class table and only looks
+/// closer at words holding digits, slashes, colons or at signs.
 pub fn mask(msg: &[u8], out: &mut Masked) {
     const NUMERIC: u16 =
         1 << (VarKind::Num as u8) | 1 << (VarKind::Size as u8) | 1 << (VarKind::Duration as u8);
@@ -138,18 +120,27 @@ pub fn mask(msg: &[u8], out: &mut Masked) {
     let mut run: Option<(usize, usize, usize)> = None;
     // Whether the last word ended with a plain number (a unit word may follow).
     let mut after_number = false;
+    let n = msg.len();
     let mut at = 0usize;
-    while at < msg.len() {
-        if msg[at].is_ascii_whitespace() {
+    loop {
+        while at < n && TABLE[msg[at] as usize] & SPACE != 0 {
             at += 1;
-            continue;
+        }
+        if at >= n {
+            break;
         }
         let start = at;
-        while at < msg.len() && !msg[at].is_ascii_whitespace() {
+        let mut wm = 0u32;
+        while at < n {
+            let k = TABLE[msg[at] as usize];
+            if k & SPACE != 0 {
+                break;
+            }
+            wm |= k;
             at += 1;
         }
         let word = &msg[start..at];
-        if after_number {
+        if after_number && word.len() <= 9 && wm & DIGIT == 0 {
             let trail = word
                 .iter()
                 .rev()
@@ -170,14 +161,20 @@ pub fn mask(msg: &[u8], out: &mut Masked) {
         if !out.key.is_empty() {
             out.key.push(b' ');
         }
+        out.spans.push((start as u32, at as u32));
+        // Most words are plain: no digit, slash, colon or at sign means nothing to mask.
+        if wm & (DIGIT | SLASH | BACKSLASH | COLON | AT) == 0 {
+            push_text(out, word, wm);
+            after_number = false;
+            run = None;
+            continue;
+        }
         let key_start = out.key.len();
         let kind_start = out.kinds.len();
-        mask_word(word, out);
-        out.spans.push((start as u32, at as u32));
+        let all_var = mask_word(word, wm, out);
         after_number =
             out.key.last() == Some(&VAR) && out.kinds.last() == Some(&VarKind::Num.bit());
-        let numeric = is_var_word(&out.key[key_start..])
-            && out.kinds[kind_start..].iter().all(|k| k & !NUMERIC == 0);
+        let numeric = all_var && out.kinds[kind_start..].iter().all(|k| k & !NUMERIC == 0);
         if !numeric {
             run = None;
             continue;
@@ -219,26 +216,115 @@ fn unit_kind(word: &[u8]) -> Option<VarKind> {
     }
 }
 
-fn mask_word(word: &[u8], out: &mut Masked) {
-    // Most words are plain: no digit, slash, colon or at sign means nothing to mask.
-    let mut plain = true;
-    let mut control = false;
-    for &c in word {
-        match c {
-            b'0'..=b'9' | b'/' | b'\\' | b':' | b'@' => plain = false,
-            0..=0x1f => control = true,
-            _ => {}
+/// Byte classes, one bit each; a word's classes are the OR over its bytes, so most shape checks are
+/// one mask test instead of another pass over the word.
+pub(super) mod class {
+    pub const DIGIT: u32 = 1;
+    /// `a`-`f`, `A`-`F`.
+    pub const HEX_LETTER: u32 = 1 << 1;
+    /// Other letters except `T` and `Z`.
+    pub const OTHER_LETTER: u32 = 1 << 2;
+    /// `T`, `Z` (they occur in timestamps).
+    pub const TZ: u32 = 1 << 3;
+    pub const LOWER: u32 = 1 << 4;
+    pub const UPPER: u32 = 1 << 5;
+    pub const SLASH: u32 = 1 << 6;
+    pub const BACKSLASH: u32 = 1 << 7;
+    pub const COLON: u32 = 1 << 8;
+    pub const DOT: u32 = 1 << 9;
+    pub const DASH: u32 = 1 << 10;
+    pub const UNDERSCORE: u32 = 1 << 11;
+    pub const AT: u32 = 1 << 12;
+    pub const COMMA: u32 = 1 << 13;
+    pub const PLUS: u32 = 1 << 14;
+    /// `= ; ( ) [ ] { } < > " ' |` (with `,` and `:`, the segment delimiters).
+    pub const DELIM: u32 = 1 << 15;
+    /// `~ * % $ # & ?`
+    pub const PATH_PUNCT: u32 = 1 << 16;
+    /// Other punctuation and space-like bytes.
+    pub const OTHER: u32 = 1 << 17;
+    pub const CONTROL: u32 = 1 << 18;
+    /// Bytes of multi-byte UTF-8 characters.
+    pub const HIGH: u32 = 1 << 19;
+    /// ASCII whitespace (also counted as control or other).
+    pub const SPACE: u32 = 1 << 20;
+
+    pub const LETTER: u32 = HEX_LETTER | OTHER_LETTER | TZ | LOWER | UPPER;
+
+    const fn of(b: u8) -> u32 {
+        match b {
+            b'0'..=b'9' => DIGIT,
+            b'a'..=b'f' => HEX_LETTER | LOWER,
+            b'A'..=b'F' => HEX_LETTER | UPPER,
+            b'T' | b'Z' => TZ,
+            b'g'..=b'z' => OTHER_LETTER | LOWER,
+            b'G'..=b'Z' => OTHER_LETTER | UPPER,
+            b'/' => SLASH,
+            b'\\' => BACKSLASH,
+            b':' => COLON,
+            b'.' => DOT,
+            b'-' => DASH,
+            b'_' => UNDERSCORE,
+            b'@' => AT,
+            b',' => COMMA,
+            b'+' => PLUS,
+            b'=' | b';' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b'"' | b'\''
+            | b'|' => DELIM,
+            b'~' | b'*' | b'%' | b'$' | b'#' | b'&' | b'?' => PATH_PUNCT,
+            0..=0x1f | 0x7f => CONTROL,
+            0x80..=0xff => HIGH,
+            _ => OTHER,
         }
     }
-    if plain {
-        if control {
-            out.key
-                .extend(word.iter().map(|&b| if b < 0x20 { b'?' } else { b }));
-        } else {
-            out.key.extend_from_slice(word);
+
+    pub const TABLE: [u32; 256] = {
+        let mut t = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            t[i] = of(i as u8);
+            if (i as u8).is_ascii_whitespace() {
+                t[i] |= SPACE;
+            }
+            i += 1;
         }
-        return;
+        t
+    };
+
+    /// The classes of all bytes of `b`.
+    #[inline]
+    pub fn of_all(b: &[u8]) -> u32 {
+        b.iter().fold(0, |m, &c| m | TABLE[c as usize])
     }
+
+    /// Whether `m` has only classes in `allowed`.
+    #[inline]
+    pub fn only(m: u32, allowed: u32) -> bool {
+        m & !allowed == 0
+    }
+}
+
+use class::*;
+
+/// Characters that split a word into segments.
+#[inline]
+fn is_delim(c: u8) -> bool {
+    TABLE[c as usize] & (DELIM | COMMA | COLON) != 0
+}
+
+fn push_text(out: &mut Masked, b: &[u8], m: u32) {
+    if m & CONTROL == 0 {
+        out.key.extend_from_slice(b);
+    } else {
+        out.key.extend(
+            b.iter()
+                .map(|&c| if c < 0x20 || c == 0x7f { b'?' } else { c }),
+        );
+    }
+}
+
+/// Masks one word with byte classes `wm`; returns whether it came out as masked parts and
+/// punctuation only (no letters or digits kept).
+fn mask_word(word: &[u8], wm: u32, out: &mut Masked) -> bool {
     // Whole-word shapes, inside wrapping punctuation.
     let lead = word
         .iter()
@@ -256,18 +342,41 @@ fn mask_word(word: &[u8], out: &mut Masked) {
         .count();
     let mut core = &word[lead..word.len() - trail];
     let mut lead = lead;
-    if core.len() > 1 && core[0] == b'/' && is_ip_port(&core[1..]) {
+    let mut cm = if lead + trail == 0 { wm } else { of_all(core) };
+    if core.len() > 1
+        && core[0] == b'/'
+        && only(cm, DIGIT | DOT | COLON | SLASH)
+        && is_ip_port(&core[1..])
+    {
         // `/10.251.73.220:50010` (Java's InetSocketAddress) is an address, not a path.
         core = &core[1..];
         lead += 1;
+        cm &= !SLASH;
     }
-    if let Some(kind) = whole_word_kind(core) {
+    if let Some(kind) = whole_word_kind(core, cm) {
         out.key.extend_from_slice(&word[..lead]);
         out.var(kind);
         out.key.extend_from_slice(&word[word.len() - trail..]);
-        return;
+        return true;
     }
+    let dots = wm & DOT != 0 && word.windows(2).any(|w| w == b"..");
+    if wm & (DELIM | COMMA | COLON) == 0 && !dots {
+        // One segment.
+        return match segment_kind(word, wm) {
+            Some(kind) => {
+                out.var(kind);
+                true
+            }
+            None => {
+                push_text(out, word, wm);
+                false
+            }
+        };
+    }
+    let mut all_var = true;
     let mut at = 0;
+    // A run of two or more dots also separates segments (`instruction......0`).
+    let dot_run = |at: usize| dots && word[at] == b'.' && word.get(at + 1) == Some(&b'.');
     while at < word.len() {
         let c = word[at];
         if is_delim(c) {
@@ -275,81 +384,92 @@ fn mask_word(word: &[u8], out: &mut Masked) {
             at += 1;
             continue;
         }
+        if dot_run(at) {
+            while at < word.len() && word[at] == b'.' {
+                out.key.push(b'.');
+                at += 1;
+            }
+            continue;
+        }
         let start = at;
-        while at < word.len() && !is_delim(word[at]) {
+        let mut sm = 0;
+        while at < word.len() {
+            let k = TABLE[word[at] as usize];
+            if k & (DELIM | COMMA | COLON) != 0 || dot_run(at) {
+                break;
+            }
+            sm |= k;
             at += 1;
         }
         let seg = &word[start..at];
-        match segment_kind(seg) {
+        match segment_kind(seg, sm) {
             Some(kind) => out.var(kind),
-            None => out
-                .key
-                .extend(seg.iter().map(|&b| if b < 0x20 { b'?' } else { b })),
+            None => {
+                all_var &= sm & (DIGIT | LETTER | HIGH) == 0;
+                push_text(out, seg, sm);
+            }
         }
     }
+    all_var
 }
 
-/// Kinds recognised on a whole word (they contain segment delimiters such as `:` or `@`).
-fn whole_word_kind(core: &[u8]) -> Option<VarKind> {
+/// Kinds recognised on a whole word (they contain segment delimiters such as `:` or `@`); `m` is
+/// the word's byte classes.
+fn whole_word_kind(core: &[u8], m: u32) -> Option<VarKind> {
     if core.len() < 2 {
         return None;
     }
-    if let Some(p) = memchr::memmem::find(core, b"://") {
-        if p > 0
-            && core[..p]
-                .iter()
-                .all(|c| c.is_ascii_alphanumeric() || *c == b'+')
-        {
-            return Some(VarKind::Url);
+    if m & COLON != 0 && m & SLASH != 0 {
+        if let Some(p) = core.windows(3).position(|w| w == b"://") {
+            if p > 0
+                && core[..p]
+                    .iter()
+                    .all(|c| c.is_ascii_alphanumeric() || *c == b'+')
+            {
+                return Some(VarKind::Url);
+            }
         }
     }
-    if is_path(core) {
+    if m & SLASH != 0 && is_clf_date(core) {
+        return Some(VarKind::Time);
+    }
+    if m & (SLASH | BACKSLASH) != 0 && is_path(core, m) {
         return Some(VarKind::Path);
     }
-    if let Some(at) = memchr::memchr(b'@', core) {
-        let (user, domain) = (&core[..at], &core[at + 1..]);
-        if !user.is_empty()
-            && domain.contains(&b'.')
-            && domain
-                .iter()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-'))
-        {
-            return Some(VarKind::Email);
+    if m & AT != 0 {
+        if let Some(at) = memchr::memchr(b'@', core) {
+            let (user, domain) = (&core[..at], &core[at + 1..]);
+            if !user.is_empty()
+                && domain.contains(&b'.')
+                && only(of_all(domain), DIGIT | LETTER | DOT | DASH)
+            {
+                return Some(VarKind::Email);
+            }
         }
     }
-    if !core.iter().any(u8::is_ascii_digit) {
+    if m & DIGIT == 0 || m & COLON == 0 && m & DOT == 0 {
         return None;
     }
-    if is_ip_port(core) {
+    if only(m, DIGIT | DOT | COLON) && is_ip_port(core) {
         return Some(VarKind::Ip);
     }
-    let colons = core.iter().filter(|c| **c == b':').count();
-    if colons >= 2
-        && core
-            .iter()
-            .all(|c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.'))
-    {
-        // A time of day (`20:10:40`, `18:01:47.978`) or an IPv6/MAC address.
-        return Some(
-            if core
-                .iter()
-                .all(|c| c.is_ascii_digit() || matches!(c, b':' | b'.'))
-                && colons <= 3
-            {
-                VarKind::Time
-            } else if memchr::memmem::find(core, b"::").is_some() || colons == 7 {
-                VarKind::Ip
-            } else {
-                VarKind::Hex
-            },
-        );
+    if m & COLON == 0 {
+        return None;
     }
-    if colons >= 1
-        && core.first().is_some_and(u8::is_ascii_digit)
-        && core.iter().all(|c| {
-            c.is_ascii_digit() || matches!(c, b':' | b'.' | b',' | b'-' | b'/' | b'T' | b'Z' | b'+')
-        })
-        && core.iter().any(|c| matches!(c, b'-' | b'/'))
+    let colons = core.iter().filter(|c| **c == b':').count();
+    if colons >= 2 && only(m, DIGIT | HEX_LETTER | LOWER | UPPER | COLON | DOT) {
+        // A time of day (`20:10:40`, `18:01:47.978`) or an IPv6/MAC address.
+        return Some(if only(m, DIGIT | COLON | DOT) && colons <= 3 {
+            VarKind::Time
+        } else if core.windows(2).any(|w| w == b"::") || colons == 7 {
+            VarKind::Ip
+        } else {
+            VarKind::Hex
+        });
+    }
+    if core[0].is_ascii_digit()
+        && only(m, DIGIT | COLON | DOT | COMMA | DASH | SLASH | TZ | PLUS)
+        && m & (DASH | SLASH) != 0
     {
         // `2017-12-23T22:15:29`, `20171223-22:15:29:606`
         return Some(VarKind::Time);
@@ -357,39 +477,52 @@ fn whole_word_kind(core: &[u8]) -> Option<VarKind> {
     None
 }
 
-/// `/usr/lib/x.so`, `./a/b`, `~/x`, `C:\dir`, `dir/sub/file` (two or more slashes).
-fn is_path(b: &[u8]) -> bool {
+/// `/usr/lib/x.so`, `./a/b`, `~/x`, `C:\dir`, `dir/sub/file` (two or more slashes); `m` is the
+/// classes of `b`.
+fn is_path(b: &[u8], m: u32) -> bool {
+    const PATH: u32 = DIGIT
+        | LETTER
+        | LOWER
+        | UPPER
+        | SLASH
+        | BACKSLASH
+        | DOT
+        | UNDERSCORE
+        | DASH
+        | PLUS
+        | PATH_PUNCT
+        | AT
+        | COLON
+        | COMMA
+        | HIGH;
+    // An absolute path with two or more slashes may hold brackets (`/logs/[2017-07-03]-x.txt`).
+    let deep_absolute = b[0] == b'/' && b.iter().filter(|c| **c == b'/').count() >= 2;
+    let fits = only(m, PATH)
+        || (deep_absolute
+            && only(m, PATH | DELIM)
+            && !b
+                .iter()
+                .any(|c| matches!(c, b'"' | b'\'' | b'|' | b'<' | b'>' | b'=' | b';')));
+    if !fits {
+        return false;
+    }
     let starts = (b[0] == b'/' && b.len() > 1 && b[1] != b'/')
         || b.starts_with(b"./")
         || b.starts_with(b"../")
         || b.starts_with(b"~/")
         || (b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\');
-    let slashes = b.iter().filter(|c| **c == b'/').count();
-    let path_chars = b.iter().all(|c| {
-        c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'/' | b'\\'
-                    | b'.'
-                    | b'_'
-                    | b'-'
-                    | b'~'
-                    | b'*'
-                    | b'+'
-                    | b'%'
-                    | b'@'
-                    | b'$'
-                    | b'#'
-                    | b':'
-                    | b'='
-                    | b'&'
-                    | b'?'
-                    | b','
-            )
-            || *c >= 0x80
-    });
-    path_chars
-        && (starts || (slashes >= 2 && b[0] != b'/' && b.iter().any(u8::is_ascii_alphabetic)))
+    starts || (b[0] != b'/' && m & LETTER != 0 && b.iter().filter(|c| **c == b'/').count() >= 2)
+}
+
+/// `11/Feb/2013:06:43:36` or `28/Oct/2014` (Apache's date).
+fn is_clf_date(b: &[u8]) -> bool {
+    let day = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    (1..=2).contains(&day)
+        && b.len() >= day + 9
+        && b[day] == b'/'
+        && b[day + 1..day + 4].iter().all(u8::is_ascii_alphabetic)
+        && b[day + 4] == b'/'
+        && b[day + 5..day + 9].iter().all(u8::is_ascii_digit)
 }
 
 /// `10.251.73.220` or `10.251.73.220:50010`.
@@ -417,53 +550,51 @@ fn is_ipv4(b: &[u8]) -> bool {
     parts == 4
 }
 
-/// The kind of a segment, or `None` when it is kept as written.
-fn segment_kind(seg: &[u8]) -> Option<VarKind> {
-    let digits = seg.iter().filter(|c| c.is_ascii_digit()).count();
-    if digits == 0 {
-        return (seg.len() > 1 && seg[0] == b'/' && is_path(seg)).then_some(VarKind::Path);
+/// The kind of a segment, or `None` when it is kept as written; `m` is the classes of `seg`.
+fn segment_kind(seg: &[u8], m: u32) -> Option<VarKind> {
+    if m & DIGIT == 0 {
+        return (seg.len() > 1 && seg[0] == b'/' && is_path(seg, m)).then_some(VarKind::Path);
     }
-    let body = seg
-        .strip_prefix(b"-")
-        .or_else(|| seg.strip_prefix(b"+"))
-        .unwrap_or(seg);
+    let (body, m) = match seg[0] {
+        b'-' | b'+' => (&seg[1..], of_all(&seg[1..])),
+        _ => (seg, m),
+    };
     if body.is_empty() {
         return None;
     }
-    if is_ipv4(body) {
-        return Some(VarKind::Ip);
+    let first_digit = body[0].is_ascii_digit();
+    if only(m, DIGIT | DOT) && first_digit {
+        return Some(if m & DOT != 0 && is_ipv4(body) {
+            VarKind::Ip
+        } else {
+            VarKind::Num
+        });
     }
-    if body.iter().all(|c| c.is_ascii_digit() || *c == b'.') && body[0].is_ascii_digit() {
-        return Some(VarKind::Num);
-    }
-    if (body.starts_with(b"0x") || body.starts_with(b"0X"))
-        && body.len() > 2
+    if body.len() > 2
+        && (body.starts_with(b"0x") || body.starts_with(b"0X"))
         && body[2..].iter().all(u8::is_ascii_hexdigit)
     {
         return Some(VarKind::Hex);
     }
-    if is_uuid(body) {
+    if body.len() == 36 && is_uuid(body) {
         return Some(VarKind::Uuid);
     }
-    if let Some(kind) = number_with_unit(body) {
-        return Some(kind);
+    if first_digit && m & (LETTER) != 0 {
+        if let Some(kind) = number_with_unit(body) {
+            return Some(kind);
+        }
     }
     if body.len() >= 6
-        && body.iter().all(u8::is_ascii_hexdigit)
-        && body.iter().any(|c| c.is_ascii_alphabetic())
-        && (body.iter().all(|c| !c.is_ascii_uppercase())
-            || body.iter().all(|c| !c.is_ascii_lowercase()))
+        && only(m, DIGIT | HEX_LETTER | LOWER | UPPER)
+        && m & HEX_LETTER != 0
+        && m & (LOWER | UPPER) != LOWER | UPPER
     {
         return Some(VarKind::Hex);
     }
-    if body[0].is_ascii_digit()
-        && body.iter().all(|c| {
-            c.is_ascii_digit() || matches!(c, b'-' | b'/' | b'.' | b'T' | b'Z' | b'+' | b'_')
-        })
-    {
+    if first_digit && only(m, DIGIT | DASH | SLASH | DOT | TZ | PLUS | UNDERSCORE) {
         return Some(VarKind::Time);
     }
-    if is_name_with_digits(body) {
+    if !first_digit && m & LETTER != 0 && is_name_with_digits(body) {
         return None;
     }
     Some(VarKind::Id)
@@ -472,22 +603,18 @@ fn segment_kind(seg: &[u8]) -> Option<VarKind> {
 /// A name such as `SOCKS5`, `ssh2`, `Slf4jLogger`, `IPv4`: letters with one short run of digits, not
 /// at the start.
 fn is_name_with_digits(b: &[u8]) -> bool {
-    let letters = b.iter().filter(|c| c.is_ascii_alphabetic()).count();
-    let mut runs = 0;
-    let mut longest = 0;
-    let mut run = 0;
-    for c in b {
-        if c.is_ascii_digit() {
-            if run == 0 {
-                runs += 1;
-            }
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
-        }
+    if b.first().is_none_or(u8::is_ascii_digit) {
+        return false;
     }
-    !b[0].is_ascii_digit() && runs == 1 && longest <= 2 && letters >= 2
+    // Exactly one run of one or two digits right after a letter, and at least two letters.
+    let Some(first) = b.iter().position(u8::is_ascii_digit) else {
+        return false;
+    };
+    let run = b[first..].iter().take_while(|c| c.is_ascii_digit()).count();
+    run <= 2
+        && b[first - 1].is_ascii_alphabetic()
+        && !b[first + run..].iter().any(u8::is_ascii_digit)
+        && b.iter().filter(|c| c.is_ascii_alphabetic()).count() >= 2
 }
 
 fn is_uuid(b: &[u8]) -> bool {
@@ -576,6 +703,10 @@ mod tests {
             vec![Uuid, Time, Ip]
         );
         assert_eq!(
+            masked("write to /logs/IOReporters/[2017-07-03_16,27,09.30]-a.xml").0,
+            "write to *"
+        );
+        assert_eq!(
             masked("GET /api/v1/login https://x.org/a?b=1 a@b.com").1,
             vec![Path, Url, Email]
         );
@@ -588,6 +719,10 @@ mod tests {
             "open through proxy SOCKS5"
         );
         assert_eq!(masked("port 22 ssh2").0, "port * ssh2");
+        assert_eq!(
+            masked("illegal instruction......0 dcbf.........1").0,
+            "illegal instruction......* dcbf.........*"
+        );
         assert_eq!(masked("node R02-M1-N0-C:J12-U11").0, "node *:*");
     }
 

@@ -24,6 +24,7 @@ pub mod cluster;
 pub mod lines;
 pub mod mask;
 pub mod message;
+pub mod overview;
 
 use std::borrow::Cow;
 
@@ -50,12 +51,55 @@ struct Signature {
 }
 
 /// Mines the templates of one source as its events arrive. See the module docs.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PatternMiner {
     scratch: Masked,
-    index: FxHashMap<Box<[u8]>, u32>,
+    /// Signature id by the hash of its key (the key itself is kept once, in `sigs`).
+    index: FxHashMap<u64, u32>,
+    /// Signatures whose key hash is already taken by another key.
+    collisions: FxHashMap<Box<[u8]>, u32>,
     sigs: Vec<Signature>,
     event_sig: Vec<u32>,
+    /// Generalised templates by word count (see [`PatternMiner::compact`]).
+    generalized: FxHashMap<usize, Vec<Generalized>>,
+    /// Signature count at which the table is next compacted.
+    next_compaction: usize,
+}
+
+/// Signatures held before the first compaction: far above what a file of distinct messages needs,
+/// reached only when a variable part that looks like a plain word (a user or file name) takes
+/// thousands of values.
+const FIRST_COMPACTION: usize = 20_000;
+
+/// A template whose variable words accept any value: new messages that fit it join its signature
+/// instead of adding one of their own.
+#[derive(Debug, Clone)]
+struct Generalized {
+    words: Vec<TemplateWord>,
+    sig: u32,
+}
+
+impl Generalized {
+    fn matches(&self, key: &[u8]) -> bool {
+        key.split(|c| *c == b' ')
+            .zip(&self.words)
+            .all(|(w, t)| match t {
+                TemplateWord::Const(c) => w == &c[..],
+                TemplateWord::Wild { prefix, suffix } => {
+                    w.len() >= prefix.len() + suffix.len()
+                        && w.starts_with(prefix)
+                        && w.ends_with(suffix)
+                }
+                TemplateWord::Gap => true,
+            })
+    }
+}
+
+fn key_hash(key: &[u8]) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write(key);
+    h.finish()
 }
 
 /// A template of one source.
@@ -83,9 +127,23 @@ pub struct SourcePatterns {
     words: Vec<Vec<TemplateWord>>,
 }
 
+impl Default for PatternMiner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl PatternMiner {
     pub fn new() -> Self {
-        Self::default()
+        PatternMiner {
+            scratch: Masked::default(),
+            index: FxHashMap::default(),
+            collisions: FxHashMap::default(),
+            sigs: Vec::new(),
+            event_sig: Vec::new(),
+            generalized: FxHashMap::default(),
+            next_compaction: FIRST_COMPACTION,
+        }
     }
 
     /// Events mined so far.
@@ -102,29 +160,117 @@ impl PatternMiner {
     pub fn add(&mut self, text: &[u8], level: Level) -> u32 {
         let msg = message::message_of(text);
         mask::mask(&msg, &mut self.scratch);
-        let id = match self.index.get(&self.scratch.key[..]) {
-            Some(&id) => id,
-            None => {
-                let id = self.sigs.len() as u32;
-                self.sigs.push(Signature {
-                    key: self.scratch.key.clone().into_boxed_slice(),
-                    count: 0,
-                    levels: 0,
-                    kinds: vec![0; self.scratch.kinds.len()],
-                });
-                self.index
-                    .insert(self.scratch.key.clone().into_boxed_slice(), id);
-                id
-            }
-        };
+        let id = self.signature_of_scratch();
         let sig = &mut self.sigs[id as usize];
         sig.count += 1;
         sig.levels |= 1 << (level as u8);
-        for (bits, kind) in sig.kinds.iter_mut().zip(&self.scratch.kinds) {
-            *bits |= kind;
+        if sig.kinds.len() == self.scratch.kinds.len() {
+            for (bits, kind) in sig.kinds.iter_mut().zip(&self.scratch.kinds) {
+                *bits |= kind;
+            }
         }
         self.event_sig.push(id);
         id
+    }
+
+    /// The signature of the key in `scratch`: found, fitted to a generalised template, or new.
+    fn signature_of_scratch(&mut self) -> u32 {
+        let key = &self.scratch.key[..];
+        let hash = key_hash(key);
+        let taken = match self.index.get(&hash) {
+            Some(&id) if &self.sigs[id as usize].key[..] == key => return id,
+            Some(_) => match self.collisions.get(key) {
+                Some(&id) => return id,
+                None => true,
+            },
+            None => false,
+        };
+        if !self.generalized.is_empty() {
+            let words = key.iter().filter(|c| **c == b' ').count() + usize::from(!key.is_empty());
+            if let Some(g) = self
+                .generalized
+                .get(&words)
+                .and_then(|list| list.iter().find(|g| g.matches(key)))
+            {
+                return g.sig;
+            }
+        }
+        let id = self.push_signature(
+            self.scratch.key.clone(),
+            self.scratch.kinds.len(),
+            hash,
+            taken,
+        );
+        if self.sigs.len() >= self.next_compaction {
+            self.compact();
+        }
+        id
+    }
+
+    fn push_signature(&mut self, key: Vec<u8>, vars: usize, hash: u64, taken: bool) -> u32 {
+        let id = self.sigs.len() as u32;
+        if taken {
+            self.collisions.insert(key.clone().into_boxed_slice(), id);
+        } else {
+            self.index.insert(hash, id);
+        }
+        self.sigs.push(Signature {
+            key: key.into_boxed_slice(),
+            count: 0,
+            levels: 0,
+            kinds: vec![0; vars],
+        });
+        id
+    }
+
+    /// Bounds the signature table when a variable part takes very many values: the current
+    /// templates whose variable words are plain words become generalised templates, and later
+    /// messages that fit one share its signature. Grouping stays the same (the generalised signature
+    /// joins its template's group); memory stops growing with the number of distinct values.
+    fn compact(&mut self) {
+        let grouping = self.grouping();
+        for words in &grouping.groups {
+            let wild = words.iter().any(|w| matches!(w, TemplateWord::Wild { .. }));
+            let gap = words.iter().any(|w| matches!(w, TemplateWord::Gap));
+            if !wild || gap {
+                continue;
+            }
+            let mut key = Vec::new();
+            for (i, w) in words.iter().enumerate() {
+                if i > 0 {
+                    key.push(b' ');
+                }
+                match w {
+                    TemplateWord::Const(c) => key.extend_from_slice(c),
+                    TemplateWord::Wild { prefix, suffix } => {
+                        key.extend_from_slice(prefix);
+                        key.push(VAR);
+                        key.extend_from_slice(suffix);
+                    }
+                    TemplateWord::Gap => {}
+                }
+            }
+            let hash = key_hash(&key);
+            let known = match self.index.get(&hash) {
+                Some(&id) if self.sigs[id as usize].key[..] == key[..] => Some(id),
+                Some(_) => self.collisions.get(&key[..]).copied(),
+                None => None,
+            };
+            if known.is_some() {
+                continue;
+            }
+            let taken = self.index.contains_key(&hash);
+            let vars = key.iter().filter(|b| **b == VAR).count();
+            let sig = self.push_signature(key, vars, hash, taken);
+            self.generalized
+                .entry(words.len())
+                .or_default()
+                .push(Generalized {
+                    words: words.clone(),
+                    sig,
+                });
+        }
+        self.next_compaction = self.sigs.len() + FIRST_COMPACTION.max(self.sigs.len() / 2);
     }
 
     /// Mines every event of a loaded source, in order.
@@ -149,10 +295,22 @@ impl PatternMiner {
 
     /// The templates as of now (without sparklines), most frequent first.
     pub fn snapshot(&self) -> Vec<Template> {
-        let grouping = self.grouping();
-        let mut t = self.templates(&grouping);
+        let mut t = self.snapshot_mapping().0;
         t.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
         t
+    }
+
+    /// The templates as of now, in id order, and the template id of every signature: with
+    /// [`PatternMiner::event_signatures`] this gives any event's template while the load goes on.
+    pub fn snapshot_mapping(&self) -> (Vec<Template>, Vec<u32>) {
+        let grouping = self.grouping();
+        let templates = self.templates(&grouping);
+        (templates, grouping.group_of)
+    }
+
+    /// The signature id of every event mined so far (index = event id).
+    pub fn event_signatures(&self) -> &[u32] {
+        &self.event_sig
     }
 
     fn templates(&self, grouping: &cluster::Grouping) -> Vec<Template> {
@@ -241,14 +399,29 @@ pub fn sparklines(
     templates: usize,
     buckets: usize,
 ) -> Vec<Vec<u32>> {
-    let mut out = vec![vec![0u32; buckets]; templates];
     let times = ts.iter().copied().filter(|t| *t != NO_TIME);
-    let (Some(lo), Some(hi)) = (times.clone().min(), times.max()) else {
+    match (times.clone().min(), times.max()) {
+        (Some(lo), Some(hi)) => sparklines_in(event_template, ts, templates, (lo, hi), buckets),
+        _ => vec![vec![0; buckets]; templates],
+    }
+}
+
+/// Counts of each template's events over `buckets` equal slices of `lo..=hi` (a range shared by
+/// several sources, for the overall view); events outside the range are not counted.
+pub fn sparklines_in(
+    event_template: &[u32],
+    ts: &[i64],
+    templates: usize,
+    (lo, hi): (i64, i64),
+    buckets: usize,
+) -> Vec<Vec<u32>> {
+    let mut out = vec![vec![0u32; buckets]; templates];
+    if buckets == 0 || hi < lo {
         return out;
-    };
+    }
     let span = (hi - lo) as i128 + 1;
     for (&t, &tpl) in ts.iter().zip(event_template) {
-        if t == NO_TIME {
+        if t == NO_TIME || t < lo || t > hi {
             continue;
         }
         let b = ((t - lo) as i128 * buckets as i128 / span) as usize;
@@ -299,6 +472,15 @@ fn template_text(words: &[TemplateWord], kinds: &[Vec<u16>]) -> String {
 }
 
 impl SourcePatterns {
+    /// The events of one template, in order (to filter the view to it).
+    pub fn events_of(&self, template: u32) -> impl Iterator<Item = usize> + '_ {
+        self.event_template
+            .iter()
+            .enumerate()
+            .filter(move |(_, t)| **t == template)
+            .map(|(e, _)| e)
+    }
+
     /// The values of an event at its template's variable words, in order (for facets): the text of
     /// each word (or run of words) of the message where the template has a placeholder.
     pub fn values<'a>(&self, event: usize, text: &'a [u8]) -> Vec<Cow<'a, str>> {
@@ -440,17 +622,79 @@ mod tests {
         assert_eq!(patterns.templates[0].sparkline.iter().sum::<u32>(), 200);
         assert_eq!(patterns.values(1, source.text(1)), vec!["10.0.0.0", "0ms"]);
 
-        // Fed one event at a time with snapshots in between, the result is the same.
+        assert_eq!(
+            patterns.events_of(1).take(2).collect::<Vec<_>>(),
+            vec![1, 6]
+        );
+
+        // Fed one event at a time with snapshots in between, the result is the same, and a
+        // snapshot maps the events read so far to their templates.
         let mut miner = PatternMiner::new();
         for e in 0..source.len() {
             miner.add(source.text(e), source.level(e));
             if e == 10 {
-                assert!(!miner.snapshot().is_empty());
+                let (templates, of_sig) = miner.snapshot_mapping();
+                assert_eq!(templates.len(), 2);
+                let of_event: Vec<u32> = miner
+                    .event_signatures()
+                    .iter()
+                    .map(|s| of_sig[*s as usize])
+                    .collect();
+                assert_eq!(of_event, patterns.event_template[..=10]);
             }
         }
         let streamed = miner.finish(source.ts_column());
         assert_eq!(streamed.templates, patterns.templates);
         assert_eq!(streamed.event_template, patterns.event_template);
+    }
+
+    /// A word without digits taking thousands of values: the signature table stops growing.
+    #[test]
+    fn many_valued_plain_words_do_not_grow_the_signature_table() {
+        let name = |mut i: usize| {
+            let mut s = String::new();
+            loop {
+                s.push((b'a' + (i % 26) as u8) as char);
+                i /= 26;
+                if i == 0 {
+                    break s;
+                }
+            }
+        };
+        let mut miner = PatternMiner::new();
+        miner.next_compaction = 100;
+        for i in 0..5000 {
+            let text = format!(
+                "Jul  3 09:00:00 host sshd[1]: Invalid user {} from 10.0.0.{}",
+                name(i * 7),
+                i % 250
+            );
+            miner.add(text.as_bytes(), Level::Info);
+            if i % 3 == 0 {
+                miner.add(
+                    b"Jul  3 09:00:00 host sshd[1]: Connection closed by 10.0.0.1 [preauth]",
+                    Level::Info,
+                );
+            }
+        }
+        assert!(
+            miner.signatures() < 200,
+            "{} signatures",
+            miner.signatures()
+        );
+        let patterns = miner.finish(&[]);
+        let texts: Vec<(&str, u64)> = patterns
+            .templates
+            .iter()
+            .map(|t| (t.text.as_str(), t.count))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                ("Invalid user <*> from <IP>", 5000),
+                ("Connection closed by <IP> [preauth]", 1667)
+            ]
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod file_list;
 pub mod filter_box;
 pub mod header;
 pub mod help_overlay;
+pub mod investigate;
 pub mod load_progress;
 pub mod marked;
 pub mod open_controls;

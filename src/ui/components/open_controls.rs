@@ -28,8 +28,8 @@ pub fn open_controls(props: &OpenControlsProps) -> Html {
     };
     html! {
         <div class="open-controls">
-            <label class="button button--primary" for="open-files">{ "Open files" }</label>
             <input id="open-files" class="visually-hidden" type="file" multiple=true onchange={on_change} />
+            <label class="button button--primary" for="open-files">{ "Open files" }</label>
             <button type="button" class="button" onclick={on_demo}>{ "Try the demo incident" }</button>
             <p class="hint">{ "or drop files anywhere on this page, or paste text" }</p>
         </div>

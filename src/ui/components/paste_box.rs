@@ -26,7 +26,7 @@ pub fn paste_box(props: &PasteBoxProps) -> Html {
     html! {
         <div class="paste-box">
             <label class="paste-box__label" for="paste-text">{ "Paste log text" }</label>
-            <textarea id="paste-text" class="paste-box__area" ref={area} rows="6" spellcheck="false" />
+            <textarea id="paste-text" class="paste-box__area" ref={area} rows="3" spellcheck="false" />
             <button type="button" class="button" onclick={on_add}>{ "Add pasted text" }</button>
         </div>
     }
