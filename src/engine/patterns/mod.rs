@@ -24,6 +24,7 @@ pub mod cluster;
 pub mod lines;
 pub mod mask;
 pub mod message;
+pub mod overview;
 
 use std::borrow::Cow;
 
