@@ -8,6 +8,8 @@
 //! Messages are serde types so they round-trip natively in tests and through `serde-wasm-bindgen` in the
 //! browser.
 
+pub mod investigate;
+
 use serde::{Deserialize, Serialize};
 
 use crate::engine::level::Level;
@@ -41,6 +43,13 @@ pub enum Request {
         count: u32,
         newest_first: bool,
     },
+    /// Work out something about the case: patterns, an id's story, context, skew, changes, spikes
+    /// ([`investigate`]); answered by one [`Reply::Investigation`].
+    Investigate {
+        id: RequestId,
+        #[serde(with = "investigate::as_json")]
+        ask: investigate::Ask,
+    },
 }
 
 impl Request {
@@ -50,7 +59,8 @@ impl Request {
             | Request::OpenText { id, .. }
             | Request::OpenDemo { id }
             | Request::Cancel { id }
-            | Request::Rows { id, .. } => *id,
+            | Request::Rows { id, .. }
+            | Request::Investigate { id, .. } => *id,
         }
     }
 }
@@ -113,6 +123,12 @@ pub enum Reply {
         start: u32,
         total: u32,
         rows: Vec<Row>,
+    },
+    /// The answer to a [`Request::Investigate`].
+    Investigation {
+        id: RequestId,
+        #[serde(with = "investigate::as_json")]
+        answer: investigate::Answer,
     },
     /// A request failed as a whole; the sentence says why. Loaded data is untouched.
     Failed { id: RequestId, message: String },

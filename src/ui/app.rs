@@ -7,7 +7,7 @@ use yew::prelude::*;
 use super::bridge::Bridge;
 use super::commands::Commands;
 use super::components::{
-    drop_overlay::DropOverlay, file_list::FileList, header::Header,
+    drop_overlay::DropOverlay, file_list::FileList, header::Header, investigate::Investigate,
     load_progress::LoadProgressPanel, open_controls::OpenControls, paste_box::PasteBox,
     status::Status, timeline::Timeline,
 };
@@ -66,6 +66,12 @@ pub fn app() -> Html {
                 newest_first={state.newest_first}
                 generation={state.view_generation}
                 page={state.page.clone()}
+            />
+            <Investigate
+                commands={commands.clone()}
+                view={state.investigate.clone()}
+                loaded={state.loaded_once}
+                on_filter={Callback::from(|_query: String| {})}
             />
             if state.dragging {
                 <DropOverlay />

@@ -1,6 +1,8 @@
 //! What the components can ask of the worker. Each command takes a fresh request id, records it in the
 //! state (so the reply is recognised) and posts the request.
 
+mod investigate;
+
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;

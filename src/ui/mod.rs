@@ -12,6 +12,7 @@ pub mod app;
 pub mod bridge;
 pub mod commands;
 pub mod components;
+pub mod investigate_state;
 pub mod page_events;
 pub mod state;
 pub mod text;

@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
+use super::investigate_state::{InvestigateAction, InvestigateView};
 use super::text;
 use crate::engine::summary::FileSummary;
 use crate::protocol::{LoadProgress, Reply, RequestId, Row};
@@ -61,6 +62,8 @@ pub struct AppState {
     pub dragging: bool,
     /// The worker could not start or stopped.
     pub worker_error: Option<String>,
+    /// Patterns, ids, context, skew, changes (see [`super::investigate_state`]).
+    pub investigate: InvestigateView,
 }
 
 pub enum Action {
@@ -72,6 +75,7 @@ pub enum Action {
     ToggleOrder,
     Dragging(bool),
     WorkerFailed(String),
+    Investigate(InvestigateAction),
 }
 
 impl AppState {
@@ -125,6 +129,13 @@ impl AppState {
                 self.progress = None;
             }
             Action::Reply(reply) => self.apply_reply(reply),
+            Action::Investigate(action) => {
+                let generation = self.investigate.data_generation;
+                self.investigate.apply(action);
+                if self.investigate.data_generation != generation {
+                    self.view_generation += 1;
+                }
+            }
         }
     }
 
@@ -157,6 +168,7 @@ impl AppState {
                 self.total_events = total_events;
                 self.loaded_once = true;
                 self.last_cancelled = cancelled;
+                self.investigate.apply(InvestigateAction::DataChanged);
             }
             Reply::Rows {
                 id,
@@ -175,8 +187,19 @@ impl AppState {
                     }
                 }
             }
-            Reply::Failed { id: _, message } => {
-                web_sys::console::warn_1(&message.into());
+            Reply::Investigation { id, answer } => {
+                let generation = self.investigate.data_generation;
+                self.investigate.answered(id, answer);
+                if self.investigate.data_generation != generation {
+                    self.view_generation += 1;
+                }
+            }
+            Reply::Failed { id, message } => {
+                if self.investigate.awaits(id) {
+                    self.investigate.failed(id, message);
+                } else {
+                    web_sys::console::warn_1(&message.into());
+                }
             }
         }
     }

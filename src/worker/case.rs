@@ -2,6 +2,7 @@
 //! timeline over them. It answers row requests. Nothing here touches the browser, so it behaves the same
 //! in a worker and in a test.
 
+use crate::engine::correlate::Offsets;
 use crate::engine::store::SourceData;
 use crate::engine::summary::FileSummary;
 use crate::engine::time::format_rfc3339;
@@ -16,6 +17,9 @@ pub struct Case {
     /// Every file given, in order, failed ones included.
     files: Vec<FileSummary>,
     timeline: Timeline,
+    /// Clock offsets per source (estimated and applied, or set by hand); the timeline and the times
+    /// of rows are adjusted by them.
+    offsets: Offsets,
 }
 
 /// Most rows one request may ask for (a screen is a few dozen).
@@ -38,11 +42,31 @@ impl Case {
 
     /// Merges all sources into the timeline again (after a load).
     pub fn rebuild_timeline(&mut self) {
-        self.timeline = Timeline::build(&self.sources);
+        self.timeline = Timeline::build_with_offsets(&self.sources, self.offsets.as_ns());
+    }
+
+    /// Applies clock offsets (ns each source's clock runs ahead) and re-merges the timeline.
+    pub fn set_offsets(&mut self, offsets: Offsets) {
+        self.offsets = offsets;
+        self.rebuild_timeline();
+    }
+
+    pub fn offsets(&self) -> &Offsets {
+        &self.offsets
     }
 
     pub fn files(&self) -> &[FileSummary] {
         &self.files
+    }
+
+    /// The sources holding events, in `SourceId` order.
+    pub fn sources(&self) -> &[SourceData] {
+        &self.sources
+    }
+
+    /// The merged timeline (as of the last rebuild).
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
     }
 
     /// Files whose events the case holds.
@@ -68,7 +92,9 @@ impl Case {
                 Some(Row {
                     position,
                     source: source.info.name.clone(),
-                    ts: source.ts(event).map(format_rfc3339),
+                    ts: source
+                        .ts(event)
+                        .map(|t| format_rfc3339(t.saturating_sub(self.offsets.get(id.source)))),
                     level: source.level(event),
                     text: row_text(source.text(event)),
                 })

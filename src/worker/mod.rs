@@ -11,6 +11,7 @@
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests;
 pub mod case;
+pub mod correlate;
 pub mod read;
 
 use std::cell::{Cell, RefCell};
@@ -23,6 +24,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use self::case::Case;
+use self::correlate::Investigation;
 use self::read::{now_ms, read_blob, read_bytes, ReadEnd, ReadPacer};
 use crate::engine::demo::{self, DEMO_SEED};
 use crate::engine::error::SourceError;
@@ -76,6 +78,8 @@ enum LoadInputs {
 struct WorkerCore {
     scope: DedicatedWorkerGlobalScope,
     case: RefCell<Case>,
+    /// Patterns, ids, skew: see [`correlate`].
+    investigation: RefCell<Investigation>,
     queue: RefCell<VecDeque<Load>>,
     running: Cell<bool>,
     cancel: Cell<bool>,
@@ -88,6 +92,7 @@ pub fn start() {
     let core = Rc::new(WorkerCore {
         scope: scope.clone(),
         case: RefCell::new(Case::default()),
+        investigation: RefCell::new(Investigation::default()),
         queue: RefCell::new(VecDeque::new()),
         running: Cell::new(false),
         cancel: Cell::new(false),
@@ -202,6 +207,16 @@ impl WorkerCore {
                 zone: Zone::Utc,
                 inputs: LoadInputs::Demo,
             }),
+            Request::Investigate { id, ask } => {
+                let answer = self
+                    .investigation
+                    .borrow_mut()
+                    .answer(&mut self.case.borrow_mut(), ask);
+                self.post(&match answer {
+                    Ok(answer) => Reply::Investigation { id, answer },
+                    Err(message) => Reply::Failed { id, message },
+                });
+            }
         }
     }
 
@@ -272,6 +287,7 @@ impl WorkerCore {
         let mut cancelled = false;
         for input in inputs {
             let size = input.size();
+            let read_started_ms = now_ms();
             pacer.progress.current = input.name();
             pacer.post_progress(None, true);
             let (end, data) = match input {
@@ -314,10 +330,27 @@ impl WorkerCore {
                 cancelled = true;
                 break;
             }
+            // Mining runs as each file finishes (while the next one is not yet read); its share of the
+            // load time is reported with the patterns.
+            let reading_ms = now_ms() - read_started_ms;
+            let mine_started_ms = now_ms();
+            let cancel = || self.cancel.get();
+            let Some(patterns) = correlate::mine(&data, &cancel).await else {
+                cancelled = true;
+                break;
+            };
+            let mining_ms = now_ms() - mine_started_ms;
             pacer.bytes_before += size;
             pacer.events_before += data.len() as u64;
             pacer.progress.files_done += 1;
-            self.case.borrow_mut().add(data);
+            let mut case = self.case.borrow_mut();
+            let before = case.source_count();
+            case.add(data);
+            if case.source_count() > before {
+                self.investigation
+                    .borrow_mut()
+                    .source_added(before, patterns, reading_ms, mining_ms);
+            }
         }
         self.case.borrow_mut().rebuild_timeline();
         self.post_loaded(load.id, cancelled, started_ms);

@@ -3,6 +3,7 @@
 pub mod drop_overlay;
 pub mod file_list;
 pub mod header;
+pub mod investigate;
 pub mod load_progress;
 pub mod open_controls;
 pub mod paste_box;

@@ -1,0 +1,144 @@
+//! The investigation part of the worker protocol: message patterns, following an id, what relates an
+//! event to others, the context around an event, clock skew, what changed, and spikes.
+//!
+//! The UI asks with an [`Ask`] inside [`Request::Investigate`](super::Request::Investigate); the worker
+//! answers with an [`Answer`] inside [`Reply::Investigation`](super::Reply::Investigation), echoing the
+//! request id. Both travel as JSON text inside the message (see [`as_json`]): the answers hold 64-bit
+//! nanosecond times, which JavaScript numbers cannot carry exactly, and the engine's result types
+//! flatten nested structs, which `serde-wasm-bindgen` would turn into JS `Map`s. The results are small
+//! (a page of templates, one story, one window of context), so the text costs little.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::correlate::changes::Changes;
+use crate::engine::correlate::context::Context;
+use crate::engine::correlate::follow::{Relation, Story};
+use crate::engine::correlate::skew::SkewReport;
+use crate::engine::correlate::spikes::SpikeReport;
+use crate::engine::correlate::EventRef;
+use crate::engine::patterns::overview::PatternsOverview;
+
+/// Bars of each template's sparkline (over the whole case's time range, so sparklines line up).
+pub const SPARKLINE_BUCKETS: usize = 48;
+/// Templates listed at most (overall, and per source).
+pub const MAX_TEMPLATES_SHOWN: usize = 200;
+
+/// Which event an ask is about: a position in the merged timeline (oldest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelinePosition {
+    pub position: u32,
+    pub newest_first: bool,
+}
+
+/// What the UI asks the worker to work out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "ask", rename_all = "snake_case")]
+pub enum Ask {
+    /// The templates of the case, overall and per source, with what mining cost.
+    Patterns,
+    /// The ids of one event and how many events in which sources share each ("Related by").
+    Related { at: TimelinePosition },
+    /// Every event carrying an id, as one story.
+    Follow { value: String },
+    /// What every source logged within ±`seconds` of an event.
+    Context { at: TimelinePosition, seconds: f64 },
+    /// The estimated clock offsets of the sources and the offsets applied now.
+    Skew,
+    /// Applies one offset per source (seconds its clock runs ahead; index = source), re-merging the
+    /// timeline. Answered by [`Answer::Skew`].
+    SetOffsets { offsets_s: Vec<f64> },
+    /// Compares the window `from_ns..to_ns` with the same length just before it; without a window,
+    /// the strongest spike the spike finder marks (else the last tenth of the data).
+    Changes { window: Option<(i64, i64)> },
+    /// The windows where errors or a message shape leave their baseline.
+    Spikes,
+}
+
+/// The answer to a [`Ask::Skew`] or [`Ask::SetOffsets`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkewState {
+    pub report: SkewReport,
+    /// The offsets applied now, in seconds, per source (index = source).
+    pub applied_s: Vec<f64>,
+    /// The source names, index = source.
+    pub sources: Vec<String>,
+}
+
+/// What the worker answers to an [`Ask`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum Answer {
+    Patterns {
+        patterns: PatternsOverview,
+    },
+    Related {
+        event: EventRef,
+        relations: Vec<Relation>,
+    },
+    Follow {
+        story: Story,
+    },
+    Context {
+        context: Context,
+    },
+    Skew {
+        skew: SkewState,
+    },
+    Changes {
+        changes: Changes,
+    },
+    Spikes {
+        spikes: SpikeReport,
+    },
+}
+
+/// Serialises a value as JSON text inside a message (see the module docs).
+pub mod as_json {
+    use serde::de::DeserializeOwned;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+        let text = serde_json::to_string(value).map_err(serde::ser::Error::custom)?;
+        s.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, T: DeserializeOwned, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        let text = String::deserialize(d)?;
+        serde_json::from_str(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Reply, Request};
+    use super::*;
+
+    #[test]
+    fn asks_and_answers_round_trip_with_large_times() {
+        let request = Request::Investigate {
+            id: 7,
+            ask: Ask::Changes {
+                window: Some((1_783_069_200_000_000_001, 1_783_069_260_000_000_000)),
+            },
+        };
+        let json = serde_json::to_string(&request).unwrap();
+        assert!(json.contains("\"kind\":\"investigate\""));
+        assert_eq!(serde_json::from_str::<Request>(&json).unwrap(), request);
+        assert_eq!(request.id(), 7);
+
+        let reply = Reply::Investigation {
+            id: 7,
+            answer: Answer::Spikes {
+                spikes: SpikeReport {
+                    bucket_s: 60.0,
+                    start: Some("2026-07-03T09:00:00Z".into()),
+                    spikes: Vec::new(),
+                },
+            },
+        };
+        let json = serde_json::to_string(&reply).unwrap();
+        assert_eq!(serde_json::from_str::<Reply>(&json).unwrap(), reply);
+    }
+}

@@ -1,0 +1,218 @@
+//! The worker's investigations: the message patterns of every loaded source (mined as each file
+//! finishes loading), the id index (built when first needed), clock offsets, and the answers to the
+//! UI's [`Ask`]s, all computed here so the UI thread only renders.
+//!
+//! The patterns are kept parallel to the case's sources (`patterns[i]` belongs to source `i`); the id
+//! index and the skew estimate are dropped whenever a source joins and rebuilt on the next ask.
+
+use crate::engine::correlate::changes::{compare, Window};
+use crate::engine::correlate::context::{around_event, DEFAULT_LIMIT};
+use crate::engine::correlate::follow::{follow, related_by};
+use crate::engine::correlate::ids::IdIndex;
+use crate::engine::correlate::skew::{estimate, SkewReport};
+use crate::engine::correlate::spikes::{find_spikes, strongest, SpikeOptions};
+use crate::engine::correlate::{EventRef, Offsets};
+use crate::engine::patterns::overview::overview;
+use crate::engine::patterns::{PatternMiner, SourcePatterns};
+use crate::engine::store::SourceData;
+use crate::engine::time::NANOS_PER_SEC;
+use crate::engine::timeline::EventId;
+use crate::protocol::investigate::{
+    Answer, Ask, SkewState, TimelinePosition, MAX_TEMPLATES_SHOWN, SPARKLINE_BUCKETS,
+};
+
+use super::case::Case;
+use super::read::{now_ms, yield_to_event_loop, YIELD_EVERY_MS};
+
+/// Events mined between two looks at the clock.
+const MINE_STEP: usize = 4096;
+/// Widest context window asked for, in seconds either side.
+const MAX_CONTEXT_SECONDS: f64 = 3600.0;
+
+/// What the worker knows about the case beyond its events.
+#[derive(Default)]
+pub struct Investigation {
+    /// Patterns of each source of the case, in source order.
+    patterns: Vec<SourcePatterns>,
+    ids: Option<IdIndex>,
+    skew: Option<SkewReport>,
+    /// Time spent mining and reading (ingest alone) over all loads, in ms.
+    mining_ms: f64,
+    reading_ms: f64,
+}
+
+/// Mines `source` in steps, yielding to the event loop every [`YIELD_EVERY_MS`] so requests are still
+/// answered; `None` when `cancelled` says stop.
+pub async fn mine(source: &SourceData, cancelled: &dyn Fn() -> bool) -> Option<SourcePatterns> {
+    let mut miner = PatternMiner::new();
+    let mut last_yield = now_ms();
+    for start in (0..source.len()).step_by(MINE_STEP) {
+        for e in start..(start + MINE_STEP).min(source.len()) {
+            miner.add(source.text(e), source.level(e));
+        }
+        if now_ms() - last_yield >= YIELD_EVERY_MS {
+            yield_to_event_loop().await;
+            last_yield = now_ms();
+            if cancelled() {
+                return None;
+            }
+        }
+    }
+    Some(miner.finish(source.ts_column()))
+}
+
+fn seconds(offset_ns: i64) -> f64 {
+    offset_ns as f64 / NANOS_PER_SEC as f64
+}
+
+impl Investigation {
+    /// Records the patterns of the source just added to the case (as source `index`), and what
+    /// reading and mining it took.
+    pub fn source_added(
+        &mut self,
+        index: usize,
+        patterns: SourcePatterns,
+        reading_ms: f64,
+        mining_ms: f64,
+    ) {
+        if self.patterns.len() <= index {
+            self.patterns
+                .resize_with(index + 1, SourcePatterns::default);
+        }
+        self.patterns[index] = patterns;
+        self.reading_ms += reading_ms;
+        self.mining_ms += mining_ms;
+        self.ids = None;
+        self.skew = None;
+    }
+
+    fn ids(&mut self, sources: &[SourceData]) -> &IdIndex {
+        self.ids.get_or_insert_with(|| IdIndex::build(sources))
+    }
+
+    fn skew(&mut self, sources: &[SourceData]) -> SkewReport {
+        if self.skew.is_none() {
+            let report = estimate(sources, self.ids(sources));
+            self.skew = Some(report);
+        }
+        self.skew.clone().unwrap_or_default()
+    }
+
+    fn skew_state(&mut self, case: &Case) -> SkewState {
+        let sources = case.sources();
+        SkewState {
+            report: self.skew(sources),
+            applied_s: (0..sources.len())
+                .map(|s| seconds(case.offsets().get(s as u16)))
+                .collect(),
+            sources: sources.iter().map(|s| s.info.name.clone()).collect(),
+        }
+    }
+
+    /// Works out the answer to `ask` over the case (applying offsets changes the case's timeline).
+    pub fn answer(&mut self, case: &mut Case, ask: Ask) -> Result<Answer, String> {
+        let event_at = |case: &Case, at: TimelinePosition| -> Result<EventId, String> {
+            case.timeline()
+                .get(at.position as usize, at.newest_first)
+                .ok_or_else(|| {
+                    format!(
+                        "There is no event at position {} of the timeline.",
+                        at.position
+                    )
+                })
+        };
+        Ok(match ask {
+            Ask::Patterns => {
+                let mut patterns = overview(
+                    case.sources(),
+                    &self.patterns,
+                    case.offsets(),
+                    MAX_TEMPLATES_SHOWN,
+                    SPARKLINE_BUCKETS,
+                );
+                patterns.mining_ms = self.mining_ms;
+                patterns.reading_ms = self.reading_ms;
+                Answer::Patterns { patterns }
+            }
+            Ask::Related { at } => {
+                let id = event_at(case, at)?;
+                let sources = case.sources();
+                let relations = related_by(sources, self.ids(sources), id);
+                Answer::Related {
+                    event: EventRef::new(sources, case.offsets(), id),
+                    relations,
+                }
+            }
+            Ask::Follow { value } => {
+                let sources = case.sources();
+                let offsets = case.offsets().clone();
+                Answer::Follow {
+                    story: follow(sources, self.ids(sources), &offsets, &value),
+                }
+            }
+            Ask::Context { at, seconds } => {
+                let id = event_at(case, at)?;
+                let seconds = if seconds.is_finite() {
+                    seconds.abs().min(MAX_CONTEXT_SECONDS)
+                } else {
+                    5.0
+                };
+                Answer::Context {
+                    context: around_event(
+                        case.sources(),
+                        case.timeline(),
+                        case.offsets(),
+                        id,
+                        seconds,
+                        DEFAULT_LIMIT,
+                    ),
+                }
+            }
+            Ask::Skew => Answer::Skew {
+                skew: self.skew_state(case),
+            },
+            Ask::SetOffsets { offsets_s } => {
+                let ns = (0..case.sources().len())
+                    .map(|s| {
+                        let secs = offsets_s.get(s).copied().unwrap_or(0.0);
+                        if secs.is_finite() {
+                            (secs * NANOS_PER_SEC as f64).round() as i64
+                        } else {
+                            0
+                        }
+                    })
+                    .collect();
+                case.set_offsets(Offsets::from_ns(ns));
+                Answer::Skew {
+                    skew: self.skew_state(case),
+                }
+            }
+            Ask::Changes { window } => {
+                let after = match window {
+                    Some((from, to)) if to > from => Some(Window::new(from, to)),
+                    _ => default_window(case.sources(), case.offsets()),
+                }
+                .ok_or_else(|| "The files hold no timed events to compare.".to_string())?;
+                Answer::Changes {
+                    changes: compare(case.sources(), case.offsets(), after, None),
+                }
+            }
+            Ask::Spikes => Answer::Spikes {
+                spikes: find_spikes(case.sources(), case.offsets(), &SpikeOptions::default()),
+            },
+        })
+    }
+}
+
+/// Without a window: the strongest spike of errors (else of any series), else the last tenth of the
+/// loaded span.
+fn default_window(sources: &[SourceData], offsets: &Offsets) -> Option<Window> {
+    let report = find_spikes(sources, offsets, &SpikeOptions::default());
+    if let Some(spike) = strongest(&report) {
+        return Some(Window::new(spike.from_ns, spike.to_ns));
+    }
+    let first = sources.iter().filter_map(|s| s.info.first_ts).min()?;
+    let last = sources.iter().filter_map(|s| s.info.last_ts).max()?;
+    let len = ((last - first) / 10).max(1);
+    Some(Window::new(last + 1 - len, last + 1))
+}
