@@ -11,7 +11,12 @@ use super::components::{
     load_progress::LoadProgressPanel, open_controls::OpenControls, paste_box::PasteBox,
     status::Status, timeline::Timeline,
 };
+use super::components::{
+    event_details::EventDetailsPanel, filter_box::FilterBox, help_overlay::HelpOverlay,
+};
 use super::page_events::use_page_events;
+use super::query_hooks::{use_list_keys, use_query_runner, use_selected_details};
+use super::query_state::QueryAction;
 use super::state::{Action, AppState};
 
 #[function_component(App)]
@@ -44,6 +49,9 @@ pub fn app() -> Html {
         });
     }
     use_page_events((*commands).clone());
+    use_query_runner(&state, &commands);
+    use_selected_details(&state, &commands);
+    use_list_keys(&Rc::new((*state).clone()), &commands);
 
     let commands = (*commands).clone();
     html! {
@@ -60,18 +68,47 @@ pub fn app() -> Html {
                 <LoadProgressPanel progress={crate::protocol::LoadProgress::default()} commands={commands.clone()} />
             }
             <FileList files={state.files.clone()} />
-            <Timeline
+            <FilterBox
                 commands={commands.clone()}
-                total={state.total_events}
-                newest_first={state.newest_first}
-                generation={state.view_generation}
-                page={state.page.clone()}
+                text={AttrValue::from(state.query.text.clone())}
+                errors={state.query.errors.clone()}
             />
+            <div class="workspace">
+                <Timeline
+                    commands={commands.clone()}
+                    total={state.list_len()}
+                    newest_first={state.newest_first}
+                    generation={state.view_generation}
+                    page={state.page.clone()}
+                    filter={state.query.is_filtered().then(|| state.filter_spec())}
+                    selected={state.query.selected}
+                    on_select={{
+                        let commands = commands.clone();
+                        Callback::from(move |i| commands.dispatch(Action::Query(QueryAction::Select(Some(i)))))
+                    }}
+                />
+                <EventDetailsPanel
+                    details={state.query.selected.and(state.query.details.clone())}
+                    on_close={{
+                        let commands = commands.clone();
+                        Callback::from(move |()| commands.dispatch(Action::Query(QueryAction::Select(None))))
+                    }}
+                />
+            </div>
+            if state.query.help_open {
+                <HelpOverlay on_close={{
+                    let commands = commands.clone();
+                    Callback::from(move |()| commands.dispatch(Action::Query(QueryAction::ShowHelp(false))))
+                }} />
+            }
             <Investigate
                 commands={commands.clone()}
                 view={state.investigate.clone()}
                 loaded={state.loaded_once}
-                on_filter={Callback::from(|_query: String| {})}
+                on_filter={{
+                    let commands = commands.clone();
+                    Callback::from(move |query: String| commands.dispatch(Action::Query(QueryAction::SetText(query))))
+                }}
             />
             if state.dragging {
                 <DropOverlay />
