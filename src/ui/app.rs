@@ -7,9 +7,17 @@ use yew::prelude::*;
 use super::bridge::Bridge;
 use super::commands::Commands;
 use super::components::{
-    drop_overlay::DropOverlay, file_list::FileList, header::Header, investigate::Investigate,
-    load_progress::LoadProgressPanel, open_controls::OpenControls, paste_box::PasteBox,
-    status::Status, timeline::Timeline,
+    drop_overlay::DropOverlay,
+    file_list::FileList,
+    header::Header,
+    investigate::skew::{set_offset, SkewOffer},
+    investigate::spikes::SpikeStrip,
+    investigate::Investigate,
+    load_progress::LoadProgressPanel,
+    open_controls::OpenControls,
+    paste_box::PasteBox,
+    status::Status,
+    timeline::Timeline,
 };
 use super::page_events::use_page_events;
 use super::state::{Action, AppState};
@@ -59,13 +67,36 @@ pub fn app() -> Html {
             } else if state.is_loading() {
                 <LoadProgressPanel progress={crate::protocol::LoadProgress::default()} commands={commands.clone()} />
             }
-            <FileList files={state.files.clone()} />
+            <FileList
+                files={state.files.clone()}
+                offsets_s={state.investigate.skew.as_ref().map(|s| s.sources.iter().cloned().zip(s.applied_s.iter().copied()).collect::<Vec<_>>())}
+                on_offset={{
+                    let commands = commands.clone();
+                    let skew = state.investigate.skew.clone();
+                    Callback::from(move |(name, seconds): (String, f64)| {
+                        if let Some(skew) = &skew {
+                            set_offset(&commands, skew, &name, seconds);
+                        }
+                    })
+                }}
+            />
+            <SkewOffer
+                commands={commands.clone()}
+                skew={state.investigate.skew.clone()}
+                dismissed={state.investigate.skew_dismissed}
+            />
+            <SpikeStrip
+                commands={commands.clone()}
+                spikes={state.investigate.spikes.clone()}
+                span={state.investigate.patterns.as_ref().and_then(|p| p.span)}
+            />
             <Timeline
                 commands={commands.clone()}
                 total={state.total_events}
                 newest_first={state.newest_first}
                 generation={state.view_generation}
                 page={state.page.clone()}
+                selected={state.investigate.selected.filter(|s| s.newest_first == state.newest_first).map(|s| s.position)}
             />
             <Investigate
                 commands={commands.clone()}

@@ -12,8 +12,10 @@ use std::rc::Rc;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
+use crate::protocol::investigate::TimelinePosition;
 use crate::protocol::Row;
 use crate::ui::commands::Commands;
+use crate::ui::investigate_state::InvestigateAction;
 use crate::ui::state::{Action, RowsPage};
 
 /// Height of one row; the CSS reads it from `--row-height`, set from here.
@@ -76,6 +78,9 @@ pub struct TimelineProps {
     pub newest_first: bool,
     pub generation: u32,
     pub page: Rc<RowsPage>,
+    /// The selected row's position (in the current order), for the investigation panels.
+    #[prop_or_default]
+    pub selected: Option<u32>,
 }
 
 fn set_style(node: &NodeRef, property: &str, value: &str) {
@@ -97,12 +102,22 @@ fn one_line(text: &str) -> String {
     }
 }
 
-fn render_row(position: u32, row: Option<&Row>) -> Html {
+fn render_row(position: u32, row: Option<&Row>, selected: bool, on_select: &Callback<u32>) -> Html {
     match row {
         Some(row) => {
             let level = row.level.as_str();
+            let onclick = {
+                let on_select = on_select.clone();
+                Callback::from(move |_: MouseEvent| on_select.emit(position))
+            };
             html! {
-                <div class={classes!("row", format!("row--{level}"))} role="row" key={position}>
+                <div
+                    class={classes!("row", format!("row--{level}"), selected.then_some("row--selected"))}
+                    role="row"
+                    key={position}
+                    aria-selected={selected.to_string()}
+                    {onclick}
+                >
                     <span class="row__time" role="cell">{ row.ts.clone().unwrap_or_else(|| "—".into()) }</span>
                     <span class="row__level" role="cell">{ level }</span>
                     <span class="row__source" role="cell">{ row.source.clone() }</span>
@@ -199,6 +214,17 @@ pub fn timeline(props: &TimelineProps) -> Html {
         );
     }
 
+    let on_select = {
+        let commands = props.commands.clone();
+        let newest_first = props.newest_first;
+        Callback::from(move |position: u32| {
+            commands.investigate_action(InvestigateAction::Select(Some(TimelinePosition {
+                position,
+                newest_first,
+            })))
+        })
+    };
+
     let on_toggle = {
         let commands = props.commands.clone();
         Callback::from(move |_: MouseEvent| commands.dispatch(Action::ToggleOrder))
@@ -226,7 +252,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
             <div class="timeline__scroller" ref={scroller} onscroll={on_scroll} tabindex="0" role="table" aria-label="Events" aria-rowcount={total.to_string()}>
                 <div class="timeline__spacer" ref={spacer}></div>
                 <div class="timeline__window" ref={window} role="rowgroup">
-                    { for (geometry.first..geometry.end).map(|p| render_row(p, props.page.row(p))) }
+                    { for (geometry.first..geometry.end).map(|p| render_row(p, props.page.row(p), props.selected == Some(p), &on_select)) }
                 </div>
                 if total == 0 {
                     <p class="timeline__empty">{ "Events will appear here, oldest first, merged from every file." }</p>

@@ -2,12 +2,23 @@
 //! changed, and spike markers. Each panel is a region with a heading (its accessible name); the worker
 //! computes everything, these components only render its answers and send asks.
 
+pub mod changes;
+pub mod context;
+pub mod events;
+pub mod follow;
 pub mod patterns;
+pub mod related;
+pub mod skew;
 pub mod sparkline;
+pub mod spikes;
 
 use yew::prelude::*;
 
+use self::changes::ChangesPanel;
+use self::context::ContextPanel;
+use self::follow::FollowPanel;
 use self::patterns::PatternsPanel;
+use self::related::RelatedPanel;
 use crate::protocol::investigate::Ask;
 use crate::ui::commands::Commands;
 use crate::ui::investigate_state::{InvestigateAction, InvestigateView, Panel};
@@ -31,6 +42,46 @@ pub fn investigate(props: &InvestigateProps) -> Html {
         use_effect_with((props.view.data_generation, loaded), move |(_, loaded)| {
             if *loaded {
                 commands.investigate(Ask::Patterns);
+                commands.investigate(Ask::Skew);
+                commands.investigate(Ask::Spikes);
+            }
+        });
+    }
+    // A newly selected event: its ids.
+    {
+        let commands = props.commands.clone();
+        use_effect_with(props.view.selected, move |selected| {
+            if let Some(at) = selected {
+                commands.investigate(Ask::Related { at: *at });
+            }
+        });
+    }
+    // The context of the selected event, when its panel shows.
+    {
+        let commands = props.commands.clone();
+        let view = &props.view;
+        let wanted = (view.panel == Panel::Context)
+            .then_some(view.selected)
+            .flatten()
+            .map(|at| (at, view.context_seconds.to_bits()));
+        use_effect_with(wanted, move |wanted| {
+            if let Some((at, seconds)) = wanted {
+                commands.investigate(Ask::Context {
+                    at: *at,
+                    seconds: f64::from_bits(*seconds),
+                });
+            }
+        });
+    }
+    // What changed, when its panel shows (again after the data or the window changed).
+    {
+        let commands = props.commands.clone();
+        let view = &props.view;
+        let wanted = (view.panel == Panel::Changes && props.loaded)
+            .then_some((view.data_generation, view.changes_window));
+        use_effect_with(wanted, move |wanted| {
+            if let Some((_, window)) = wanted {
+                commands.investigate(Ask::Changes { window: *window });
             }
         });
     }
@@ -65,7 +116,18 @@ pub fn investigate(props: &InvestigateProps) -> Html {
                 on_filter={props.on_filter.clone()}
             />
         },
-        Panel::Follow | Panel::Context | Panel::Changes => html! {},
+        Panel::Follow => {
+            html! { <FollowPanel commands={props.commands.clone()} story={view.story.clone()} /> }
+        }
+        Panel::Context => html! {
+            <ContextPanel
+                commands={props.commands.clone()}
+                context={view.context.clone()}
+                seconds={view.context_seconds}
+                selected={view.selected.is_some()}
+            />
+        },
+        Panel::Changes => html! { <ChangesPanel changes={view.changes.clone()} /> },
     };
     html! {
         <div class="investigate">
@@ -79,6 +141,9 @@ pub fn investigate(props: &InvestigateProps) -> Html {
                 <h2 class="investigate__title" id={heading_id}>{ title }</h2>
                 { body }
             </section>
+            if view.selected.is_some() {
+                <RelatedPanel commands={props.commands.clone()} related={view.related.clone()} />
+            }
         </div>
     }
 }
