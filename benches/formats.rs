@@ -139,8 +139,8 @@ fn inputs() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ),
         ("proxifier", "Proxifier.log", repeated(&loghub("Proxifier"))),
         (
-            "text_java_traces",
-            "app.log",
+            "log4j",
+            "java-traces.log",
             generated(|i| {
                 if i % 10 < 3 {
                     format!(
@@ -172,7 +172,7 @@ fn formats(c: &mut Criterion) {
             "{name} is read as {family}"
         );
         group.throughput(Throughput::Bytes(bytes.len() as u64));
-        group.bench_function(family, |b| {
+        group.bench_function(format!("{family} ({name})"), |b| {
             b.iter(|| {
                 black_box(ingest_bytes(
                     name,

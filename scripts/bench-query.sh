@@ -115,7 +115,8 @@ for name, query, rg in queries:
         ms, out, _ = timed(["rg", "-c", *flags, "--", pattern, *paths])
         rg_cell = f"{ms:.0f} ms"
         rg_count = f"{sum(int(l.rsplit(':', 1)[1]) for l in out.splitlines() if ':' in l):,}"
-    print(f"| `{query}` | {t['count']:,} | {t['eval_ms']:.0f} ms | {t['first_page_ms']:.0f} ms | "
+    cell = query.replace("|", "\\|")
+    print(f"| `{cell}` | {t['count']:,} | {t['eval_ms']:.0f} ms | {t['first_page_ms']:.0f} ms | "
           f"{t['histogram_ms']:.0f} ms | {t['facets_ms']:.0f} ms | {rg_cell} | {rg_count} |")
 print("\ncasefile times are measured inside one `casefile query --index --timings` process after loading "
       "(as a worker answers a filter); rg times are whole runs over the cached files.")

@@ -586,3 +586,24 @@ fn every_corpus_log_file_reads_as_its_snapshot_says() {
         changes.join("\n")
     );
 }
+
+/// fluent-bit's tail tests: its expected output (`out/X.out`, one record per line) for the Docker-mode
+/// and multi-line inputs. The encoding cases belong to the encoding tests; `3943.out` has a record for
+/// an empty line, which Casefile does not make an event.
+#[test]
+fn fluent_bit_tail_inputs_give_as_many_events_as_its_records() {
+    let tail = Path::new(CORPUS).join("multiline/fluent-bit/tail");
+    let cases = [
+        "dockermode",
+        "dockermode_firstline_detection",
+        "dockermode_multiple_lines",
+        "dockermode_splitted_line",
+        "dockermode_splitted_multiple_lines",
+        "multiline_001",
+    ];
+    for case in cases {
+        let source = read(&tail.join(format!("log/{case}.log")));
+        let records = std::fs::read_to_string(tail.join(format!("out/{case}.out"))).unwrap();
+        assert_eq!(source.len(), records.lines().count(), "{case}");
+    }
+}

@@ -22,16 +22,16 @@ fn corpus() -> PathBuf {
 
 /// (system, GA floor): GA measured with scripts/ga.sh less 0.01.
 const FLOORS: &[(&str, f64)] = &[
-    ("BGL", 0.983),
+    ("BGL", 0.987),
     ("HDFS", 0.99),
-    ("Hadoop", 0.981),
+    ("Hadoop", 0.983),
     ("HealthApp", 0.99),
     ("Mac", 0.972),
     ("OpenSSH", 0.988),
     ("Proxifier", 0.99),
     ("Spark", 0.987),
 ];
-/// Measured average 0.9954, less a margin.
+/// Measured average 0.9962, less a margin.
 const AVERAGE_FLOOR: f64 = 0.99;
 
 /// Rows of a CSV file (RFC 4180 quoting, quoted line breaks allowed).

@@ -24,6 +24,21 @@ use super::store::SourceData;
 /// JSON keys whose string value is the event's message (scanned for `key=value` pairs).
 const JSON_MESSAGE_KEYS: &[&str] = &["msg", "message", "log", "@m", "@mt"];
 
+/// The fixed parts of an access-log line, in order.
+const ACCESS_PARTS: [&str; 11] = [
+    "client",
+    "ident",
+    "user",
+    "method",
+    "path",
+    "protocol",
+    "status",
+    "bytes",
+    "referer",
+    "user_agent",
+    "duration",
+];
+
 /// Deepest nesting of JSON objects that is flattened.
 const MAX_DEPTH: usize = 8;
 
@@ -87,17 +102,19 @@ impl FieldReader {
         self.format
     }
 
-    /// Whether field names appear literally in this format's text (JSON keys, `key=value`), so a text
-    /// search for the name can rule events out before extraction.
-    pub fn names_in_text(&self) -> bool {
-        !matches!(
-            self.format,
-            FormatName::AccessLog | FormatName::Csv | FormatName::Tsv
-        )
+    /// Whether field `name` appears literally in the text of every event that has it (JSON keys,
+    /// `key=value` pairs; not CSV columns or access-log parts), so a text search for the name can
+    /// rule events out before extraction.
+    pub fn name_in_text(&self, name: &str) -> bool {
+        match self.format {
+            FormatName::Csv | FormatName::Tsv => false,
+            FormatName::AccessLog => !ACCESS_PARTS.iter().any(|p| p.eq_ignore_ascii_case(name)),
+            _ => true,
+        }
     }
 
     /// Formats whose events are one JSON object (the first line of the event).
-    fn is_json(&self) -> bool {
+    pub fn is_json(&self) -> bool {
         matches!(
             self.format,
             FormatName::JsonLines
@@ -132,7 +149,8 @@ impl FieldReader {
         }
     }
 
-    /// The value of field `name` (ASCII case-insensitive), if the event has it.
+    /// The value of field `name`, if the event has it. Names are case-sensitive, as written in the
+    /// text (JSON keys, `key=value` pairs); CSV column names and access-log parts ignore case.
     pub fn get<'t>(&self, text: &'t [u8], name: &str) -> Option<Cow<'t, str>> {
         if self.is_json() {
             return json_get(text, name.as_bytes(), 0);
@@ -140,9 +158,16 @@ impl FieldReader {
         if self.format == FormatName::AccessLog {
             return access_get(text, name);
         }
+        if matches!(self.format, FormatName::Csv | FormatName::Tsv) {
+            let column = self
+                .columns
+                .iter()
+                .position(|c| c.eq_ignore_ascii_case(name))?;
+            return csv_field(text, self.delimiter, column).map(bytes_to_cow);
+        }
         let mut found = None;
         self.for_each(text, &mut |key, value| {
-            if key.eq_ignore_ascii_case(name) {
+            if key == name {
                 found = Some(value);
                 false
             } else {
@@ -168,6 +193,39 @@ fn bytes_to_cow(b: Cow<'_, [u8]>) -> Cow<'_, str> {
         Cow::Borrowed(b) => String::from_utf8_lossy(b),
         Cow::Owned(v) => Cow::Owned(String::from_utf8_lossy(&v).into_owned()),
     }
+}
+
+/// Field `column` of one CSV record, read without splitting the others out.
+fn csv_field(record: &[u8], delimiter: u8, column: usize) -> Option<Cow<'_, [u8]>> {
+    let mut start = 0;
+    let mut in_quotes = false;
+    let mut index = 0;
+    let mut i = 0;
+    while i <= record.len() {
+        let c = record.get(i).copied();
+        match c {
+            Some(b'"') => in_quotes = !in_quotes,
+            Some(d) if d == delimiter && !in_quotes => {}
+            Some(_) => {
+                i += 1;
+                continue;
+            }
+            None => {}
+        }
+        if c == Some(b'"') {
+            i += 1;
+            continue;
+        }
+        // A delimiter outside quotes, or the end: field `index` is `start..i`.
+        if index == column {
+            let raw = &record[start..i];
+            return split_csv(raw, delimiter).into_iter().next();
+        }
+        index += 1;
+        start = i + 1;
+        i += 1;
+    }
+    None
 }
 
 /// Splits one CSV record into fields: quotes removed, doubled quotes undone. A record continued over
@@ -337,7 +395,7 @@ fn json_get<'t>(text: &'t [u8], name: &[u8], depth: usize) -> Option<Cow<'t, str
             Cow::Borrowed(raw_key)
         };
         let is_object = matches!(value, RawValue::Other(raw) if raw.first() == Some(&b'{'));
-        if key.eq_ignore_ascii_case(name) && !(is_object && depth + 1 < MAX_DEPTH) {
+        if *key == *name && !(is_object && depth + 1 < MAX_DEPTH) {
             return Some(match value {
                 RawValue::Str(s) => json_unescape(s),
                 RawValue::Other(raw) => String::from_utf8_lossy(raw),
@@ -349,7 +407,7 @@ fn json_get<'t>(text: &'t [u8], name: &[u8], depth: usize) -> Option<Cow<'t, str
                     && depth + 1 < MAX_DEPTH
                     && name.len() > key.len()
                     && name[key.len()] == b'.'
-                    && name[..key.len()].eq_ignore_ascii_case(&key) =>
+                    && name[..key.len()] == *key =>
             {
                 if let Some(v) = json_get(raw, &name[key.len() + 1..], depth + 1) {
                     return Some(v);
@@ -367,7 +425,7 @@ fn json_get<'t>(text: &'t [u8], name: &[u8], depth: usize) -> Option<Cow<'t, str
     for m in messages.into_iter().flatten().chain(more_messages) {
         let mut found = None;
         logfmt_pairs(m, &mut |k, v| {
-            if k.as_bytes().eq_ignore_ascii_case(name) {
+            if k.as_bytes() == name {
                 found = Some(v);
                 false
             } else {
@@ -478,7 +536,7 @@ fn access_get<'t>(text: &'t [u8], name: &str) -> Option<Cow<'t, str>> {
         return found;
     }
     logfmt_pairs(rest?, &mut |k, v| {
-        if k.eq_ignore_ascii_case(name) {
+        if k == name {
             found = Some(v);
             false
         } else {
@@ -524,7 +582,9 @@ fn access_parts<'t>(
             return Some(&line[start..i + r]);
         }
     };
-    for name in ["client", "ident", "user"] {
+    let [client, ident, user, method, path, protocol, status, bytes, referer, user_agent, duration] =
+        ACCESS_PARTS;
+    for name in [client, ident, user] {
         if !visit(name, token(&mut at)?) {
             return None;
         }
@@ -533,19 +593,19 @@ fn access_parts<'t>(
     at += memchr::memchr(b']', line.get(at..)?)? + 1;
     let request = quoted(&mut at)?;
     let mut parts = request.splitn(3, |c| *c == b' ');
-    for name in ["method", "path", "protocol"] {
+    for name in [method, path, protocol] {
         if let Some(p) = parts.next().filter(|p| !p.is_empty() && *p != b"-") {
             if !visit(name, p) {
                 return None;
             }
         }
     }
-    for name in ["status", "bytes"] {
+    for name in [status, bytes] {
         if !visit(name, token(&mut at)?) {
             return None;
         }
     }
-    for name in ["referer", "user_agent"] {
+    for name in [referer, user_agent] {
         if !visit(name, quoted(&mut at)?) {
             return None;
         }
@@ -553,9 +613,10 @@ fn access_parts<'t>(
     let rest = line.get(at..)?;
     let first = rest.iter().position(|c| *c != b' ').unwrap_or(rest.len());
     let end = memchr::memchr(b' ', &rest[first..]).map_or(rest.len(), |r| first + r);
+    let duration_name = duration;
     let duration = &rest[first..end];
     let is_number = std::str::from_utf8(duration).is_ok_and(|d| d.parse::<f64>().is_ok());
-    if is_number && !visit("duration", duration) {
+    if is_number && !visit(duration_name, duration) {
         return None;
     }
     Some(rest)
@@ -656,6 +717,15 @@ mod tests {
             ]
         );
         assert_eq!(reader.get(b"T2,,", "NOTE").as_deref(), Some(""));
+        let record = br#"T1,"Bob's ""Best"", Bikes","a,b""#;
+        for (name, value) in reader.all(record) {
+            assert_eq!(
+                reader.get(record, &name).as_deref(),
+                Some(value.as_str()),
+                "{name}"
+            );
+        }
+        assert_eq!(reader.get(b"T3", "note"), None);
     }
 
     #[test]
@@ -666,10 +736,7 @@ mod tests {
         for name in [
             "a.b.c", "A.N", "msg", "user", "key", "a", "a.b", "missing", "a.b.c.d",
         ] {
-            let visited = reader
-                .all(line)
-                .into_iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name));
+            let visited = reader.all(line).into_iter().find(|(k, _)| k == name);
             assert_eq!(
                 reader.get(line, name).map(|v| v.into_owned()),
                 visited.map(|(_, v)| v),

@@ -2,7 +2,17 @@
 //!
 //! Instants are `i64` nanoseconds since the Unix epoch, UTC. A timestamp as written may lack a zone
 //! (then it is read in the zone of its [`TimeContext`]) or a year (syslog: then the year comes from the
-//! file's modification time, with the December → January rollover handled).
+//! file's modification time, with the December → January rollover handled) or a date (`09:00:08.563`:
+//! then the date comes from the event before it in the same file, rolling over midnight, or from the
+//! file's modification time).
+//!
+//! Shapes read anywhere a timestamp is expected ([`parse_any`]): ISO 8601 / RFC 3339 with any fraction
+//! and its relatives (`2026/07/03 09:00:00`, `2005-06-03-15.42.50.675872`, `2022-06-08  8:52:40`), RFC
+//! 2822, ctime, Apache `10/Oct/2000:13:55:36 -0700`, syslog `Jul  3 09:00:53`, java.util.logging `Jul 09,
+//! 2015 3:23:29 PM`, `17/06/09 20:10:40`, `07/03/2026 09:00:00`, `20171223-22:15:29:606`, and epoch
+//! seconds/ms/µs/ns. At the start of a line ([`parse_leading`]) also HDFS `081109 203615`, logcat and
+//! Proxifier month-day stamps, glog/klog `I0703 09:00:00.123456`, a date alone and a time alone. Zones:
+//! `Z`, numeric offsets, `UTC+2`, and common abbreviations (`PST`, `CEST`, ...).
 //!
 //! The parsers here are hand-written byte scanners: they run on every line at ingest, so they avoid
 //! allocation and regexes. Calendar arithmetic for zone-less stamps in named zones goes through `jiff`.
@@ -893,6 +903,31 @@ pub fn parse_leading(b: &[u8]) -> Option<(Stamp, usize)> {
         if let Some(found) = parse_any(b) {
             return Some(found);
         }
+        // A date alone, `2020-03-24 message`: midnight of that day.
+        if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' && matches!(b.get(10), None | Some(b' ')) {
+            if let (Some(year), Some(month), Some(day)) =
+                (digits(b, 0, 4), digits(b, 5, 2), digits(b, 8, 2))
+            {
+                let civil = Civil {
+                    year: year as i32,
+                    month: month as u8,
+                    day: day as u8,
+                    hour: 0,
+                    minute: 0,
+                    second: 0,
+                    nanos: 0,
+                };
+                if civil.valid() {
+                    return Some((
+                        Stamp::Civil {
+                            civil,
+                            offset_secs: None,
+                        },
+                        10,
+                    ));
+                }
+            }
+        }
         // yymmdd hhmmss
         if b.get(6) == Some(&b' ') && b.get(13).is_none_or(|c| !c.is_ascii_digit()) {
             if let (Some(ymd), Some(hms)) = (digits(b, 0, 6), digits(b, 7, 6)) {
@@ -1182,6 +1217,7 @@ mod tests {
                 "2020-03-08T23:47:32.089828Z",
             ),
             ("#+1375138067", "2013-07-29T22:47:47Z"),
+            ("2020-03-24 Multiple lines:", "2020-03-24T00:00:00Z"),
             (
                 "amLog:06/09/2014 04:08:22:515 PM UTC: x",
                 "2014-06-09T16:08:22.515Z",

@@ -6,7 +6,7 @@
 //!
 //! (`.cargo/config.toml` makes `wasm-bindgen-test-runner` the runner; it finds `chromedriver` on PATH.)
 //! They check what native tests cannot: protocol values through `serde-wasm-bindgen` as they cross
-//! `postMessage`, and files read from real `Blob`s through `Blob.stream()` into the ingest.
+//! `postMessage`, and files read from real `Blob`s, slice by slice, into the ingest.
 
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsValue;
@@ -14,7 +14,7 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Blob;
 
 use super::case::Case;
-use super::read::{read_blob, ReadEnd, ReadPacer};
+use super::read::{read_blob, read_blob_with, ReadEnd, ReadOptions, ReadPacer};
 use crate::engine::formats::FormatName;
 use crate::engine::ingest::{ingest_bytes, IngestOptions, SourceIngest};
 use crate::engine::level::Level;
@@ -162,19 +162,32 @@ fn requests_and_replies_cross_serde_wasm_bindgen_unchanged() {
     }
 }
 
+/// Small slices and a yield after each, so a few MB exercise what a big file does.
+const SMALL_SLICES: ReadOptions = ReadOptions {
+    slice_bytes: 100_003,
+    yield_every_ms: 0.0,
+};
+
 #[wasm_bindgen_test]
-async fn a_blob_read_in_chunks_gives_the_same_events_as_the_bytes() {
-    // Big enough for several stream pieces and several 8 MiB batches.
-    let bytes = json_lines(260_000);
-    assert!(bytes.len() > 16 << 20);
-    let (end, from_blob) = read_as("app.jsonl", &bytes).await;
+async fn a_blob_read_in_slices_gives_the_same_events_as_the_bytes() {
+    let bytes = json_lines(40_000);
+    let mut ingest = SourceIngest::new("app.jsonl", IngestOptions::default());
+    let mut pacer = TestPacer {
+        ticks: 0,
+        cancel_after: None,
+    };
+    let end = read_blob_with(&blob_of(&bytes), &mut ingest, &mut pacer, SMALL_SLICES)
+        .await
+        .expect("the blob is readable");
     assert_eq!(end, ReadEnd::Complete);
+    // Every slice but the last was followed by a yield and a progress tick.
+    assert!(pacer.ticks >= bytes.len() / SMALL_SLICES.slice_bytes);
+    let from_blob = ingest.finish();
     let from_bytes = ingest_bytes("app.jsonl", &bytes, IngestOptions::default());
-    assert_eq!(from_blob.len(), 260_000);
+    assert_eq!(from_blob.len(), 40_000);
     assert_eq!(from_blob.len(), from_bytes.len());
     assert_eq!(from_blob.info.format, FormatName::JsonLines);
-    assert_eq!(from_blob.info.bytes, bytes.len() as u64);
-    for event in [0, 1, 129_999, 130_000, 259_999] {
+    for event in 0..from_blob.len() {
         assert_eq!(
             from_blob.text(event),
             from_bytes.text(event),
@@ -185,22 +198,32 @@ async fn a_blob_read_in_chunks_gives_the_same_events_as_the_bytes() {
     let errors = (0..from_blob.len())
         .filter(|&e| from_blob.level(e) == Level::Error)
         .count();
-    assert_eq!(errors, 260_000usize.div_ceil(97));
+    assert_eq!(errors, 40_000usize.div_ceil(97));
+}
+
+#[wasm_bindgen_test]
+async fn the_default_reader_reads_a_blob_larger_than_one_slice() {
+    let bytes = json_lines(240_000);
+    assert!(bytes.len() > 16 << 20);
+    let (end, data) = read_as("big.jsonl", &bytes).await;
+    assert_eq!(end, ReadEnd::Complete);
+    assert_eq!(data.len(), 240_000);
+    assert_eq!(data.info.bytes, bytes.len() as u64);
 }
 
 #[wasm_bindgen_test]
 async fn a_cancelled_read_stops_early() {
-    let bytes = json_lines(600_000);
+    let bytes = json_lines(40_000);
     let mut ingest = SourceIngest::new("big.jsonl", IngestOptions::default());
     let mut pacer = TestPacer {
         ticks: 0,
-        cancel_after: Some(1),
+        cancel_after: Some(2),
     };
-    let end = read_blob(&blob_of(&bytes), &mut ingest, &mut pacer)
+    let end = read_blob_with(&blob_of(&bytes), &mut ingest, &mut pacer, SMALL_SLICES)
         .await
         .expect("readable");
     assert_eq!(end, ReadEnd::Cancelled);
-    assert!(ingest.bytes_read() < bytes.len() as u64);
+    assert_eq!(ingest.bytes_read(), 2 * SMALL_SLICES.slice_bytes as u64);
 }
 
 #[wasm_bindgen_test]

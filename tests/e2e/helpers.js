@@ -3,7 +3,7 @@ const fs = require("node:fs");
 const path = require("node:path");
 const { expect } = require("@playwright/test");
 
-/** The folder global-setup.js filled: the generated 20 MB set, truth.json and cli-summary.json. */
+/** The folder global-setup.js filled: the generated 20 MB set and its truth.json. */
 function dataDir() {
   const dir = process.env.CASEFILE_E2E_DATA;
   if (!dir) throw new Error("CASEFILE_E2E_DATA is not set: run through `npm test` (global setup)");
@@ -12,10 +12,6 @@ function dataDir() {
 
 function truth() {
   return JSON.parse(fs.readFileSync(path.join(dataDir(), "truth.json"), "utf8"));
-}
-
-function cliSummary() {
-  return JSON.parse(fs.readFileSync(path.join(dataDir(), "cli-summary.json"), "utf8"));
 }
 
 /** `109607` → `"109,607"`, like the app's status line. */
@@ -65,4 +61,4 @@ async function dropFiles(page, filePaths, { target = "body", checkOverlay = fals
   await page.dispatchEvent(target, "drop", { dataTransfer });
 }
 
-module.exports = { dataDir, truth, cliSummary, thousands, indexedText, openApp, dropFiles };
+module.exports = { dataDir, truth, thousands, indexedText, openApp, dropFiles };

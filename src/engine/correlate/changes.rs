@@ -10,7 +10,8 @@
 //! Each item gets a score, the Poisson z-score of its change: `(a − b·L) / √(a + b·L² + 1)` for `a`
 //! events after, `b` before and window length ratio `L`. The list is: new items first (none before),
 //! taking turns between sources so that one chatty file's many new messages cannot hide a quiet file's
-//! single critical line, each source's new items by count; then increases by score; then vanished
+//! single critical line, each source's new items by severity (the most severe level among their
+//! events), then count; then increases by score; then vanished
 //! items; then decreases. Items whose change is not significant (|z| < 3; vanished with fewer than 3
 //! expected) are left out.
 
@@ -122,6 +123,8 @@ pub struct ChangeItem {
     pub source: SourceId,
     pub path: String,
     pub change: Direction,
+    /// The most severe level among its events.
+    pub level: Level,
     pub before_count: u64,
     pub after_count: u64,
     pub before_per_min: f64,
@@ -159,6 +162,8 @@ struct Tally {
     uniform: bool,
     /// Counts per bucket of "after".
     buckets: Vec<u32>,
+    /// The most severe level of its events.
+    level: Level,
 }
 
 /// Counts one event under `key`: in "after" (with its bucket) or in "before".
@@ -168,11 +173,13 @@ fn bump(
     msg: Option<&str>,
     bucket: Option<usize>,
     at: (i64, u32),
+    level: Level,
 ) {
     let tally = tallies.entry(key).or_insert_with(|| Tally {
         uniform: true,
         ..Default::default()
     });
+    tally.level = tally.level.max(level);
     if let Some(m) = msg {
         match &tally.example {
             None => tally.example = Some(m.to_string()),
@@ -236,8 +243,9 @@ pub fn compare_with(
                 continue;
             }
             let bucket = in_after.then(|| ((t - after.from_ns) / bucket_ns) as usize);
+            let level = source.level(e);
             let count = |tallies: &mut HashMap<Key, Tally>, key: Key, msg: Option<&str>| {
-                bump(tallies, key, msg, bucket, (t, e as u32));
+                bump(tallies, key, msg, bucket, (t, e as u32), level);
             };
             count(
                 &mut tallies,
@@ -249,7 +257,6 @@ pub fn compare_with(
                 },
                 None,
             );
-            let level = source.level(e);
             if level != Level::None {
                 count(
                     &mut tallies,
@@ -371,6 +378,7 @@ pub fn compare_with(
                 source: key.source,
                 path,
                 change,
+                level: tally.level,
                 before_count: tally.before,
                 after_count: tally.after,
                 before_per_min: round(before_per_min, 3),
@@ -393,8 +401,9 @@ pub fn compare_with(
 fn rank(mut items: Vec<(ChangeItem, (i64, u32))>) -> Vec<ChangeItem> {
     // A stable, total order first, so that equal scores come out the same on every run.
     items.sort_by(|(a, fa), (b, fb)| {
-        b.after_count
-            .cmp(&a.after_count)
+        b.level
+            .cmp(&a.level)
+            .then(b.after_count.cmp(&a.after_count))
             .then(fa.cmp(fb))
             .then(a.kind.cmp(&b.kind))
             .then(a.source.cmp(&b.source))
@@ -414,14 +423,15 @@ fn rank(mut items: Vec<(ChangeItem, (i64, u32))>) -> Vec<ChangeItem> {
             rest.push(item);
         }
     }
-    // Sources take turns, the source with the strongest new item first.
+    // Sources take turns, the source whose first new item is most severe, then strongest, first.
     let mut order: Vec<usize> = (0..by_source.len())
         .filter(|s| !by_source[*s].is_empty())
         .collect();
     order.sort_by(|a, b| {
-        by_source[*b][0]
-            .score
-            .total_cmp(&by_source[*a][0].score)
+        let (x, y) = (&by_source[*a][0], &by_source[*b][0]);
+        y.level
+            .cmp(&x.level)
+            .then(y.score.total_cmp(&x.score))
             .then(a.cmp(b))
     });
     let mut out = Vec::new();

@@ -7,8 +7,8 @@
 //! `Read + Seek` over the whole archive; this reader needs neither.) Members are stored or deflated
 //! (flate2's pure-Rust backend, so it works in wasm). A member written with a trailing data descriptor
 //! (sizes unknown up front, as streaming zip writers do) is fine when deflated, since deflate marks its
-//! own end. Encrypted members, other methods (bzip2, LZMA, zstd) and stored members without sizes are
-//! listed with a sentence saying so. ZIP64 sizes are read from the extra field.
+//! own end. zstd members (method 93) are read too, when their size is in the header. Encrypted members,
+//! other methods (bzip2, LZMA) and stored members without sizes are listed with a sentence saying so. ZIP64 sizes are read from the extra field.
 //!
 //! **tar** is ustar/GNU/pax: 512-byte headers, GNU long names (`L`) and pax `path`/`size` records are
 //! honoured, links and directories skipped. The member's modification time is handed to its ingest
@@ -16,6 +16,7 @@
 
 use flate2::{Decompress, FlushDecompress, Status};
 
+use super::compression::ZstdDecoder;
 use super::FileIngest;
 use crate::engine::error::SourceError;
 use crate::engine::ingest::IngestOptions;
@@ -150,6 +151,10 @@ enum ZipState {
     Deflated {
         left: Option<u64>,
     },
+    /// Decoding a zstd-compressed member (method 93; `left` compressed bytes to go).
+    Zstd {
+        left: u64,
+    },
     /// Skipping `left` bytes of member data that is not read (or not needed).
     Skip {
         left: u64,
@@ -173,6 +178,7 @@ pub struct ZipReader {
     /// The current member is followed by a data descriptor, with ZIP64 sizes.
     descriptor_follows: bool,
     zip64: bool,
+    zstd: Option<Box<ZstdDecoder>>,
     error: Option<SourceError>,
 }
 
@@ -193,6 +199,7 @@ impl ZipReader {
             offset: 0,
             descriptor_follows: false,
             zip64: false,
+            zstd: None,
             error: None,
         }
     }
@@ -231,6 +238,26 @@ impl ZipReader {
                         self.after_data()
                     } else {
                         ZipState::Stored {
+                            left: left - n as u64,
+                        }
+                    };
+                }
+                ZipState::Zstd { left } => {
+                    let n = (left.min(input.len() as u64)) as usize;
+                    let members = &mut self.members;
+                    if let Some(z) = self.zstd.as_mut() {
+                        z.push(&input[..n], &mut |text| members.push(text));
+                    }
+                    input = &input[n..];
+                    self.state = if left == n as u64 {
+                        let note = self
+                            .zstd
+                            .take()
+                            .and_then(|z| z.finish(&mut |text| members.push(text)));
+                        members.close(note);
+                        self.after_data()
+                    } else {
+                        ZipState::Zstd {
                             left: left - n as u64,
                         }
                     };
@@ -429,6 +456,16 @@ impl ZipReader {
                     );
                     self.fail("a stored member without its size".into());
                     ZipState::Failed
+                }
+                93 if sizes_known => {
+                    self.members.open(&path, Some(usize_), mtime);
+                    self.zstd = Some(Box::default());
+                    if csize == 0 {
+                        self.members.close(None);
+                        self.after_data()
+                    } else {
+                        ZipState::Zstd { left: csize }
+                    }
                 }
                 8 => {
                     self.members
@@ -991,6 +1028,34 @@ mod tests {
                 let sources = read_chunked("fuzz.bin", &d, 1 + (next() as usize) % 97);
                 assert!(!sources.is_empty());
             }
+        }
+    }
+
+    #[test]
+    fn zstd_members_of_a_zip_are_read() {
+        let comp =
+            ruzstd::encoding::compress_to_vec(A, ruzstd::encoding::CompressionLevel::Fastest);
+        let mut z = Vec::new();
+        z.extend(0x0403_4b50u32.to_le_bytes());
+        z.extend(63u16.to_le_bytes());
+        z.extend(0x0800u16.to_le_bytes());
+        z.extend(93u16.to_le_bytes());
+        z.extend([0u8; 4]);
+        z.extend(crc32fast::hash(A).to_le_bytes());
+        z.extend((comp.len() as u32).to_le_bytes());
+        z.extend((A.len() as u32).to_le_bytes());
+        z.extend(5u16.to_le_bytes());
+        z.extend(0u16.to_le_bytes());
+        z.extend(b"a.log");
+        z.extend(&comp);
+        z.extend(0x0605_4b50u32.to_le_bytes());
+        z.extend([0u8; 18]);
+        for chunk in [3, 4096] {
+            let s = read_chunked("z.zip", &z, chunk);
+            assert_eq!(s.len(), 1);
+            assert_eq!(s[0].info.name, "z.zip!/a.log");
+            assert_eq!(s[0].len(), 2);
+            assert_eq!(s[0].info.error, None);
         }
     }
 

@@ -18,11 +18,14 @@
 //! count than the header) never stop reading: the first is reported with its line number through
 //! [`LineParser::finish`], with a count of the rest. A quoted field that stays open is given up when a
 //! later line is a whole, well-formed record with a readable time, so one stray quote does not swallow
-//! the rest of a timed file.
+//! the rest of a timed file; and a field that starts with a quote closing in the middle of a later
+//! field (`1,"abc,def,"x",2`) is read with that quote as a literal character when the line then has
+//! the header's width. A lone-CR file (old Mac) arrives with LF line ends from the decode stage.
 //!
-//! **Fields.** [`record_fields`] turns an event's raw text back into `(column name, value)` pairs, given
-//! the [`CsvLayout`] (dialect and header) the parser used; [`CsvLayout::sniff`] rebuilds that layout from
-//! a source's first bytes.
+//! **Fields.** [`record_fields`] (or [`record_values`]) turns an event's raw text back into
+//! `(column name, value)` pairs, given the [`CsvLayout`] (dialect and header) the parser used;
+//! [`CsvLayout::of_source`] rebuilds that layout from a loaded source (its first block holds the header
+//! rows), [`CsvLayout::sniff`] from any first bytes.
 
 use serde::{Deserialize, Serialize};
 
@@ -1268,6 +1271,8 @@ pub struct CsvParser {
     time: TimeColumn,
     level_column: Option<usize>,
     records: RecordReader,
+    /// Reads a line on its own, to tell a stray quote from a multi-line field.
+    probe: RecordReader,
     scratch: Vec<u8>,
     /// Physical lines seen (the current one's number, 1-based).
     line_no: u64,
@@ -1310,6 +1315,7 @@ impl CsvParser {
     pub fn from_sniffed(s: Sniffed) -> CsvParser {
         CsvParser {
             records: RecordReader::new(&s.dialect),
+            probe: RecordReader::new(&s.dialect),
             layout: CsvLayout {
                 dialect: s.dialect,
                 header: s.header,
@@ -1388,7 +1394,10 @@ impl CsvParser {
     }
 
     fn record_time_and_level(&self, cx: &TimeContext) -> (Option<i64>, Level) {
-        let r = &self.records;
+        self.time_and_level_of(&self.records, cx)
+    }
+
+    fn time_and_level_of(&self, r: &RecordReader, cx: &TimeContext) -> (Option<i64>, Level) {
         let ts = match self.time {
             TimeColumn::None => None,
             TimeColumn::One(c) => r.field(c).and_then(cell_stamp),
@@ -1408,28 +1417,25 @@ impl CsvParser {
 
     /// Whether `line`, read on its own, is a whole record of the expected width with a readable time:
     /// then an open quoted field above it is given up (it was a stray quote).
-    fn is_fresh_timed_record(&self, line: &[u8], cx: &TimeContext) -> bool {
-        if self.time == TimeColumn::None || self.layout.header.is_empty() {
+    fn is_fresh_timed_record(&mut self, line: &[u8], cx: &TimeContext) -> bool {
+        if self.time == TimeColumn::None || self.layout.header.is_empty() || line.is_empty() {
             return false;
         }
         // A line that closes the open field has a quote that is out of place when read on its own.
         if let (Some(_), _) | (None, true) = quote_check(&self.layout.dialect, line, false) {
             return false;
         }
-        let mut probe = CsvParser::from_sniffed(Sniffed {
-            dialect: Dialect {
-                preamble_rows: 0,
-                header_rows: 0,
-                ..self.layout.dialect.clone()
-            },
-            header: Vec::new(),
-            time: self.time,
-            level_column: None,
-            score: 0.0,
-        });
-        probe.feed_line(line)
-            && probe.records.field_count() == self.layout.header.len()
-            && probe.record_time_and_level(cx).0.is_some()
+        self.probe.reset();
+        let input = if self.layout.dialect.skip_initial_space {
+            drop_initial_spaces(&self.layout.dialect, line, false, &mut self.scratch);
+            &self.scratch[..]
+        } else {
+            line
+        };
+        self.probe.feed(input);
+        self.probe.feed(b"\n").1
+            && self.probe.field_count() == self.layout.header.len()
+            && self.time_and_level_of(&self.probe, cx).0.is_some()
     }
 
     fn end_record(&mut self, cx: &TimeContext) -> Option<(Option<i64>, Level)> {

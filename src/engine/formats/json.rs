@@ -166,14 +166,53 @@ fn closes_object(line: &[u8]) -> bool {
 #[derive(Debug)]
 pub struct JsonLinesParser {
     name: FormatName,
+    /// The sample has records whose message is a stack frame (`" at a.b(C.java:1)"`): such records
+    /// join the record above. Checked only in such files, so other files pay nothing for it.
+    join_trace_records: bool,
 }
 
 impl Default for JsonLinesParser {
     fn default() -> Self {
         JsonLinesParser {
             name: FormatName::JsonLines,
+            join_trace_records: false,
         }
     }
+}
+
+/// Keys whose string value is the record's message.
+const MESSAGE_KEYS: &[&[u8]] = &[b"msg", b"message", b"log", b"text", b"MESSAGE"];
+
+/// The raw (still escaped) message of an object line.
+fn message_of(line: &[u8]) -> Option<&[u8]> {
+    let mut scan = JsonScan::new(line)?;
+    while let Some((key, value)) = scan.next_pair() {
+        if let RawValue::Str(s) = value {
+            if MESSAGE_KEYS.contains(&key) {
+                return Some(s);
+            }
+        }
+    }
+    None
+}
+
+/// Whether a raw message is one line of a stack trace that continues the record above: an indented
+/// `at ...` frame, `... N more`, or `Caused by:`.
+fn message_continues(raw: &[u8]) -> bool {
+    let mut rest = raw;
+    let mut indented = false;
+    loop {
+        if let Some(r) = rest.strip_prefix(b" ") {
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix(b"\\t") {
+            rest = r;
+        } else {
+            break;
+        }
+        indented = true;
+    }
+    (indented && (rest.starts_with(b"at ") || rest.starts_with(b"... ")))
+        || rest.starts_with(b"Caused by: ")
 }
 
 /// What the keys of an object said, best key first.
@@ -209,7 +248,14 @@ impl JsonLinesParser {
                 name = FormatName::Cloudtrail;
             }
         }
-        JsonLinesParser { name }
+        let join_trace_records = lines
+            .iter()
+            .filter_map(|l| message_of(l))
+            .any(message_continues);
+        JsonLinesParser {
+            name,
+            join_trace_records,
+        }
     }
 
     fn take_pair(
@@ -327,6 +373,11 @@ impl LineParser for JsonLinesParser {
 
     fn classify(&mut self, line: &[u8], cx: &TimeContext) -> LineClass {
         match Self::head(line, cx) {
+            Some(_)
+                if self.join_trace_records && message_of(line).is_some_and(message_continues) =>
+            {
+                LineClass::Continue
+            }
             Some((ts, level)) => LineClass::Start { ts, level },
             None if line.first().is_some_and(|c| *c == b' ' || *c == b'\t') => LineClass::Continue,
             // A broken object is unparsed; a plain log line among the objects is an event.
@@ -372,6 +423,23 @@ mod tests {
         .unwrap();
         assert_eq!(format_rfc3339(ts.unwrap()), "2012-07-17T16:01:01.416409Z");
         assert_eq!(level, Level::Warn);
+    }
+
+    #[test]
+    fn records_holding_stack_frames_join_the_record_above() {
+        let lines: Vec<&[u8]> = vec![
+            br#"{"time":"2006-07-28T13:22:04Z","message":"Exception in thread main java.lang.RuntimeException: x"}"#,
+            br#"{"time":"2006-07-28T13:22:04Z","message":" at com.a.B.c(B.java:22)"}"#,
+            br#"{"time":"2006-07-28T13:22:05Z","message":"\tat com.a.B.d(B.java:23)"}"#,
+            br#"{"time":"2006-07-28T13:22:06Z","message":"next"}"#,
+        ];
+        let cx = TimeContext::default();
+        let mut p = JsonLinesParser::for_sample(&lines);
+        let classes: Vec<LineClass> = lines.iter().map(|l| p.classify(l, &cx)).collect();
+        assert!(matches!(classes[0], LineClass::Start { .. }));
+        assert_eq!(classes[1], LineClass::Continue);
+        assert_eq!(classes[2], LineClass::Continue);
+        assert!(matches!(classes[3], LineClass::Start { .. }));
     }
 
     #[test]

@@ -5,7 +5,13 @@
 //! That one question is all ingest needs at load time; fields are extracted on demand later.
 //!
 //! [`detect`] picks the parser for a file from a sample of its first lines by letting every candidate
-//! classify the sample and keeping the one that recognises the most event starts.
+//! classify the sample and keeping the one that recognises the most event starts. Parsers also read the
+//! odd line of another format (a file that mixes formats): a foreign line that opens with a timestamp
+//! is an event of its own. Multi-line entries (stack traces) fold into the event that starts them; see
+//! `multiline` for the rules used where lines carry no timestamps.
+//!
+//! The hot path is [`LineParser::classify`], called for every line at ingest: parsers are byte
+//! scanners that neither allocate per line nor use regexes.
 
 mod access;
 mod container;

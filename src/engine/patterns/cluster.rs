@@ -14,7 +14,10 @@
 //! 3. In a group, every other position is judged by its values: a position with many distinct values
 //!    is a variable; one with few distinct values separates different templates that happen to share
 //!    the root (`stored as bytes` / `stored as values`), so the group is split by those values.
-//! 4. Groups whose resulting templates read the same are merged.
+//! 4. A group whose template would hold more than twice as many varying words as constant ones is
+//!    no template: its messages stay apart.
+//! 5. Groups whose resulting templates read the same, once runs of varying words count as one gap,
+//!    are merged.
 
 use std::collections::HashMap;
 
@@ -78,7 +81,14 @@ pub fn group(sigs: &[SigRef<'_>]) -> Grouping {
     for len in lens {
         let members = &by_len[&len];
         for g in initial_groups(sigs, &split, members, len) {
-            raw_groups.extend(split_group(sigs, &split, g, len));
+            for part in split_group(sigs, &split, g, len) {
+                if part.len() > 1 && mostly_wild(&template_words(&split, &part)) {
+                    // Messages that share too little to be one template stay apart.
+                    raw_groups.extend(part.into_iter().map(|m| vec![m]));
+                } else {
+                    raw_groups.push(part);
+                }
+            }
         }
     }
 
@@ -124,6 +134,19 @@ pub fn group(sigs: &[SigRef<'_>]) -> Grouping {
         }
     }
     out
+}
+
+/// Whether a template has more varying words than twice its constant words.
+fn mostly_wild(words: &[TemplateWord]) -> bool {
+    let wild = words
+        .iter()
+        .filter(|w| matches!(w, TemplateWord::Wild { .. }))
+        .count();
+    let constant = words
+        .iter()
+        .filter(|w| matches!(w, TemplateWord::Const(c) if c.iter().any(u8::is_ascii_alphabetic)))
+        .count();
+    wild > 2 * constant
 }
 
 /// A template's words with every run of variable words replaced by one [`TemplateWord::Gap`].

@@ -359,7 +359,8 @@ fn mask_word(word: &[u8], wm: u32, out: &mut Masked) -> bool {
         out.key.extend_from_slice(&word[word.len() - trail..]);
         return true;
     }
-    if wm & (DELIM | COMMA | COLON) == 0 {
+    let dots = wm & DOT != 0 && word.windows(2).any(|w| w == b"..");
+    if wm & (DELIM | COMMA | COLON) == 0 && !dots {
         // One segment.
         return match segment_kind(word, wm) {
             Some(kind) => {
@@ -374,6 +375,8 @@ fn mask_word(word: &[u8], wm: u32, out: &mut Masked) -> bool {
     }
     let mut all_var = true;
     let mut at = 0;
+    // A run of two or more dots also separates segments (`instruction......0`).
+    let dot_run = |at: usize| dots && word[at] == b'.' && word.get(at + 1) == Some(&b'.');
     while at < word.len() {
         let c = word[at];
         if is_delim(c) {
@@ -381,11 +384,18 @@ fn mask_word(word: &[u8], wm: u32, out: &mut Masked) -> bool {
             at += 1;
             continue;
         }
+        if dot_run(at) {
+            while at < word.len() && word[at] == b'.' {
+                out.key.push(b'.');
+                at += 1;
+            }
+            continue;
+        }
         let start = at;
         let mut sm = 0;
         while at < word.len() {
             let k = TABLE[word[at] as usize];
-            if k & (DELIM | COMMA | COLON) != 0 {
+            if k & (DELIM | COMMA | COLON) != 0 || dot_run(at) {
                 break;
             }
             sm |= k;
@@ -419,6 +429,9 @@ fn whole_word_kind(core: &[u8], m: u32) -> Option<VarKind> {
                 return Some(VarKind::Url);
             }
         }
+    }
+    if m & SLASH != 0 && is_clf_date(core) {
+        return Some(VarKind::Time);
     }
     if m & (SLASH | BACKSLASH) != 0 && is_path(core, m) {
         return Some(VarKind::Path);
@@ -482,7 +495,15 @@ fn is_path(b: &[u8], m: u32) -> bool {
         | COLON
         | COMMA
         | HIGH;
-    if !only(m, PATH) {
+    // An absolute path with two or more slashes may hold brackets (`/logs/[2017-07-03]-x.txt`).
+    let deep_absolute = b[0] == b'/' && b.iter().filter(|c| **c == b'/').count() >= 2;
+    let fits = only(m, PATH)
+        || (deep_absolute
+            && only(m, PATH | DELIM)
+            && !b
+                .iter()
+                .any(|c| matches!(c, b'"' | b'\'' | b'|' | b'<' | b'>' | b'=' | b';')));
+    if !fits {
         return false;
     }
     let starts = (b[0] == b'/' && b.len() > 1 && b[1] != b'/')
@@ -491,6 +512,17 @@ fn is_path(b: &[u8], m: u32) -> bool {
         || b.starts_with(b"~/")
         || (b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\');
     starts || (b[0] != b'/' && m & LETTER != 0 && b.iter().filter(|c| **c == b'/').count() >= 2)
+}
+
+/// `11/Feb/2013:06:43:36` or `28/Oct/2014` (Apache's date).
+fn is_clf_date(b: &[u8]) -> bool {
+    let day = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    (1..=2).contains(&day)
+        && b.len() >= day + 9
+        && b[day] == b'/'
+        && b[day + 1..day + 4].iter().all(u8::is_ascii_alphabetic)
+        && b[day + 4] == b'/'
+        && b[day + 5..day + 9].iter().all(u8::is_ascii_digit)
 }
 
 /// `10.251.73.220` or `10.251.73.220:50010`.
@@ -574,12 +606,13 @@ fn is_name_with_digits(b: &[u8]) -> bool {
     if b.first().is_none_or(u8::is_ascii_digit) {
         return false;
     }
-    // Exactly one run of one or two digits, and at least two letters.
+    // Exactly one run of one or two digits right after a letter, and at least two letters.
     let Some(first) = b.iter().position(u8::is_ascii_digit) else {
         return false;
     };
     let run = b[first..].iter().take_while(|c| c.is_ascii_digit()).count();
     run <= 2
+        && b[first - 1].is_ascii_alphabetic()
         && !b[first + run..].iter().any(u8::is_ascii_digit)
         && b.iter().filter(|c| c.is_ascii_alphabetic()).count() >= 2
 }
@@ -670,6 +703,10 @@ mod tests {
             vec![Uuid, Time, Ip]
         );
         assert_eq!(
+            masked("write to /logs/IOReporters/[2017-07-03_16,27,09.30]-a.xml").0,
+            "write to *"
+        );
+        assert_eq!(
             masked("GET /api/v1/login https://x.org/a?b=1 a@b.com").1,
             vec![Path, Url, Email]
         );
@@ -682,6 +719,10 @@ mod tests {
             "open through proxy SOCKS5"
         );
         assert_eq!(masked("port 22 ssh2").0, "port * ssh2");
+        assert_eq!(
+            masked("illegal instruction......0 dcbf.........1").0,
+            "illegal instruction......* dcbf.........*"
+        );
         assert_eq!(masked("node R02-M1-N0-C:J12-U11").0, "node *:*");
     }
 

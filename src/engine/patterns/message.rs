@@ -21,7 +21,7 @@
 use std::borrow::Cow;
 
 use super::mask::class;
-use crate::engine::formats::{JsonScan, RawValue};
+use crate::engine::formats::{unescape_json, JsonScan, RawValue};
 use crate::engine::level::Level;
 
 /// Keys whose string value is an event's message in JSON lines, in order of preference.
@@ -94,43 +94,9 @@ fn json_message(line: &[u8]) -> Option<Cow<'_, [u8]>> {
     if memchr::memchr(b'\\', raw).is_none() {
         return Some(Cow::Borrowed(raw));
     }
-    Some(Cow::Owned(unescape_json(raw)))
-}
-
-/// Undoes JSON string escapes (invalid escapes are kept as written).
-fn unescape_json(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        let c = raw[i];
-        if c != b'\\' || i + 1 >= raw.len() {
-            out.push(c);
-            i += 1;
-            continue;
-        }
-        let e = raw[i + 1];
-        i += 2;
-        match e {
-            b'n' => out.push(b'\n'),
-            b't' => out.push(b'\t'),
-            b'r' => out.push(b'\r'),
-            b'b' | b'f' => out.push(b' '),
-            b'u' => {
-                let hex = raw.get(i..i + 4).and_then(|h| std::str::from_utf8(h).ok());
-                match hex.and_then(|h| u32::from_str_radix(h, 16).ok()) {
-                    Some(cp) => {
-                        let ch = char::from_u32(cp).unwrap_or('\u{fffd}');
-                        let mut buf = [0u8; 4];
-                        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-                        i += 4;
-                    }
-                    None => out.extend_from_slice(b"\\u"),
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    unescape_json(raw, &mut out);
+    Some(Cow::Owned(out))
 }
 
 /// What a header token looks like.
@@ -174,6 +140,10 @@ pub fn header_end(line: &[u8]) -> usize {
             None => break,
         };
         let token = &line[start..end];
+        if token[0] == b'"' {
+            // A quoted string is message text (`"GET / HTTP/1.1"` after an access log's header).
+            break;
+        }
         let kind = classify_header_token(token);
         at = end;
         match kind {
@@ -349,7 +319,8 @@ fn classify_header_token(token: &[u8]) -> HeaderToken {
     }
     let core = strip_brackets(token);
     let m = class::of_all(core);
-    if is_time_like_classes(core, m) || core.len() == 3 && is_month_or_day(core) {
+    if is_time_like_classes(core, m) || core.len() == 3 && is_month_or_day(core) || is_ipv6(core, m)
+    {
         return HeaderToken::Time;
     }
     if class::only(m, class::LETTER) && core.len() <= 11 && is_level_word(core) {
@@ -404,6 +375,14 @@ fn is_time_like_classes(b: &[u8], m: u32) -> bool {
     use class::*;
     b.first().is_some_and(u8::is_ascii_digit)
         && only(m, DIGIT | DASH | COLON | SLASH | DOT | COMMA | TZ | PLUS)
+}
+
+/// An IPv6 address (a client address heading an access log line).
+fn is_ipv6(b: &[u8], m: u32) -> bool {
+    use class::*;
+    m & COLON != 0
+        && only(m, DIGIT | HEX_LETTER | LOWER | UPPER | COLON | DOT)
+        && b.iter().filter(|c| **c == b':').count() >= 2
 }
 
 fn is_month_or_day(b: &[u8]) -> bool {
@@ -489,6 +468,10 @@ mod tests {
             "Invalid user webmaster from 173.234.31.186"
         );
         assert_eq!(msg("2026-07-03 09:00:00 ERROR boom\n\tat x"), "boom");
+        assert_eq!(
+            msg("2001:db8::1 - - [03/Jul/2026:02:00:03 -0700] \"GET / HTTP/1.1\" 200 1"),
+            "\"GET / HTTP/1.1\" 200 1"
+        );
     }
 
     #[test]

@@ -51,7 +51,7 @@ struct Signature {
 }
 
 /// Mines the templates of one source as its events arrive. See the module docs.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PatternMiner {
     scratch: Masked,
     /// Signature id by the hash of its key (the key itself is kept once, in `sigs`).
@@ -127,11 +127,22 @@ pub struct SourcePatterns {
     words: Vec<Vec<TemplateWord>>,
 }
 
+impl Default for PatternMiner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl PatternMiner {
     pub fn new() -> Self {
         PatternMiner {
+            scratch: Masked::default(),
+            index: FxHashMap::default(),
+            collisions: FxHashMap::default(),
+            sigs: Vec::new(),
+            event_sig: Vec::new(),
+            generalized: FxHashMap::default(),
             next_compaction: FIRST_COMPACTION,
-            ..Self::default()
         }
     }
 
@@ -284,10 +295,22 @@ impl PatternMiner {
 
     /// The templates as of now (without sparklines), most frequent first.
     pub fn snapshot(&self) -> Vec<Template> {
-        let grouping = self.grouping();
-        let mut t = self.templates(&grouping);
+        let mut t = self.snapshot_mapping().0;
         t.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
         t
+    }
+
+    /// The templates as of now, in id order, and the template id of every signature: with
+    /// [`PatternMiner::event_signatures`] this gives any event's template while the load goes on.
+    pub fn snapshot_mapping(&self) -> (Vec<Template>, Vec<u32>) {
+        let grouping = self.grouping();
+        let templates = self.templates(&grouping);
+        (templates, grouping.group_of)
+    }
+
+    /// The signature id of every event mined so far (index = event id).
+    pub fn event_signatures(&self) -> &[u32] {
+        &self.event_sig
     }
 
     fn templates(&self, grouping: &cluster::Grouping) -> Vec<Template> {
@@ -376,14 +399,29 @@ pub fn sparklines(
     templates: usize,
     buckets: usize,
 ) -> Vec<Vec<u32>> {
-    let mut out = vec![vec![0u32; buckets]; templates];
     let times = ts.iter().copied().filter(|t| *t != NO_TIME);
-    let (Some(lo), Some(hi)) = (times.clone().min(), times.max()) else {
+    match (times.clone().min(), times.max()) {
+        (Some(lo), Some(hi)) => sparklines_in(event_template, ts, templates, (lo, hi), buckets),
+        _ => vec![vec![0; buckets]; templates],
+    }
+}
+
+/// Counts of each template's events over `buckets` equal slices of `lo..=hi` (a range shared by
+/// several sources, for the overall view); events outside the range are not counted.
+pub fn sparklines_in(
+    event_template: &[u32],
+    ts: &[i64],
+    templates: usize,
+    (lo, hi): (i64, i64),
+    buckets: usize,
+) -> Vec<Vec<u32>> {
+    let mut out = vec![vec![0u32; buckets]; templates];
+    if buckets == 0 || hi < lo {
         return out;
-    };
+    }
     let span = (hi - lo) as i128 + 1;
     for (&t, &tpl) in ts.iter().zip(event_template) {
-        if t == NO_TIME {
+        if t == NO_TIME || t < lo || t > hi {
             continue;
         }
         let b = ((t - lo) as i128 * buckets as i128 / span) as usize;
@@ -434,6 +472,15 @@ fn template_text(words: &[TemplateWord], kinds: &[Vec<u16>]) -> String {
 }
 
 impl SourcePatterns {
+    /// The events of one template, in order (to filter the view to it).
+    pub fn events_of(&self, template: u32) -> impl Iterator<Item = usize> + '_ {
+        self.event_template
+            .iter()
+            .enumerate()
+            .filter(move |(_, t)| **t == template)
+            .map(|(e, _)| e)
+    }
+
     /// The values of an event at its template's variable words, in order (for facets): the text of
     /// each word (or run of words) of the message where the template has a placeholder.
     pub fn values<'a>(&self, event: usize, text: &'a [u8]) -> Vec<Cow<'a, str>> {
@@ -575,12 +622,25 @@ mod tests {
         assert_eq!(patterns.templates[0].sparkline.iter().sum::<u32>(), 200);
         assert_eq!(patterns.values(1, source.text(1)), vec!["10.0.0.0", "0ms"]);
 
-        // Fed one event at a time with snapshots in between, the result is the same.
+        assert_eq!(
+            patterns.events_of(1).take(2).collect::<Vec<_>>(),
+            vec![1, 6]
+        );
+
+        // Fed one event at a time with snapshots in between, the result is the same, and a
+        // snapshot maps the events read so far to their templates.
         let mut miner = PatternMiner::new();
         for e in 0..source.len() {
             miner.add(source.text(e), source.level(e));
             if e == 10 {
-                assert!(!miner.snapshot().is_empty());
+                let (templates, of_sig) = miner.snapshot_mapping();
+                assert_eq!(templates.len(), 2);
+                let of_event: Vec<u32> = miner
+                    .event_signatures()
+                    .iter()
+                    .map(|s| of_sig[*s as usize])
+                    .collect();
+                assert_eq!(of_event, patterns.event_template[..=10]);
             }
         }
         let streamed = miner.finish(source.ts_column());

@@ -233,7 +233,7 @@ pub fn eval(plan: &Plan, view: &SourceView<'_>, mask: EventSet) -> EventSet {
         Plan::Field(f) => eval_field(f, view, mask),
         Plan::Has { name, name_hint } => {
             let mask = match name_hint {
-                Some(hint) if view.reader.names_in_text() => eval_regex(hint, view.source, mask),
+                Some(hint) if view.reader.name_in_text(name) => eval_regex(hint, view.source, mask),
                 _ => mask,
             };
             retain(mask, |e| {
@@ -300,6 +300,22 @@ fn eval_regex(re: &regex::bytes::Regex, source: &SourceData, mask: EventSet) -> 
 /// from the next candidate event. Exact: a match that crosses an event's end is re-checked on the event
 /// alone, and every candidate event is reached by some search position at or before its start.
 fn scan_blocks(re: &regex::bytes::Regex, source: &SourceData, mask: EventSet) -> EventSet {
+    let find = |hay: &[u8], at: usize| re.find_at(hay, at).map(|m| m.range());
+    scan_blocks_with(find, source, mask, |e, m| {
+        m.end <= source.len_column()[e] as usize || re.is_match(source.text(e))
+    })
+}
+
+/// Runs `find` (the first match at or after an offset of a block) over whole blocks; for the first
+/// match in each candidate event, `judge(event, match)`
+/// (the match's range relative to the event's start; it may run past the event's end) says whether
+/// the event is in the result.
+fn scan_blocks_with(
+    find: impl Fn(&[u8], usize) -> Option<Range<usize>>,
+    source: &SourceData,
+    mask: EventSet,
+    mut judge: impl FnMut(usize, Range<usize>) -> bool,
+) -> EventSet {
     let starts = source.start_column();
     let lens = source.len_column();
     let blocks = source.blocks();
@@ -314,29 +330,26 @@ fn scan_blocks(re: &regex::bytes::Regex, source: &SourceData, mask: EventSet) ->
             .map_or(source.len(), |n| n.first_event as usize)
             .min(range.end);
         let bytes = &block.bytes[..];
+        let first_in_block = block.first_event as usize;
         let mut cand = Some(first);
         while let Some(e) = cand.filter(|e| *e < block_end_event) {
-            let Some(m) = re.find_at(bytes, starts[e] as usize) else {
+            let Some(m) = find(bytes, starts[e] as usize) else {
                 cand = None;
                 break;
             };
             // The event holding the match start: the last event of this block starting at or before it.
-            let first_in_block = block.first_event as usize;
-            let rel = starts[first_in_block..block_end_event]
-                .partition_point(|s| *s as usize <= m.start());
-            if rel == 0 {
-                cand = mask.next_from(e + 1);
-                continue;
+            let rel =
+                starts[first_in_block..block_end_event].partition_point(|s| *s as usize <= m.start);
+            let hit = (first_in_block + rel).saturating_sub(1).max(e);
+            let hit_start = starts[hit] as usize;
+            let hit_end = hit_start + lens[hit] as usize;
+            if m.start <= hit_end
+                && mask.contains(hit)
+                && judge(hit, m.start - hit_start..m.end - hit_start)
+            {
+                out.insert(hit);
             }
-            let hit = first_in_block + rel - 1;
-            let hit_end = (starts[hit] + lens[hit]) as usize;
-            if m.start() <= hit_end && mask.contains(hit) {
-                let inside = m.end() <= hit_end;
-                if inside || re.is_match(source.text(hit)) {
-                    out.insert(hit);
-                }
-            }
-            cand = mask.next_from(hit.max(e) + 1);
+            cand = mask.next_from(hit + 1);
         }
         next = match cand {
             Some(c) => Some(c),
@@ -351,21 +364,100 @@ fn eval_field(f: &FieldTest, view: &SourceView<'_>, mask: EventSet) -> EventSet 
     if let Some(hint) = &f.value_hint {
         mask = eval_regex(hint, view.source, mask);
     }
-    if view.reader.names_in_text() {
+    let json_key = f.json_key.as_ref().filter(|_| view.reader.is_json());
+    if view.reader.name_in_text(&f.name) && json_key.is_none() {
         if let Some(hint) = &f.name_hint {
             mask = eval_regex(hint, view.source, mask);
         }
     }
-    retain(mask, |e| {
+    let full = |e: usize| {
         view.reader
             .get(view.source.text(e), &f.name)
             .is_some_and(|v| f.test.test(&v))
-    })
+    };
+    match json_key {
+        // Dense JSON candidates: find `"name":` (or `name=`) in whole blocks and read the value
+        // right there; see `judge_json_key`.
+        Some(key) if mask.count() * SPARSE_RATIO >= mask.len => {
+            let find = |hay: &[u8], at: usize| key.find_at(hay, at).map(|m| m.range());
+            scan_blocks_with(find, view.source, mask, |e, m| {
+                judge_json_key(view.source.text(e), m, &|v| f.test.test(v))
+                    .unwrap_or_else(|| full(e))
+            })
+        }
+        _ => retain(mask, full),
+    }
+}
+
+/// The verdict for an event whose first match of `"name"` or `name=` is `m`, when the value can be
+/// read at the match: the match is the key form (followed by `:`), on the object's line, the line holds no
+/// nested object (so it is a top-level key, the first one, which is what a full parse finds; the
+/// first line of a JSON event is a well-formed object, or ingest would not have started an event
+/// there). `None` when the shortcut does not apply and the caller parses the object.
+fn judge_json_key(text: &[u8], m: Range<usize>, test: &dyn Fn(&str) -> bool) -> Option<bool> {
+    let line = &text[..memchr::memchr(b'\n', text).unwrap_or(text.len())];
+    if m.end > line.len() || line.get(m.start) != Some(&b'"') {
+        return None;
+    }
+    if memchr::memchr(b'{', line.get(1..)?).is_some() || line.last() != Some(&b'}') {
+        return None;
+    }
+    let rest = &line[m.end..];
+    let colon = rest.iter().position(|c| !c.is_ascii_whitespace())?;
+    if rest[colon] != b':' {
+        return None;
+    }
+    let rest = &rest[colon + 1..];
+    let value_at = rest.iter().position(|c| !c.is_ascii_whitespace())?;
+    let value = json_value_after(&rest[value_at..])?;
+    Some(test(&value))
+}
+
+/// A JSON value at the start of `rest`: a string (unescaped) or the raw text of a scalar.
+fn json_value_after(rest: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+    if rest.first() == Some(&b'"') {
+        let mut i = 1;
+        loop {
+            let r = memchr::memchr2(b'"', b'\\', rest.get(i..)?)?;
+            if rest[i + r] == b'\\' {
+                i += r + 2;
+            } else {
+                return Some(crate::engine::fields::json_unescape(&rest[1..i + r]));
+            }
+        }
+    }
+    let end = rest
+        .iter()
+        .position(|c| matches!(c, b',' | b'}' | b']') || c.is_ascii_whitespace())
+        .unwrap_or(rest.len());
+    Some(String::from_utf8_lossy(&rest[..end]))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_json_key_shortcut_agrees_with_a_full_parse() {
+        use crate::engine::fields::FieldReader;
+        use crate::engine::formats::FormatName;
+        let key = regex::bytes::Regex::new(r#"(?-u)"lat""#).unwrap();
+        let reader = FieldReader::for_format(FormatName::JsonLines);
+        for line in [
+            r#"{"a":1, "lat" : 12.5}"#,
+            r#"{"msg":"say \"lat\": 9","lat":"7"}"#,
+            r#"{"LAT":3,"lat":4}"#,
+            r#"{"x":"a\\","lat":5}"#,
+        ] {
+            let full = reader.get(line.as_bytes(), "lat").map(|v| v.into_owned());
+            let m = key.find(line.as_bytes()).unwrap();
+            let fast = judge_json_key(line.as_bytes(), m.range(), &|v| Some(v) == full.as_deref());
+            assert_eq!(fast, Some(true), "{line}");
+        }
+        let nested = br#"{"n":{"lat":1}}"#;
+        let m = key.find(nested).unwrap();
+        assert_eq!(judge_json_key(nested, m.range(), &|_| true), None);
+    }
 
     #[test]
     fn sets_iterate_and_combine() {

@@ -34,8 +34,10 @@
 //!
 //! Fields are read from the text on demand (see [`crate::engine::fields`]): JSON keys (nested keys
 //! with dots: `http.status`), `key=value` pairs in text, access-log parts (`client`, `method`, `path`,
-//! `status`, `bytes`, `duration`, `user_agent`, `req_id`, ...) and CSV columns by header name. `level`
-//! and `source` are the event's normalised level and its file. Access-log levels follow lnav's
+//! `status`, `bytes`, `duration`, `user_agent`, `req_id`, ...) and CSV columns by header name. Field
+//! names are case-sensitive as written in the logs (`latency_ms`, not `Latency_MS`); CSV column and
+//! access-log part names also match in any case. Values compare ignoring case. `level` and `source`
+//! are the event's normalised level and its file. Access-log levels follow lnav's
 //! convention: 5xx is error, 4xx warn, the rest info.
 //!
 //! Examples:
@@ -51,6 +53,25 @@
 //! or a byte range of a big one) runs; [`Query::run`] does every source in one thread.
 //! [`results`] turns the bitsets into timeline positions, counts, a [`results::Histogram`] and
 //! [`results::Facets`], all serde types for the worker protocol.
+//!
+//! Evaluation narrows a bitset of candidates: columns first (level, time, source), then the token
+//! index ([`crate::engine::index`]) for words and phrases, then text (regexes over whole blocks, as
+//! ripgrep does, or event by event when few candidates remain), then field extraction. Nothing but
+//! the final confirmation reads the text, so the text can live outside memory and be re-read by
+//! slices.
+//!
+//! # Sharding
+//!
+//! Each worker owns some sources (or a range of a big source's events, split with [`split_range`])
+//! with their token index, and answers the same compiled query:
+//! - the [`QueryContext`] (zone, the whole case's first and last instants) comes from the coordinator,
+//!   so `last 15m` means the same on every shard;
+//! - counts add up; [`Histogram::grid`] over the case's span gives every shard the same buckets, and
+//!   [`Histogram::merge`] adds them;
+//! - a page in timeline order: each shard returns its first `n` matches as [`MatchKey`]s
+//!   ([`Matches::page_keys`]), and [`merge_pages`] merges them — keys sort exactly as the merged
+//!   timeline does;
+//! - facets: `level` and `source` counts add up exactly; extracted-field counts are added per value.
 //!
 //! ```
 //! use casefile::engine::ingest::{ingest_bytes, IngestOptions};
@@ -75,7 +96,9 @@ use std::ops::Range;
 pub use self::eval::{EventSet, SourceView};
 pub use self::parse::{parse, CompareOp, Expr, ParsedQuery, QueryError, Span, TimeFilter};
 pub use self::plan::{compile, CompiledQuery, Plan, QueryContext};
-pub use self::results::{facets, histogram, Facet, Facets, Histogram, Matches, StackBy};
+pub use self::results::{
+    facets, histogram, merge_pages, Facet, Facets, Histogram, MatchKey, Matches, StackBy,
+};
 
 use crate::engine::store::SourceData;
 use crate::engine::timeline::Timeline;
@@ -135,7 +158,9 @@ impl Query {
     }
 
     /// The first `take` matches in timeline order (newest first when asked), without evaluating the
-    /// whole case: the timeline is evaluated step by step until the page is full.
+    /// whole case when matches are common: the first step of the timeline is evaluated alone; when it
+    /// does not fill the page (rare or late matches), the whole case is evaluated at once, which lets
+    /// the index and whole-block scans skip what a step-by-step walk would visit event by event.
     pub fn first_page(
         &self,
         views: &[SourceView<'_>],
@@ -143,10 +168,21 @@ impl Query {
         take: usize,
         newest_first: bool,
     ) -> Vec<u32> {
+        self.first_page_by_steps(views, timeline, take, newest_first, FIRST_PAGE_STEP)
+    }
+
+    fn first_page_by_steps(
+        &self,
+        views: &[SourceView<'_>],
+        timeline: &Timeline,
+        take: usize,
+        newest_first: bool,
+        first_step: usize,
+    ) -> Vec<u32> {
         let mut out = Vec::with_capacity(take);
         let mut done = 0usize;
         while done < timeline.len() && out.len() < take {
-            let step = FIRST_PAGE_STEP.min(timeline.len() - done);
+            let step = first_step.min(timeline.len() - done);
             let ids: Vec<_> = (done..done + step)
                 .filter_map(|i| timeline.get(i, newest_first).map(|id| (i, id)))
                 .collect();
@@ -191,6 +227,14 @@ impl Query {
                 }
             }
             done += step;
+            if out.len() < take && done < timeline.len() {
+                // The step held exactly the matches found so far, so the rest of the page follows them.
+                let rest =
+                    self.run(views)
+                        .page(timeline, out.len(), take - out.len(), newest_first);
+                out.extend(rest);
+                break;
+            }
         }
         out
     }
@@ -293,6 +337,17 @@ mod tests {
         let newest: Vec<u32> = all.iter().rev().take(2).copied().collect();
         assert_eq!(query.first_page(&views, &timeline, 2, true), newest);
         assert_eq!(query.run(&views).page(&timeline, 1, 2, false), all[1..3]);
+        for step in [1, 2, 3] {
+            for newest_first in [false, true] {
+                let mut want = all.clone();
+                if newest_first {
+                    want.reverse();
+                }
+                want.truncate(3);
+                let got = query.first_page_by_steps(&views, &timeline, 3, newest_first, step);
+                assert_eq!(got, want, "step {step}, newest first {newest_first}");
+            }
+        }
     }
 
     #[test]

@@ -92,6 +92,9 @@ pub struct FieldTest {
     /// text), used to rule events out before extracting fields.
     pub value_hint: Option<Arc<BytesRegex>>,
     pub name_hint: Option<Arc<BytesRegex>>,
+    /// `"name":` as a JSON key or `name=` (top-level names only): every JSON event that has the
+    /// field holds a match, and the value can often be read right at it without parsing the object.
+    pub json_key: Option<Arc<BytesRegex>>,
 }
 
 /// The compiled query tree, evaluated per source by [`super::eval`].
@@ -512,6 +515,7 @@ impl Compiler<'_> {
             test,
             value_hint,
             name_hint: name_hint(name),
+            json_key: json_key_regex(name),
         });
         if op == CompareOp::NotEqual {
             Plan::Not(Box::new(match plan {
@@ -577,9 +581,27 @@ fn name_hint(name: &str) -> Option<Arc<BytesRegex>> {
     {
         return None;
     }
-    let mut re = String::from("(?i-u)");
+    let mut re = String::from("(?-u)");
     escape_bytes(last, &mut re);
     bytes_regex(&re).ok().map(Arc::new)
+}
+
+/// A regex finding `"name"` and `name=` in JSON text, for names without dots. Literals
+/// only, so the search runs on the regex crate's literal prefilter alone.
+fn json_key_regex(name: &str) -> Option<Arc<BytesRegex>> {
+    if name.is_empty()
+        || name.contains('.')
+        || !name
+            .bytes()
+            .all(|c| c.is_ascii_graphic() && c != b'"' && c != b'\\')
+    {
+        return None;
+    }
+    let mut escaped = String::new();
+    escape_bytes(name, &mut escaped);
+    bytes_regex(&format!(r#"(?-u)"{escaped}"|{escaped}="#))
+        .ok()
+        .map(Arc::new)
 }
 
 /// Simplifies constant parts away (`All` in an AND, `Nothing` in an OR).

@@ -75,6 +75,65 @@ impl Matches {
     }
 }
 
+/// One match as a shard reports it. Ordering keys compare exactly as the merged timeline orders
+/// events (time, with an untimed event taking the time of the timed event before it in its source;
+/// then source; then position in the source), so pages from several shards merge by sorting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct MatchKey {
+    /// The event's sort time, ns since the epoch (`i64::MIN` when its source has no times at all).
+    pub time: i64,
+    /// The source's id in the whole case (a shard adds its first source's id).
+    pub source: SourceId,
+    pub event: u32,
+}
+
+/// The sort time of `event` in `source`, as the timeline sorts it.
+pub fn sort_time(source: &SourceData, event: usize) -> i64 {
+    let ts = source.ts_column();
+    ts[..=event.min(ts.len().saturating_sub(1))]
+        .iter()
+        .rev()
+        .chain(ts.iter())
+        .copied()
+        .find(|t| *t != NO_TIME)
+        .unwrap_or(NO_TIME)
+}
+
+impl Matches {
+    /// A page of matches as keys: `skip` and `take` as in [`Matches::page`], over this shard's own
+    /// `timeline` of `sources`, whose ids in the case start at `first_source`.
+    pub fn page_keys(
+        &self,
+        sources: &[SourceData],
+        timeline: &Timeline,
+        first_source: SourceId,
+        skip: usize,
+        take: usize,
+        newest_first: bool,
+    ) -> Vec<MatchKey> {
+        self.page(timeline, skip, take, newest_first)
+            .into_iter()
+            .filter_map(|p| timeline.get(p as usize, false))
+            .map(|id| MatchKey {
+                time: sort_time(&sources[id.source as usize], id.event as usize),
+                source: first_source + id.source,
+                event: id.event,
+            })
+            .collect()
+    }
+}
+
+/// Merges the first pages of several shards into the first `take` matches of the whole case.
+pub fn merge_pages(pages: Vec<Vec<MatchKey>>, take: usize, newest_first: bool) -> Vec<MatchKey> {
+    let mut all: Vec<MatchKey> = pages.into_iter().flatten().collect();
+    all.sort_unstable();
+    if newest_first {
+        all.reverse();
+    }
+    all.truncate(take);
+    all
+}
+
 /// What the bars of a histogram are split by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -387,6 +446,53 @@ pub fn facets(sources: &[SourceData], matches: &Matches, top: usize, sample: usi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shard_pages_merge_into_the_timeline_order() {
+        use crate::engine::ingest::{ingest_bytes, IngestOptions};
+        let a = ingest_bytes(
+            "a.log",
+            b"2026-07-03 09:00:00 INFO a1\n2026-07-03 09:00:02 ERROR a2\nuntimed tail\n2026-07-03 09:00:04 ERROR a3\n",
+            IngestOptions::default(),
+        );
+        let b = ingest_bytes(
+            "b.log",
+            b"2026-07-03 09:00:02 ERROR b1\n2026-07-03 09:00:03 ERROR b2\n",
+            IngestOptions::default(),
+        );
+        let whole = vec![a.clone(), b.clone()];
+        let timeline = Timeline::build(&whole);
+        let everything = Matches::all(&whole);
+        let expected: Vec<MatchKey> = everything
+            .page(&timeline, 0, 10, false)
+            .into_iter()
+            .map(|p| {
+                let id = timeline.get(p as usize, false).unwrap();
+                MatchKey {
+                    time: sort_time(&whole[id.source as usize], id.event as usize),
+                    source: id.source,
+                    event: id.event,
+                }
+            })
+            .collect();
+        let shard_a = vec![a];
+        let shard_b = vec![b];
+        let pages = vec![
+            Matches::all(&shard_a).page_keys(&shard_a, &Timeline::build(&shard_a), 0, 0, 3, false),
+            Matches::all(&shard_b).page_keys(&shard_b, &Timeline::build(&shard_b), 1, 0, 3, false),
+        ];
+        let merged = merge_pages(pages, 3, false);
+        assert_eq!(merged, expected[..3]);
+        assert_eq!(
+            merged[1],
+            MatchKey {
+                time: merged[1].time,
+                source: 0,
+                event: 1
+            }
+        );
+        assert_eq!(merged[2].source, 1, "ties go to the lower source id");
+    }
 
     #[test]
     fn bucket_widths_are_round() {

@@ -19,7 +19,7 @@ use self::context::ContextPanel;
 use self::follow::FollowPanel;
 use self::patterns::PatternsPanel;
 use self::related::RelatedPanel;
-use crate::protocol::investigate::Ask;
+use crate::protocol::investigate::{Ask, TimelinePosition};
 use crate::ui::commands::Commands;
 use crate::ui::investigate_state::{InvestigateAction, InvestigateView, Panel};
 
@@ -31,6 +31,12 @@ pub struct InvestigateProps {
     pub loaded: bool,
     /// Filters the list with a query (the app's filter).
     pub on_filter: Callback<String>,
+    /// The event selected in the list (its timeline position), from the list's selection.
+    #[prop_or_default]
+    pub selected_event: Option<TimelinePosition>,
+    /// The time range chosen on the list's histogram (ns), which What changed compares by default.
+    #[prop_or_default]
+    pub range: Option<(i64, i64)>,
 }
 
 #[function_component(Investigate)]
@@ -47,10 +53,11 @@ pub fn investigate(props: &InvestigateProps) -> Html {
             }
         });
     }
-    // A newly selected event: its ids.
+    // The list's selection is the event investigated: its ids are asked for.
     {
         let commands = props.commands.clone();
-        use_effect_with(props.view.selected, move |selected| {
+        use_effect_with(props.selected_event, move |selected| {
+            commands.investigate_action(InvestigateAction::Select(*selected));
             if let Some(at) = selected {
                 commands.investigate(Ask::Related { at: *at });
             }
@@ -77,8 +84,11 @@ pub fn investigate(props: &InvestigateProps) -> Html {
     {
         let commands = props.commands.clone();
         let view = &props.view;
+        // A spike clicked, else the range chosen on the histogram, else the incident the spike finder
+        // marks.
+        let window = view.changes_window.or(props.range);
         let wanted = (view.panel == Panel::Changes && props.loaded)
-            .then_some((view.data_generation, view.changes_window));
+            .then_some((view.data_generation, window));
         use_effect_with(wanted, move |wanted| {
             if let Some((_, window)) = wanted {
                 commands.investigate(Ask::Changes { window: *window });

@@ -1,14 +1,18 @@
 //! Spike markers: the windows the spike finder marks (errors or a message template leaving their
-//! baseline), drawn on a compact time strip over the case's span. Clicking one selects its range: What
-//! changed then compares it with the time just before.
+//! baseline), drawn on a compact time strip over the case's span (above the list; the histogram has no
+//! overlay for them yet). Clicking one selects its range: the list shows that range and What changed
+//! compares it with the time just before.
 
 use std::rc::Rc;
 
 use yew::prelude::*;
 
 use crate::engine::correlate::spikes::{SeriesKind, Spike, SpikeReport};
+use crate::protocol::query::TimeRange;
 use crate::ui::commands::Commands;
 use crate::ui::investigate_state::InvestigateAction;
+use crate::ui::query_state::QueryAction;
+use crate::ui::state::Action;
 
 /// Width of the strip in SVG units.
 const WIDTH: f64 = 1000.0;
@@ -58,8 +62,14 @@ pub fn spike_strip(props: &SpikeStripProps) -> Html {
         let (x0, x1) = (x(s.from_ns), x(s.to_ns));
         let commands = props.commands.clone();
         let window = (s.from_ns, s.to_ns);
-        let select =
-            move || commands.investigate_action(InvestigateAction::CompareWindow(Some(window)));
+        let select = move || {
+            // The list shows the spike's range, and What changed compares it with the time before.
+            commands.dispatch(Action::Query(QueryAction::SetRange(Some(TimeRange {
+                from_ms: window.0.div_euclid(1_000_000),
+                to_ms: (window.1 + 999_999).div_euclid(1_000_000),
+            }))));
+            commands.investigate_action(InvestigateAction::CompareWindow(Some(window)))
+        };
         let onclick = {
             let select = select.clone();
             Callback::from(move |_: MouseEvent| select())

@@ -1,0 +1,14 @@
+import { chromium } from "@playwright/test";
+import { spawn } from "node:child_process";
+const server = spawn("python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", "dist", "8395"], { stdio: "ignore" });
+await new Promise(r => setTimeout(r, 800));
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+const page = await browser.newPage();
+page.on("console", m => console.log("console:", m.text()));
+await page.goto("http://127.0.0.1:8395/");
+await page.waitForTimeout(500);
+const t = Date.now();
+await page.getByLabel("Open files").setInputFiles("bench-out/app-1gib.jsonl");
+await page.waitForFunction(() => document.querySelector('[role="status"]').textContent.startsWith("Indexed"), null, { timeout: 120000 });
+console.log("total", Date.now() - t);
+await browser.close(); server.kill();
