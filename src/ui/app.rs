@@ -7,9 +7,17 @@ use yew::prelude::*;
 use super::bridge::Bridge;
 use super::commands::Commands;
 use super::components::{
-    drop_overlay::DropOverlay, file_list::FileList, header::Header, investigate::Investigate,
-    load_progress::LoadProgressPanel, open_controls::OpenControls, paste_box::PasteBox,
-    status::Status, timeline::Timeline,
+    drop_overlay::DropOverlay,
+    file_list::FileList,
+    header::Header,
+    investigate::skew::{set_offset, SkewOffer},
+    investigate::spikes::SpikeStrip,
+    investigate::Investigate,
+    load_progress::LoadProgressPanel,
+    open_controls::OpenControls,
+    paste_box::PasteBox,
+    status::Status,
+    timeline::Timeline,
 };
 use super::components::{
     event_details::EventDetailsPanel, facets::FacetsPanel, filter_box::FilterBox,
@@ -20,6 +28,7 @@ use super::query_hooks::{use_list_keys, use_query_runner, use_selected_details};
 use super::query_state::QueryAction;
 use super::state::{Action, AppState};
 use super::url_state::use_url_fragment;
+use crate::protocol::investigate::TimelinePosition;
 
 #[function_component(App)]
 pub fn app() -> Html {
@@ -70,7 +79,29 @@ pub fn app() -> Html {
             } else if state.is_loading() {
                 <LoadProgressPanel progress={crate::protocol::LoadProgress::default()} commands={commands.clone()} />
             }
-            <FileList files={state.files.clone()} />
+            <FileList
+                files={state.files.clone()}
+                offsets_s={state.investigate.skew.as_ref().map(|s| s.sources.iter().cloned().zip(s.applied_s.iter().copied()).collect::<Vec<_>>())}
+                on_offset={{
+                    let commands = commands.clone();
+                    let skew = state.investigate.skew.clone();
+                    Callback::from(move |(name, seconds): (String, f64)| {
+                        if let Some(skew) = &skew {
+                            set_offset(&commands, skew, &name, seconds);
+                        }
+                    })
+                }}
+            />
+            <SkewOffer
+                commands={commands.clone()}
+                skew={state.investigate.skew.clone()}
+                dismissed={state.investigate.skew_dismissed}
+            />
+            <SpikeStrip
+                commands={commands.clone()}
+                spikes={state.investigate.spikes.clone()}
+                span={state.investigate.patterns.as_ref().and_then(|p| p.span)}
+            />
             <FilterBox
                 commands={commands.clone()}
                 text={AttrValue::from(state.query.text.clone())}
@@ -122,6 +153,8 @@ pub fn app() -> Html {
                     let commands = commands.clone();
                     Callback::from(move |query: String| commands.dispatch(Action::Query(QueryAction::SetText(query))))
                 }}
+                selected_event={state.query.selected.and(state.query.details.as_ref()).map(|d| TimelinePosition { position: d.position, newest_first: false })}
+                range={state.query.range.map(|r| (r.from_ns(), r.to_ns()))}
             />
             if state.dragging {
                 <DropOverlay />

@@ -9,6 +9,8 @@
 
 use std::rc::Rc;
 
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
@@ -200,25 +202,43 @@ pub fn timeline(props: &TimelineProps) -> Html {
         })
     };
 
-    // Measure the viewport once mounted and whenever the window is resized.
+    // Measure the viewport once mounted and whenever the list's own box changes size: panels opening
+    // beside or above it shrink it without any window resize, so a ResizeObserver watches the element.
     {
         let scroller = scroller.clone();
         let scroll = scroll.clone();
         use_effect_with((), move |_| {
-            let measure = move || {
-                if let Some(el) = scroller.cast::<HtmlElement>() {
-                    let _ = el
-                        .style()
-                        .set_property("--row-height", &format!("{ROW_HEIGHT_PX}px"));
-                    scroll.set((el.scroll_top() as f64, el.client_height() as f64));
+            let measure = {
+                let scroller = scroller.clone();
+                move || {
+                    if let Some(el) = scroller.cast::<HtmlElement>() {
+                        let _ = el
+                            .style()
+                            .set_property("--row-height", &format!("{ROW_HEIGHT_PX}px"));
+                        scroll.set((el.scroll_top() as f64, el.client_height() as f64));
+                    }
                 }
             };
             measure();
+            let on_resize = {
+                let measure = measure.clone();
+                Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| measure())
+            };
+            let observer = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
+            if let (Some(observer), Some(el)) = (&observer, scroller.cast::<web_sys::Element>()) {
+                observer.observe(&el);
+            }
             let listener =
                 gloo::events::EventListener::new(&gloo::utils::window(), "resize", move |_| {
                     measure()
                 });
-            move || drop(listener)
+            move || {
+                if let Some(observer) = observer {
+                    observer.disconnect();
+                }
+                drop(on_resize);
+                drop(listener);
+            }
         });
     }
 
