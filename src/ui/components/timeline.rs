@@ -173,7 +173,11 @@ fn render_row(
             }
         }
         None => html! {
-            <div class="row row--pending" role="row" key={position}>
+            // A row still on its way can be selected already (its details follow when it comes).
+            <div class="row row--pending" role="row" key={position} onclick={{
+                let on_select = on_select.clone();
+                Callback::from(move |_: MouseEvent| on_select.emit(position))
+            }}>
                 <span class="row__text" role="cell">{ "…" }</span>
             </div>
         },
