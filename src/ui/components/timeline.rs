@@ -9,6 +9,8 @@
 
 use std::rc::Rc;
 
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
@@ -140,25 +142,36 @@ pub fn timeline(props: &TimelineProps) -> Html {
         })
     };
 
-    // Measure the viewport once mounted and whenever the window is resized.
+    // Measure the viewport once mounted and whenever the list's box changes size (window resized,
+    // panels above it appearing), through a ResizeObserver.
     {
         let scroller = scroller.clone();
         let scroll = scroll.clone();
         use_effect_with((), move |_| {
-            let measure = move || {
-                if let Some(el) = scroller.cast::<HtmlElement>() {
-                    let _ = el
-                        .style()
-                        .set_property("--row-height", &format!("{ROW_HEIGHT_PX}px"));
-                    scroll.set((el.scroll_top() as f64, el.client_height() as f64));
+            let element = scroller.cast::<HtmlElement>();
+            let measure = {
+                let element = element.clone();
+                move || {
+                    if let Some(el) = element.as_ref() {
+                        let _ = el
+                            .style()
+                            .set_property("--row-height", &format!("{ROW_HEIGHT_PX}px"));
+                        scroll.set((el.scroll_top() as f64, el.client_height() as f64));
+                    }
                 }
             };
             measure();
-            let listener =
-                gloo::events::EventListener::new(&gloo::utils::window(), "resize", move |_| {
-                    measure()
-                });
-            move || drop(listener)
+            let on_resize = Closure::<dyn FnMut()>::new(measure);
+            let observer = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
+            if let (Some(observer), Some(el)) = (observer.as_ref(), element.as_ref()) {
+                observer.observe(el);
+            }
+            move || {
+                if let Some(observer) = observer {
+                    observer.disconnect();
+                }
+                drop(on_resize);
+            }
         });
     }
 
