@@ -9,9 +9,11 @@
 //! browser.
 
 pub mod investigate;
+pub mod query;
 
 use serde::{Deserialize, Serialize};
 
+use self::query::{EventDetails, FilterSpec, MarkedRow, QueryPart};
 use crate::engine::level::Level;
 use crate::engine::summary::FileSummary;
 
@@ -43,6 +45,27 @@ pub enum Request {
         count: u32,
         newest_first: bool,
     },
+    /// Filter the case ([`query`]): answered by several [`Reply::Query`] parts.
+    Query {
+        id: RequestId,
+        filter: FilterSpec,
+        /// Rows in the first page.
+        first_page: u32,
+    },
+    /// The rows `start..start+count` of the filtered list.
+    FilteredRows {
+        id: RequestId,
+        filter: FilterSpec,
+        start: u32,
+        count: u32,
+    },
+    /// Every field and the raw text of the list's row `index` (of the filtered list when the filter
+    /// is not empty, else of the timeline).
+    Details {
+        id: RequestId,
+        filter: FilterSpec,
+        index: u32,
+    },
     /// Work out something about the case: patterns, an id's story, context, skew, changes, spikes
     /// ([`investigate`]); answered by one [`Reply::Investigation`].
     Investigate {
@@ -60,6 +83,9 @@ impl Request {
             | Request::OpenDemo { id }
             | Request::Cancel { id }
             | Request::Rows { id, .. }
+            | Request::Query { id, .. }
+            | Request::FilteredRows { id, .. }
+            | Request::Details { id, .. }
             | Request::Investigate { id, .. } => *id,
         }
     }
@@ -123,6 +149,19 @@ pub enum Reply {
         start: u32,
         total: u32,
         rows: Vec<Row>,
+    },
+    /// One part of the answer to a [`Request::Query`].
+    Query { id: RequestId, part: QueryPart },
+    FilteredRows {
+        id: RequestId,
+        start: u32,
+        /// Rows of the filtered list.
+        total: u32,
+        rows: Vec<MarkedRow>,
+    },
+    Details {
+        id: RequestId,
+        details: EventDetails,
     },
     /// The answer to a [`Request::Investigate`].
     Investigation {

@@ -149,7 +149,8 @@ impl FieldReader {
         }
     }
 
-    /// The value of field `name` (ASCII case-insensitive), if the event has it.
+    /// The value of field `name`, if the event has it. Names are case-sensitive, as written in the
+    /// text (JSON keys, `key=value` pairs); CSV column names and access-log parts ignore case.
     pub fn get<'t>(&self, text: &'t [u8], name: &str) -> Option<Cow<'t, str>> {
         if self.is_json() {
             return json_get(text, name.as_bytes(), 0);
@@ -166,7 +167,7 @@ impl FieldReader {
         }
         let mut found = None;
         self.for_each(text, &mut |key, value| {
-            if key.eq_ignore_ascii_case(name) {
+            if key == name {
                 found = Some(value);
                 false
             } else {
@@ -394,7 +395,7 @@ fn json_get<'t>(text: &'t [u8], name: &[u8], depth: usize) -> Option<Cow<'t, str
             Cow::Borrowed(raw_key)
         };
         let is_object = matches!(value, RawValue::Other(raw) if raw.first() == Some(&b'{'));
-        if key.eq_ignore_ascii_case(name) && !(is_object && depth + 1 < MAX_DEPTH) {
+        if *key == *name && !(is_object && depth + 1 < MAX_DEPTH) {
             return Some(match value {
                 RawValue::Str(s) => json_unescape(s),
                 RawValue::Other(raw) => String::from_utf8_lossy(raw),
@@ -406,7 +407,7 @@ fn json_get<'t>(text: &'t [u8], name: &[u8], depth: usize) -> Option<Cow<'t, str
                     && depth + 1 < MAX_DEPTH
                     && name.len() > key.len()
                     && name[key.len()] == b'.'
-                    && name[..key.len()].eq_ignore_ascii_case(&key) =>
+                    && name[..key.len()] == *key =>
             {
                 if let Some(v) = json_get(raw, &name[key.len() + 1..], depth + 1) {
                     return Some(v);
@@ -424,7 +425,7 @@ fn json_get<'t>(text: &'t [u8], name: &[u8], depth: usize) -> Option<Cow<'t, str
     for m in messages.into_iter().flatten().chain(more_messages) {
         let mut found = None;
         logfmt_pairs(m, &mut |k, v| {
-            if k.as_bytes().eq_ignore_ascii_case(name) {
+            if k.as_bytes() == name {
                 found = Some(v);
                 false
             } else {
@@ -535,7 +536,7 @@ fn access_get<'t>(text: &'t [u8], name: &str) -> Option<Cow<'t, str>> {
         return found;
     }
     logfmt_pairs(rest?, &mut |k, v| {
-        if k.eq_ignore_ascii_case(name) {
+        if k == name {
             found = Some(v);
             false
         } else {
@@ -735,10 +736,7 @@ mod tests {
         for name in [
             "a.b.c", "A.N", "msg", "user", "key", "a", "a.b", "missing", "a.b.c.d",
         ] {
-            let visited = reader
-                .all(line)
-                .into_iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name));
+            let visited = reader.all(line).into_iter().find(|(k, _)| k == name);
             assert_eq!(
                 reader.get(line, name).map(|v| v.into_owned()),
                 visited.map(|(_, v)| v),

@@ -7,12 +7,26 @@ use yew::prelude::*;
 use super::bridge::Bridge;
 use super::commands::Commands;
 use super::components::{
-    drop_overlay::DropOverlay, file_list::FileList, header::Header, investigate::Investigate,
-    load_progress::LoadProgressPanel, open_controls::OpenControls, paste_box::PasteBox,
-    status::Status, timeline::Timeline,
+    drop_overlay::DropOverlay,
+    file_list::FileList,
+    header::Header,
+    investigate::skew::{set_offset, SkewOffer},
+    investigate::spikes::SpikeStrip,
+    investigate::Investigate,
+    load_progress::LoadProgressPanel,
+    open_controls::OpenControls,
+    paste_box::PasteBox,
+    status::Status,
+    timeline::Timeline,
+};
+use super::components::{
+    event_details::EventDetailsPanel, filter_box::FilterBox, help_overlay::HelpOverlay,
 };
 use super::page_events::use_page_events;
+use super::query_hooks::{use_list_keys, use_query_runner, use_selected_details};
+use super::query_state::QueryAction;
 use super::state::{Action, AppState};
+use crate::protocol::investigate::TimelinePosition;
 
 #[function_component(App)]
 pub fn app() -> Html {
@@ -44,6 +58,9 @@ pub fn app() -> Html {
         });
     }
     use_page_events((*commands).clone());
+    use_query_runner(&state, &commands);
+    use_selected_details(&state, &commands);
+    use_list_keys(&Rc::new((*state).clone()), &commands);
 
     let commands = (*commands).clone();
     html! {
@@ -59,19 +76,72 @@ pub fn app() -> Html {
             } else if state.is_loading() {
                 <LoadProgressPanel progress={crate::protocol::LoadProgress::default()} commands={commands.clone()} />
             }
-            <FileList files={state.files.clone()} />
-            <Timeline
-                commands={commands.clone()}
-                total={state.total_events}
-                newest_first={state.newest_first}
-                generation={state.view_generation}
-                page={state.page.clone()}
+            <FileList
+                files={state.files.clone()}
+                offsets_s={state.investigate.skew.as_ref().map(|s| s.sources.iter().cloned().zip(s.applied_s.iter().copied()).collect::<Vec<_>>())}
+                on_offset={{
+                    let commands = commands.clone();
+                    let skew = state.investigate.skew.clone();
+                    Callback::from(move |(name, seconds): (String, f64)| {
+                        if let Some(skew) = &skew {
+                            set_offset(&commands, skew, &name, seconds);
+                        }
+                    })
+                }}
             />
+            <SkewOffer
+                commands={commands.clone()}
+                skew={state.investigate.skew.clone()}
+                dismissed={state.investigate.skew_dismissed}
+            />
+            <SpikeStrip
+                commands={commands.clone()}
+                spikes={state.investigate.spikes.clone()}
+                span={state.investigate.patterns.as_ref().and_then(|p| p.span)}
+            />
+            <FilterBox
+                commands={commands.clone()}
+                text={AttrValue::from(state.query.text.clone())}
+                errors={state.query.errors.clone()}
+            />
+            <div class="workspace">
+                <Timeline
+                    commands={commands.clone()}
+                    total={state.list_len()}
+                    newest_first={state.newest_first}
+                    generation={state.view_generation}
+                    page={state.page.clone()}
+                    filter={state.query.is_filtered().then(|| state.filter_spec())}
+                    selected={state.query.selected}
+                    on_select={{
+                        let commands = commands.clone();
+                        Callback::from(move |i| commands.dispatch(Action::Query(QueryAction::Select(Some(i)))))
+                    }}
+                />
+                <EventDetailsPanel
+                    details={state.query.selected.and(state.query.details.clone())}
+                    on_close={{
+                        let commands = commands.clone();
+                        Callback::from(move |()| commands.dispatch(Action::Query(QueryAction::Select(None))))
+                    }}
+                />
+            </div>
+            if state.query.help_open {
+                <HelpOverlay on_close={{
+                    let commands = commands.clone();
+                    Callback::from(move |()| commands.dispatch(Action::Query(QueryAction::ShowHelp(false))))
+                }} />
+            }
             <Investigate
                 commands={commands.clone()}
                 view={state.investigate.clone()}
                 loaded={state.loaded_once}
-                on_filter={Callback::from(|_query: String| {})}
+                on_filter={{
+                    let commands = commands.clone();
+                    Callback::from(move |query: String| commands.dispatch(Action::Query(QueryAction::SetText(query))))
+                }}
+                selected_event={state.query.selected.and(state.query.details.as_ref()).map(|d| TimelinePosition { position: d.position, newest_first: false })}
+                range={state.query.range.map(|r| (r.from_ns(), r.to_ns()))}
             />
             if state.dragging {
                 <DropOverlay />

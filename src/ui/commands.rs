@@ -2,6 +2,7 @@
 //! state (so the reply is recognised) and posts the request.
 
 mod investigate;
+pub mod query;
 
 use std::rc::Rc;
 

@@ -108,6 +108,9 @@ pub struct InvestigateView {
     /// Whether the user dismissed the skew offer.
     pub skew_dismissed: bool,
     pub changes: Option<Rc<Changes>>,
+    /// The window What changed compares (`from_ns`, `to_ns`); `None`: the incident the spike finder
+    /// marks.
+    pub changes_window: Option<(i64, i64)>,
     pub spikes: Option<Rc<SpikeReport>>,
     /// The latest request of each [`AskKind`].
     pub awaited: [Option<RequestId>; 7],
@@ -132,6 +135,7 @@ impl Default for InvestigateView {
             skew: None,
             skew_dismissed: false,
             changes: None,
+            changes_window: None,
             spikes: None,
             awaited: [None; 7],
             data_generation: 0,
@@ -150,6 +154,8 @@ pub enum InvestigateAction {
     ContextSeconds(f64),
     ShowContext(bool),
     DismissSkew,
+    /// Compare this window (and show What changed).
+    CompareWindow(Option<(i64, i64)>),
     /// A load finished or offsets changed.
     DataChanged,
 }
@@ -174,6 +180,10 @@ impl InvestigateView {
             }
             InvestigateAction::ShowContext(on) => self.context_shown = on,
             InvestigateAction::DismissSkew => self.skew_dismissed = true,
+            InvestigateAction::CompareWindow(window) => {
+                self.changes_window = window;
+                self.panel = Panel::Changes;
+            }
             InvestigateAction::DataChanged => {
                 self.data_generation += 1;
                 // Positions point elsewhere in a re-merged timeline.

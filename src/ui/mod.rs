@@ -7,6 +7,8 @@
 //! - [`text`]: counts, sizes and the status wording.
 //! - [`components`]: one function component per file; [`app::App`] lays them out.
 //! - [`page_events`]: drag-and-drop and paste anywhere on the page.
+//! - [`query_state`], [`query_hooks`]: the filter's state, and the effects that run queries, follow
+//!   the selection, handle the keyboard and keep the URL fragment.
 
 pub mod app;
 pub mod bridge;
@@ -14,6 +16,8 @@ pub mod commands;
 pub mod components;
 pub mod investigate_state;
 pub mod page_events;
+pub mod query_hooks;
+pub mod query_state;
 pub mod state;
 pub mod text;
 

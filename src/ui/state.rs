@@ -9,6 +9,7 @@ use std::rc::Rc;
 use yew::Reducible;
 
 use super::investigate_state::{InvestigateAction, InvestigateView};
+use super::query_state::{QueryAction, QueryView};
 use super::text;
 use crate::engine::summary::FileSummary;
 use crate::protocol::{LoadProgress, Reply, RequestId, Row};
@@ -19,6 +20,8 @@ pub struct RowsPage {
     /// Timeline position of `rows[0]`.
     pub start: u32,
     pub rows: Vec<Row>,
+    /// Per row, the byte ranges of its text the filter matched (empty without a filter).
+    pub marks: Vec<Vec<(u32, u32)>>,
     /// The [`AppState::view_generation`] the page was asked for.
     pub generation: u32,
 }
@@ -33,6 +36,14 @@ impl RowsPage {
 
     pub fn row(&self, position: u32) -> Option<&Row> {
         self.rows.get(position.checked_sub(self.start)? as usize)
+    }
+
+    /// The filter's matches in the text of the row at `position`.
+    pub fn marks(&self, position: u32) -> &[(u32, u32)] {
+        position
+            .checked_sub(self.start)
+            .and_then(|i| self.marks.get(i as usize))
+            .map_or(&[], |m| m.as_slice())
     }
 }
 
@@ -62,6 +73,8 @@ pub struct AppState {
     pub dragging: bool,
     /// The worker could not start or stopped.
     pub worker_error: Option<String>,
+    /// The filter, its results and the selected row (see [`super::query_state`]).
+    pub query: QueryView,
     /// Patterns, ids, context, skew, changes (see [`super::investigate_state`]).
     pub investigate: InvestigateView,
 }
@@ -75,6 +88,7 @@ pub enum Action {
     ToggleOrder,
     Dragging(bool),
     WorkerFailed(String),
+    Query(QueryAction),
     Investigate(InvestigateAction),
 }
 
@@ -96,6 +110,9 @@ impl AppState {
         }
         if !self.loaded_once {
             return "No files loaded yet.".to_string();
+        }
+        if let Some(filtered) = self.query.status(self.total_events) {
+            return filtered;
         }
         let done = text::indexed(self.total_events, self.sources as u64);
         if self.last_cancelled {
@@ -129,6 +146,7 @@ impl AppState {
                 self.progress = None;
             }
             Action::Reply(reply) => self.apply_reply(reply),
+            Action::Query(action) => self.apply_query_action(action),
             Action::Investigate(action) => {
                 let generation = self.investigate.data_generation;
                 self.investigate.apply(action);
@@ -168,6 +186,7 @@ impl AppState {
                 self.total_events = total_events;
                 self.loaded_once = true;
                 self.last_cancelled = cancelled;
+                self.after_load_for_query();
                 self.investigate.apply(InvestigateAction::DataChanged);
             }
             Reply::Rows {
@@ -182,10 +201,14 @@ impl AppState {
                         self.page = Rc::new(RowsPage {
                             start,
                             rows,
+                            marks: Vec::new(),
                             generation,
                         });
                     }
                 }
+            }
+            reply @ (Reply::Query { .. } | Reply::FilteredRows { .. } | Reply::Details { .. }) => {
+                self.apply_query_reply(reply)
             }
             Reply::Investigation { id, answer } => {
                 let generation = self.investigate.data_generation;

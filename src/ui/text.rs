@@ -79,6 +79,11 @@ pub fn indexed(events: u64, files: u64) -> String {
     )
 }
 
+/// The status line with a filter applied: `"1,234 of 109,607 events match"`.
+pub fn matching(matched: u64, total: u64) -> String {
+    format!("{} of {} match", thousands(matched), count(total, "event"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +98,8 @@ mod tests {
         assert_eq!(indexed(48_770, 1), "Indexed 48,770 events from 1 file");
         assert_eq!(indexed(1, 5), "Indexed 1 event from 5 files");
         assert_eq!(indexed(0, 0), "Indexed 0 events from 0 files");
+        assert_eq!(matching(1234, 109_607), "1,234 of 109,607 events match");
+        assert_eq!(matching(0, 1), "0 of 1 event match");
     }
 
     #[test]

@@ -5,12 +5,13 @@
 //! The patterns are kept parallel to the case's sources (`patterns[i]` belongs to source `i`); the id
 //! index and the skew estimate are dropped whenever a source joins and rebuilt on the next ask.
 
-use crate::engine::correlate::changes::{compare, Window};
+use crate::engine::correlate::changes::{compare_with, Window};
 use crate::engine::correlate::context::{around_event, DEFAULT_LIMIT};
 use crate::engine::correlate::follow::{follow, related_by};
 use crate::engine::correlate::ids::IdIndex;
+use crate::engine::correlate::shape::{template_group, MessageGroup};
 use crate::engine::correlate::skew::{estimate, SkewReport};
-use crate::engine::correlate::spikes::{find_spikes, strongest, SpikeOptions};
+use crate::engine::correlate::spikes::{find_spikes_with, strongest, SpikeOptions};
 use crate::engine::correlate::{EventRef, Offsets};
 use crate::engine::patterns::overview::overview;
 use crate::engine::patterns::{PatternMiner, SourcePatterns};
@@ -188,17 +189,23 @@ impl Investigation {
                 }
             }
             Ask::Changes { window } => {
+                let group = template_group(&self.patterns);
                 let after = match window {
                     Some((from, to)) if to > from => Some(Window::new(from, to)),
-                    _ => default_window(case.sources(), case.offsets()),
+                    _ => default_window(case.sources(), case.offsets(), &group),
                 }
                 .ok_or_else(|| "The files hold no timed events to compare.".to_string())?;
                 Answer::Changes {
-                    changes: compare(case.sources(), case.offsets(), after, None),
+                    changes: compare_with(case.sources(), case.offsets(), after, None, &group),
                 }
             }
             Ask::Spikes => Answer::Spikes {
-                spikes: find_spikes(case.sources(), case.offsets(), &SpikeOptions::default()),
+                spikes: find_spikes_with(
+                    case.sources(),
+                    case.offsets(),
+                    &SpikeOptions::default(),
+                    &template_group(&self.patterns),
+                ),
             },
         })
     }
@@ -206,8 +213,12 @@ impl Investigation {
 
 /// Without a window: the strongest spike of errors (else of any series), else the last tenth of the
 /// loaded span.
-fn default_window(sources: &[SourceData], offsets: &Offsets) -> Option<Window> {
-    let report = find_spikes(sources, offsets, &SpikeOptions::default());
+fn default_window(
+    sources: &[SourceData],
+    offsets: &Offsets,
+    group: &MessageGroup<'_>,
+) -> Option<Window> {
+    let report = find_spikes_with(sources, offsets, &SpikeOptions::default(), group);
     if let Some(spike) = strongest(&report) {
         return Some(Window::new(spike.from_ns, spike.to_ns));
     }

@@ -12,6 +12,8 @@
 mod browser_tests;
 pub mod case;
 pub mod correlate;
+pub mod filter;
+mod query;
 pub mod read;
 
 use std::cell::{Cell, RefCell};
@@ -142,6 +144,9 @@ impl WorkerCore {
             }
         };
         match request {
+            Request::Query { .. } | Request::FilteredRows { .. } | Request::Details { .. } => {
+                query::handle(self, request)
+            }
             Request::Rows {
                 id,
                 start,

@@ -140,6 +140,10 @@ pub fn header_end(line: &[u8]) -> usize {
             None => break,
         };
         let token = &line[start..end];
+        if token[0] == b'"' {
+            // A quoted string is message text (`"GET / HTTP/1.1"` after an access log's header).
+            break;
+        }
         let kind = classify_header_token(token);
         at = end;
         match kind {

@@ -441,7 +441,7 @@ mod tests {
     fn the_json_key_shortcut_agrees_with_a_full_parse() {
         use crate::engine::fields::FieldReader;
         use crate::engine::formats::FormatName;
-        let key = regex::bytes::Regex::new(r#"(?i-u)"lat""#).unwrap();
+        let key = regex::bytes::Regex::new(r#"(?-u)"lat""#).unwrap();
         let reader = FieldReader::for_format(FormatName::JsonLines);
         for line in [
             r#"{"a":1, "lat" : 12.5}"#,

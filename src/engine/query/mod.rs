@@ -34,8 +34,10 @@
 //!
 //! Fields are read from the text on demand (see [`crate::engine::fields`]): JSON keys (nested keys
 //! with dots: `http.status`), `key=value` pairs in text, access-log parts (`client`, `method`, `path`,
-//! `status`, `bytes`, `duration`, `user_agent`, `req_id`, ...) and CSV columns by header name. `level`
-//! and `source` are the event's normalised level and its file. Access-log levels follow lnav's
+//! `status`, `bytes`, `duration`, `user_agent`, `req_id`, ...) and CSV columns by header name. Field
+//! names are case-sensitive as written in the logs (`latency_ms`, not `Latency_MS`); CSV column and
+//! access-log part names also match in any case. Values compare ignoring case. `level` and `source`
+//! are the event's normalised level and its file. Access-log levels follow lnav's
 //! convention: 5xx is error, 4xx warn, the rest info.
 //!
 //! Examples:

@@ -581,12 +581,12 @@ fn name_hint(name: &str) -> Option<Arc<BytesRegex>> {
     {
         return None;
     }
-    let mut re = String::from("(?i-u)");
+    let mut re = String::from("(?-u)");
     escape_bytes(last, &mut re);
     bytes_regex(&re).ok().map(Arc::new)
 }
 
-/// A regex finding `"name"` and `name=` (any case) in JSON text, for names without dots. Literals
+/// A regex finding `"name"` and `name=` in JSON text, for names without dots. Literals
 /// only, so the search runs on the regex crate's literal prefilter alone.
 fn json_key_regex(name: &str) -> Option<Arc<BytesRegex>> {
     if name.is_empty()
@@ -599,7 +599,7 @@ fn json_key_regex(name: &str) -> Option<Arc<BytesRegex>> {
     }
     let mut escaped = String::new();
     escape_bytes(name, &mut escaped);
-    bytes_regex(&format!(r#"(?i-u)"{escaped}"|{escaped}="#))
+    bytes_regex(&format!(r#"(?-u)"{escaped}"|{escaped}="#))
         .ok()
         .map(Arc::new)
 }

@@ -1,10 +1,14 @@
 //! One function component per file.
 
 pub mod drop_overlay;
+pub mod event_details;
 pub mod file_list;
+pub mod filter_box;
 pub mod header;
+pub mod help_overlay;
 pub mod investigate;
 pub mod load_progress;
+pub mod marked;
 pub mod open_controls;
 pub mod paste_box;
 pub mod status;

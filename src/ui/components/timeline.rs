@@ -9,11 +9,13 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
+use super::marked::marked_text;
+use crate::protocol::query::FilterSpec;
 use crate::protocol::Row;
 use crate::ui::commands::Commands;
 use crate::ui::state::{Action, RowsPage};
@@ -71,6 +73,34 @@ impl Geometry {
     }
 }
 
+/// The scroll position that brings row `row` into a viewport at `top` (None when it is in view).
+pub fn scroll_to_show(total: u32, row: u32, top: f64, viewport: f64) -> Option<f64> {
+    let full_px = total as f64 * ROW_HEIGHT_PX;
+    if full_px > MAX_SPACER_PX {
+        // Proportional scrolling: the row is at the top of the window when the scroll position is
+        // its share of the scroll range.
+        let g = Geometry::new(total, top, viewport);
+        let visible_first = g.first + OVERSCAN_ROWS.min(g.first);
+        let visible_end = g.end.saturating_sub(OVERSCAN_ROWS + 1);
+        if row >= visible_first && row < visible_end {
+            return None;
+        }
+        let rows_shown = (viewport / ROW_HEIGHT_PX).ceil().max(1.0) as u32;
+        let max_row = total.saturating_sub(rows_shown).max(1);
+        let max_scroll = (MAX_SPACER_PX - viewport).max(1.0);
+        let wanted = row.saturating_sub(rows_shown / 2).min(max_row);
+        return Some(wanted as f64 / max_row as f64 * max_scroll);
+    }
+    let row_top = row as f64 * ROW_HEIGHT_PX;
+    if row_top < top {
+        Some(row_top)
+    } else if row_top + ROW_HEIGHT_PX > top + viewport {
+        Some(row_top + ROW_HEIGHT_PX - viewport)
+    } else {
+        None
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
     pub commands: Commands,
@@ -78,6 +108,15 @@ pub struct TimelineProps {
     pub newest_first: bool,
     pub generation: u32,
     pub page: Rc<RowsPage>,
+    /// The filter whose matches the list shows (None: the whole timeline).
+    #[prop_or_default]
+    pub filter: Option<FilterSpec>,
+    /// The selected row (its index in the list), kept in view.
+    #[prop_or_default]
+    pub selected: Option<u32>,
+    /// A row was clicked.
+    #[prop_or_default]
+    pub on_select: Callback<u32>,
 }
 
 fn set_style(node: &NodeRef, property: &str, value: &str) {
@@ -87,28 +126,49 @@ fn set_style(node: &NodeRef, property: &str, value: &str) {
     }
 }
 
-/// One line of an event for the list: its lines joined.
-fn one_line(text: &str) -> String {
-    let mut lines = text.lines();
-    let first = lines.next().unwrap_or_default();
-    let more = lines.count();
-    if more == 0 {
-        first.to_string()
-    } else {
-        format!("{first}  (+{more} lines)")
+/// One line of an event for the list: its first line (with the filter's marks in it) and how many
+/// lines follow.
+fn one_line(text: &str, marks: &[(u32, u32)]) -> Html {
+    let first = text.split('\n').next().unwrap_or_default();
+    let first = first.strip_suffix('\r').unwrap_or(first);
+    let more = text.lines().count().saturating_sub(1);
+    html! {
+        <>
+            { marked_text(first, marks) }
+            if more > 0 {
+                { format!("  (+{more} lines)") }
+            }
+        </>
     }
 }
 
-fn render_row(position: u32, row: Option<&Row>) -> Html {
+fn render_row(
+    position: u32,
+    row: Option<&Row>,
+    marks: &[(u32, u32)],
+    selected: bool,
+    on_select: &Callback<u32>,
+) -> Html {
     match row {
         Some(row) => {
             let level = row.level.as_str();
+            let onclick = {
+                let on_select = on_select.clone();
+                Callback::from(move |_: MouseEvent| on_select.emit(position))
+            };
             html! {
-                <div class={classes!("row", format!("row--{level}"))} role="row" key={position}>
+                <div
+                    class={classes!("row", format!("row--{level}"), selected.then_some("row--selected"))}
+                    role="row"
+                    key={position}
+                    aria-selected={selected.to_string()}
+                    aria-rowindex={(position + 1).to_string()}
+                    {onclick}
+                >
                     <span class="row__time" role="cell">{ row.ts.clone().unwrap_or_else(|| "—".into()) }</span>
                     <span class="row__level" role="cell">{ level }</span>
                     <span class="row__source" role="cell">{ row.source.clone() }</span>
-                    <span class="row__text" role="cell" title={row.text.clone()}>{ one_line(&row.text) }</span>
+                    <span class="row__text" role="cell" title={row.text.clone()}>{ one_line(&row.text, marks) }</span>
                 </div>
             }
         }
@@ -142,17 +202,16 @@ pub fn timeline(props: &TimelineProps) -> Html {
         })
     };
 
-    // Measure the viewport once mounted and whenever the list's box changes size (window resized,
-    // panels above it appearing), through a ResizeObserver.
+    // Measure the viewport once mounted and whenever the list's own box changes size: panels opening
+    // beside or above it shrink it without any window resize, so a ResizeObserver watches the element.
     {
         let scroller = scroller.clone();
         let scroll = scroll.clone();
         use_effect_with((), move |_| {
-            let element = scroller.cast::<HtmlElement>();
             let measure = {
-                let element = element.clone();
+                let scroller = scroller.clone();
                 move || {
-                    if let Some(el) = element.as_ref() {
+                    if let Some(el) = scroller.cast::<HtmlElement>() {
                         let _ = el
                             .style()
                             .set_property("--row-height", &format!("{ROW_HEIGHT_PX}px"));
@@ -161,16 +220,24 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 }
             };
             measure();
-            let on_resize = Closure::<dyn FnMut()>::new(measure);
+            let on_resize = {
+                let measure = measure.clone();
+                Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| measure())
+            };
             let observer = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
-            if let (Some(observer), Some(el)) = (observer.as_ref(), element.as_ref()) {
-                observer.observe(el);
+            if let (Some(observer), Some(el)) = (&observer, scroller.cast::<web_sys::Element>()) {
+                observer.observe(&el);
             }
+            let listener =
+                gloo::events::EventListener::new(&gloo::utils::window(), "resize", move |_| {
+                    measure()
+                });
             move || {
                 if let Some(observer) = observer {
                     observer.disconnect();
                 }
                 drop(on_resize);
+                drop(listener);
             }
         });
     }
@@ -193,6 +260,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
     {
         let commands = props.commands.clone();
         let page = props.page.clone();
+        let filter = props.filter.clone();
         let newest_first = props.newest_first;
         let generation = props.generation;
         use_effect_with(
@@ -206,10 +274,29 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 let mut last = last_fetch.borrow_mut();
                 if *last != Some(key) {
                     *last = Some(key);
-                    commands.request_rows(start, count, *newest_first);
+                    match &filter {
+                        Some(filter) => {
+                            commands.request_filtered_rows(filter.clone(), start, count)
+                        }
+                        None => commands.request_rows(start, count, *newest_first),
+                    }
                 }
             },
         );
+    }
+
+    // Keep the selected row in view (keyboard navigation moves it off screen).
+    {
+        let scroller = scroller.clone();
+        use_effect_with((props.selected, total), move |(selected, total)| {
+            if let (Some(row), Some(el)) = (*selected, scroller.cast::<HtmlElement>()) {
+                let viewport = el.client_height() as f64;
+                let top = el.scroll_top() as f64;
+                if let Some(target) = scroll_to_show(*total, row, top, viewport) {
+                    el.set_scroll_top(target.round() as i32);
+                }
+            }
+        });
     }
 
     let on_toggle = {
@@ -239,9 +326,11 @@ pub fn timeline(props: &TimelineProps) -> Html {
             <div class="timeline__scroller" ref={scroller} onscroll={on_scroll} tabindex="0" role="table" aria-label="Events" aria-rowcount={total.to_string()}>
                 <div class="timeline__spacer" ref={spacer}></div>
                 <div class="timeline__window" ref={window} role="rowgroup">
-                    { for (geometry.first..geometry.end).map(|p| render_row(p, props.page.row(p))) }
+                    { for (geometry.first..geometry.end).map(|p| render_row(p, props.page.row(p), props.page.marks(p), props.selected == Some(p), &props.on_select)) }
                 </div>
-                if total == 0 {
+                if total == 0 && props.filter.is_some() {
+                    <p class="timeline__empty">{ "No events match the filter." }</p>
+                } else if total == 0 {
                     <p class="timeline__empty">{ "Events will appear here, oldest first, merged from every file." }</p>
                 }
             </div>
@@ -267,6 +356,22 @@ mod tests {
         );
         let g = Geometry::new(3, 0.0, 240.0);
         assert_eq!((g.first, g.end), (0, 3));
+    }
+
+    #[test]
+    fn the_selected_row_is_scrolled_into_view() {
+        assert_eq!(scroll_to_show(1000, 5, 0.0, 240.0), None);
+        assert_eq!(
+            scroll_to_show(1000, 20, 0.0, 240.0),
+            Some(21.0 * ROW_HEIGHT_PX - 240.0)
+        );
+        assert_eq!(
+            scroll_to_show(1000, 2, 240.0, 240.0),
+            Some(2.0 * ROW_HEIGHT_PX)
+        );
+        let far = scroll_to_show(50_000_000, 25_000_000, 0.0, 600.0).unwrap();
+        let g = Geometry::new(50_000_000, far, 600.0);
+        assert!(g.first <= 25_000_000 && 25_000_000 < g.end);
     }
 
     #[test]

@@ -2,13 +2,24 @@
 //! changed, and spike markers. Each panel is a region with a heading (its accessible name); the worker
 //! computes everything, these components only render its answers and send asks.
 
+pub mod changes;
+pub mod context;
+pub mod events;
+pub mod follow;
 pub mod patterns;
+pub mod related;
+pub mod skew;
 pub mod sparkline;
+pub mod spikes;
 
 use yew::prelude::*;
 
+use self::changes::ChangesPanel;
+use self::context::ContextPanel;
+use self::follow::FollowPanel;
 use self::patterns::PatternsPanel;
-use crate::protocol::investigate::Ask;
+use self::related::RelatedPanel;
+use crate::protocol::investigate::{Ask, TimelinePosition};
 use crate::ui::commands::Commands;
 use crate::ui::investigate_state::{InvestigateAction, InvestigateView, Panel};
 
@@ -20,6 +31,12 @@ pub struct InvestigateProps {
     pub loaded: bool,
     /// Filters the list with a query (the app's filter).
     pub on_filter: Callback<String>,
+    /// The event selected in the list (its timeline position), from the list's selection.
+    #[prop_or_default]
+    pub selected_event: Option<TimelinePosition>,
+    /// The time range chosen on the list's histogram (ns), which What changed compares by default.
+    #[prop_or_default]
+    pub range: Option<(i64, i64)>,
 }
 
 #[function_component(Investigate)]
@@ -31,6 +48,50 @@ pub fn investigate(props: &InvestigateProps) -> Html {
         use_effect_with((props.view.data_generation, loaded), move |(_, loaded)| {
             if *loaded {
                 commands.investigate(Ask::Patterns);
+                commands.investigate(Ask::Skew);
+                commands.investigate(Ask::Spikes);
+            }
+        });
+    }
+    // The list's selection is the event investigated: its ids are asked for.
+    {
+        let commands = props.commands.clone();
+        use_effect_with(props.selected_event, move |selected| {
+            commands.investigate_action(InvestigateAction::Select(*selected));
+            if let Some(at) = selected {
+                commands.investigate(Ask::Related { at: *at });
+            }
+        });
+    }
+    // The context of the selected event, when its panel shows.
+    {
+        let commands = props.commands.clone();
+        let view = &props.view;
+        let wanted = (view.panel == Panel::Context)
+            .then_some(view.selected)
+            .flatten()
+            .map(|at| (at, view.context_seconds.to_bits()));
+        use_effect_with(wanted, move |wanted| {
+            if let Some((at, seconds)) = wanted {
+                commands.investigate(Ask::Context {
+                    at: *at,
+                    seconds: f64::from_bits(*seconds),
+                });
+            }
+        });
+    }
+    // What changed, when its panel shows (again after the data or the window changed).
+    {
+        let commands = props.commands.clone();
+        let view = &props.view;
+        // A spike clicked, else the range chosen on the histogram, else the incident the spike finder
+        // marks.
+        let window = view.changes_window.or(props.range);
+        let wanted = (view.panel == Panel::Changes && props.loaded)
+            .then_some((view.data_generation, window));
+        use_effect_with(wanted, move |wanted| {
+            if let Some((_, window)) = wanted {
+                commands.investigate(Ask::Changes { window: *window });
             }
         });
     }
@@ -65,7 +126,18 @@ pub fn investigate(props: &InvestigateProps) -> Html {
                 on_filter={props.on_filter.clone()}
             />
         },
-        Panel::Follow | Panel::Context | Panel::Changes => html! {},
+        Panel::Follow => {
+            html! { <FollowPanel commands={props.commands.clone()} story={view.story.clone()} /> }
+        }
+        Panel::Context => html! {
+            <ContextPanel
+                commands={props.commands.clone()}
+                context={view.context.clone()}
+                seconds={view.context_seconds}
+                selected={view.selected.is_some()}
+            />
+        },
+        Panel::Changes => html! { <ChangesPanel changes={view.changes.clone()} /> },
     };
     html! {
         <div class="investigate">
@@ -79,6 +151,9 @@ pub fn investigate(props: &InvestigateProps) -> Html {
                 <h2 class="investigate__title" id={heading_id}>{ title }</h2>
                 { body }
             </section>
+            if view.selected.is_some() {
+                <RelatedPanel commands={props.commands.clone()} related={view.related.clone()} />
+            }
         </div>
     }
 }
