@@ -20,12 +20,14 @@ use super::components::{
     timeline::Timeline,
 };
 use super::components::{
-    event_details::EventDetailsPanel, filter_box::FilterBox, help_overlay::HelpOverlay,
+    event_details::EventDetailsPanel, facets::FacetsPanel, filter_box::FilterBox,
+    help_overlay::HelpOverlay, histogram::HistogramPanel,
 };
 use super::page_events::use_page_events;
 use super::query_hooks::{use_list_keys, use_query_runner, use_selected_details};
 use super::query_state::QueryAction;
 use super::state::{Action, AppState};
+use super::url_state::use_url_fragment;
 use crate::protocol::investigate::TimelinePosition;
 
 #[function_component(App)]
@@ -60,6 +62,7 @@ pub fn app() -> Html {
     use_page_events((*commands).clone());
     use_query_runner(&state, &commands);
     use_selected_details(&state, &commands);
+    use_url_fragment(&state, &commands);
     use_list_keys(&Rc::new((*state).clone()), &commands);
 
     let commands = (*commands).clone();
@@ -104,7 +107,17 @@ pub fn app() -> Html {
                 text={AttrValue::from(state.query.text.clone())}
                 errors={state.query.errors.clone()}
             />
+            <HistogramPanel
+                commands={commands.clone()}
+                histogram={state.loaded_once.then(|| state.query.histogram.clone()).flatten()}
+                range={state.query.range}
+            />
             <div class="workspace">
+                <FacetsPanel
+                    commands={commands.clone()}
+                    facets={state.loaded_once.then(|| state.query.facets.clone()).flatten()}
+                    text={AttrValue::from(state.query.text.clone())}
+                />
                 <Timeline
                     commands={commands.clone()}
                     total={state.list_len()}

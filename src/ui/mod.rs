@@ -8,7 +8,7 @@
 //! - [`components`]: one function component per file; [`app::App`] lays them out.
 //! - [`page_events`]: drag-and-drop and paste anywhere on the page.
 //! - [`query_state`], [`query_hooks`]: the filter's state, and the effects that run queries, follow
-//!   the selection, handle the keyboard and keep the URL fragment.
+//!   the selection and handle the keyboard; [`url_state`]: the view in the URL fragment.
 
 pub mod app;
 pub mod bridge;
@@ -20,6 +20,7 @@ pub mod query_hooks;
 pub mod query_state;
 pub mod state;
 pub mod text;
+pub mod url_state;
 
 /// Renders the app into the page's body. Called by the `app` binary.
 pub fn run() {

@@ -2,10 +2,12 @@
 
 pub mod drop_overlay;
 pub mod event_details;
+pub mod facets;
 pub mod file_list;
 pub mod filter_box;
 pub mod header;
 pub mod help_overlay;
+pub mod histogram;
 pub mod investigate;
 pub mod load_progress;
 pub mod marked;

@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+// Query benchmark of the browser app: loads a generated incident set (../shared/bench/genlogs.py) in
+// headless Chromium, then types each query of benches/queries.txt (the list scripts/bench-query.sh
+// uses) into the Filter box and reports, per query:
+//   - first page: from the commit (Enter) until the list shows its first rows (or says nothing matches);
+//   - count: until the status reads "M of N events match";
+//   - all: until the histogram and the facets of that query are shown too;
+//   - the longest main-thread task meanwhile (a PerformanceObserver for 'longtask'; none means < 50 ms).
+// Targets (issue 4): first page < 100 ms, count/histogram/facets < 500 ms, no main-thread task > 50 ms.
+//
+//   trunk build --release --offline                  # dist/ must be built first
+//   node scripts/bench-query-browser.mjs [--mb N] [DIR] [--runs R]
+//
+// Without DIR it writes bench-out/genlogs-<N>mb once with genlogs.py --mb N (default 20).
+import { spawn, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "@playwright/test";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const PORT = Number(process.env.BENCH_PORT || 8393);
+const URL_ = `http://127.0.0.1:${PORT}/`;
+const FILES = ["app-payments.jsonl", "nginx-access.log", "syslog", "containers.log", "transactions.csv"];
+
+function args() {
+  const a = process.argv.slice(2);
+  const out = { mb: 20, dir: null, runs: 3 };
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === "--mb") out.mb = Number(a[++i]);
+    else if (a[i] === "--runs") out.runs = Number(a[++i]);
+    else out.dir = path.resolve(a[i]);
+  }
+  return out;
+}
+
+function dataDir({ mb, dir }) {
+  if (dir) return dir;
+  const out = path.join(ROOT, "bench-out", `genlogs-${mb}mb`);
+  if (!fs.existsSync(path.join(out, "truth.json"))) {
+    fs.mkdirSync(out, { recursive: true });
+    console.error(`generating ${out} (genlogs.py --mb ${mb}, once)`);
+    execFileSync("python3", [path.resolve(ROOT, "../shared/bench/genlogs.py"), out, "--mb", String(mb)], { stdio: "inherit" });
+  }
+  return out;
+}
+
+function queries() {
+  return fs
+    .readFileSync(path.join(ROOT, "benches", "queries.txt"), "utf8")
+    .split("\n")
+    .filter((l) => l.trim() && !l.startsWith("#"))
+    .map((l) => {
+      const [name, query] = l.split("\t");
+      return { name, query };
+    });
+}
+
+async function waitForServer() {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(URL_);
+      if (r.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the static server on ${URL_} did not start`);
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+};
+
+/** Runs in the page: commits `query` with Enter and times what the user sees. */
+async function timeQuery(page, query) {
+  const filter = page.getByRole("searchbox", { name: "Filter" });
+  await filter.fill(query);
+  return page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        window.__longTasks.length = 0;
+        const input = document.getElementById("filter");
+        const status = () => document.querySelector('[role="status"]')?.textContent || "";
+        const t0 = performance.now();
+        let firstPage = null;
+        let count = null;
+        let matched = null;
+        const check = () => {
+          const now = performance.now() - t0;
+          const row = document.querySelector(".timeline__window .row:not(.row--pending)");
+          const empty = document.querySelector(".timeline__empty");
+          if (firstPage === null && (row || (empty && empty.textContent.startsWith("No events match")))) firstPage = now;
+          const m = status().match(/^([\d,]+) of [\d,]+ events? match$/);
+          if (count === null && m) {
+            count = now;
+            matched = m[1];
+          }
+          const note = document.querySelector(".facets__note")?.textContent || "";
+          const facetsDone = matched !== null && (note.includes(`of ${matched} matches`) || note === `Fields of ${matched} matches.`);
+          if (firstPage !== null && count !== null && facetsDone) {
+            resolve({ firstPage, count, all: now, matched, longest: Math.max(0, ...window.__longTasks) });
+            return;
+          }
+          if (now > 60_000) {
+            resolve({ firstPage, count, all: null, matched, longest: Math.max(0, ...window.__longTasks) });
+            return;
+          }
+          requestAnimationFrame(check);
+        };
+        input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+        requestAnimationFrame(check);
+      }),
+  );
+}
+
+async function main() {
+  const opts = args();
+  const dir = dataDir(opts);
+  if (!fs.existsSync(path.join(ROOT, "dist", "index.html"))) {
+    throw new Error("dist/ is missing: run `trunk build --release --offline` first");
+  }
+  const server = spawn("python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", "dist", String(PORT)], {
+    cwd: ROOT,
+    stdio: "ignore",
+  });
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  try {
+    await waitForServer();
+    const page = await browser.newPage();
+    await page.goto(URL_);
+    await page.getByRole("status").filter({ hasText: "No files loaded yet." }).waitFor();
+    await page.evaluate(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+      }).observe({ type: "longtask", buffered: true });
+    });
+    const started = performance.now();
+    await page.getByLabel("Open files").setInputFiles(FILES.map((f) => path.join(dir, f)));
+    await page.waitForFunction(() => document.querySelector('[role="status"]')?.textContent.startsWith("Indexed "), null, {
+      polling: 20,
+      timeout: 300_000,
+    });
+    const loadSeconds = (performance.now() - started) / 1000;
+    const indexed = await page.getByRole("status").textContent();
+    const bytes = FILES.reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
+    console.log(`set: ${dir} (${(bytes / (1 << 20)).toFixed(1)} MiB), ${indexed} in ${loadSeconds.toFixed(2)} s`);
+    // Warm up: the first query builds the token index.
+    const warm = await timeQuery(page, "warmup");
+    console.log(`first query after load (builds the token index): all parts in ${warm.all?.toFixed(0)} ms`);
+    const rows = [];
+    for (const { name, query } of queries()) {
+      const runs = [];
+      for (let r = 0; r < opts.runs; r++) {
+        // Back to no filter between runs, so each run evaluates afresh.
+        await page.getByRole("searchbox", { name: "Filter" }).fill("");
+        await page.getByRole("searchbox", { name: "Filter" }).press("Enter");
+        await page.waitForFunction(() => document.querySelector('[role="status"]')?.textContent.startsWith("Indexed "));
+        await page.waitForTimeout(100);
+        runs.push(await timeQuery(page, query));
+      }
+      rows.push({
+        name,
+        query,
+        matched: runs[0].matched,
+        firstPage: median(runs.map((x) => x.firstPage)),
+        count: median(runs.map((x) => x.count)),
+        all: median(runs.map((x) => x.all)),
+        longest: Math.max(...runs.map((x) => x.longest)),
+      });
+    }
+    const pad = (s, n) => String(s).padEnd(n);
+    const ms = (x) => (x === null || Number.isNaN(x) ? "—" : `${x.toFixed(0)} ms`);
+    console.log(`\nmedian of ${opts.runs} runs per query; longest = longest main-thread task (0 = none over 50 ms)`);
+    console.log(`${pad("query", 16)}${pad("matches", 10)}${pad("first page", 12)}${pad("count", 10)}${pad("all", 10)}longest`);
+    for (const r of rows) {
+      console.log(`${pad(r.name, 16)}${pad(r.matched, 10)}${pad(ms(r.firstPage), 12)}${pad(ms(r.count), 10)}${pad(ms(r.all), 10)}${ms(r.longest)}`);
+    }
+  } finally {
+    await browser.close();
+    server.kill();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

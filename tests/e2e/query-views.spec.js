@@ -1,0 +1,147 @@
+// The filter's views: the URL fragment round trip, the histogram (drag to set a time range, hover for
+// counts) and the facets (click to include, Alt-click to exclude).
+const path = require("node:path");
+const { execFileSync } = require("node:child_process");
+const { test, expect } = require("@playwright/test");
+const { dataDir, thousands, indexedText, openApp, dropFiles } = require("./helpers");
+
+const ALL = ["app-payments.jsonl", "nginx-access.log", "syslog", "containers.log", "transactions.csv"];
+const REPO = path.resolve(__dirname, "../..");
+
+const rows = (page) => page.locator(".timeline__window .row");
+const filter = (page) => page.getByRole("searchbox", { name: "Filter" });
+const status = (page) => page.getByRole("status");
+const selected = (page) => page.locator('.timeline__window .row[aria-selected="true"]');
+const hash = (page) => page.evaluate(() => decodeURIComponent(location.hash));
+
+const counted = new Map();
+function cliCount(query) {
+  if (counted.has(query)) return counted.get(query);
+  const args = ["query", "--json", "--count", query, ...ALL.map((f) => path.join(dataDir(), f))];
+  // CASEFILE_BIN: a built `casefile` to use instead of `cargo run` (which waits for any other build).
+  const out = process.env.CASEFILE_BIN
+    ? execFileSync(process.env.CASEFILE_BIN, args, { maxBuffer: 16 << 20 })
+    : execFileSync("cargo", ["run", "--quiet", "--bin", "casefile", "--", ...args], { cwd: REPO, maxBuffer: 16 << 20 });
+  const count = JSON.parse(out.toString()).count;
+  counted.set(query, count);
+  return count;
+}
+
+/** Every event of the generated set, as the native CLI counts them (the empty query). */
+const totalEvents = () => cliCount("");
+
+// The CLI counts (a debug build of the native binary reading 20 MB) take a while on a busy machine.
+test.beforeEach(() => test.setTimeout(300_000));
+
+const matchText = (m) => `${thousands(m)} of ${thousands(totalEvents())} events match`;
+
+async function dropGenerated(page) {
+  await dropFiles(page, ALL.map((f) => path.join(dataDir(), f)));
+}
+
+async function loadDemo(page) {
+  await openApp(page);
+  await page.getByRole("button", { name: "Try the demo incident" }).click();
+  await expect(status(page)).toHaveText(/^Indexed [\d,]+ events from 5 files$/);
+  await expect(rows(page).first()).not.toHaveClass(/row--pending/);
+}
+
+test("the view lives in the URL fragment: reload restores it once the files are dropped again, Back returns to the previous filter", async ({ page }) => {
+  await openApp(page);
+  await dropGenerated(page);
+  await expect(status(page)).toHaveText(indexedText(totalEvents(), ALL.length));
+  const first = "status>=500";
+  await filter(page).fill(first);
+  await expect(status(page)).toHaveText(matchText(cliCount(first)));
+  await filter(page).press("Escape");
+  await page.keyboard.press("j");
+  await page.keyboard.press("j");
+  await expect(selected(page)).toHaveAttribute("aria-rowindex", "2");
+  const selectedText = await selected(page).locator(".row__text").textContent();
+  await expect.poll(() => hash(page)).toBe("#q=status>=500&row=2");
+  expect(new URL(page.url()).search).toBe("");
+
+  const second = "level:error";
+  await filter(page).fill(second);
+  await expect(status(page)).toHaveText(matchText(cliCount(second)));
+  await expect.poll(() => hash(page)).toBe("#q=level:error");
+
+  // Back: the previous filter and its results.
+  await page.goBack();
+  await expect(filter(page)).toHaveValue(first);
+  await expect(status(page)).toHaveText(matchText(cliCount(first)));
+
+  // Reload: the filter is back at once, the results and the selection once the files are dropped.
+  await page.reload();
+  await expect(filter(page)).toHaveValue(first);
+  await expect(status(page)).toHaveText("No files loaded yet.");
+  await dropGenerated(page);
+  await expect(status(page)).toHaveText(matchText(cliCount(first)));
+  await expect(selected(page)).toHaveAttribute("aria-rowindex", "2");
+  await expect(selected(page).locator(".row__text")).toHaveText(selectedText);
+  await expect(page.getByRole("region", { name: "Event details" })).toBeVisible();
+});
+
+test("dragging across the histogram sets the time range; hovering shows counts", async ({ page }) => {
+  await openApp(page);
+  await dropGenerated(page);
+  await expect(status(page)).toHaveText(indexedText(totalEvents(), ALL.length));
+  const chart = page.getByRole("img", { name: "Histogram of matching events over time" });
+  await expect(chart.locator("rect.hist__bar").first()).toBeAttached();
+  const box = await chart.boundingBox();
+  // Hovering a column names its time and counts per level.
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+  await expect(page.locator(".hist__readout")).toHaveText(/ – .*: (no events|[a-z]+ [\d,]+)/);
+  // Drag across the middle of the chart.
+  await page.mouse.move(box.x + box.width * 0.35, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await expect(page.getByRole("button", { name: "Clear time range" })).toBeVisible();
+  await expect.poll(() => hash(page)).toMatch(/^#from=[^&]+&to=[^&]+$/);
+  const h = new URLSearchParams((await hash(page)).slice(1));
+  const expected = cliCount(`after:${h.get("from")} before:${h.get("to")}`);
+  expect(expected).toBeGreaterThan(0);
+  expect(expected).toBeLessThan(totalEvents());
+  await expect(status(page)).toHaveText(matchText(expected));
+  // The range combines with the filter text.
+  await filter(page).fill("level:error");
+  await expect(status(page)).toHaveText(matchText(cliCount(`level:error after:${h.get("from")} before:${h.get("to")}`)));
+  await page.getByRole("button", { name: "Clear time range" }).click();
+  await expect(status(page)).toHaveText(matchText(cliCount("level:error")));
+  // Stacked by source on demand.
+  await page.getByRole("button", { name: "By source" }).click();
+  await expect(page.getByRole("button", { name: "By source" })).toHaveAttribute("aria-pressed", "true");
+  await expect(chart.locator("rect.hist__bar--s0").first()).toBeAttached();
+});
+
+test("a facet click includes its value, an Alt-click excludes it", async ({ page }) => {
+  await loadDemo(page);
+  const fields = page.getByRole("region", { name: "Fields" });
+  await expect(fields.locator(".facet").first()).toBeVisible();
+  // Level: include the top value.
+  const levelFacet = fields.locator(".facet", { has: page.locator(".facet__field", { hasText: /^level/ }) });
+  const top = levelFacet.locator(".facet__value").first();
+  const value = (await top.locator(".facet__name").textContent()).trim();
+  const count = (await top.locator(".facet__count").textContent()).trim();
+  await top.click();
+  await expect(filter(page)).toHaveValue(`level=${value}`);
+  // (The facet counts the level column; `level=` may differ where the query engine reads levels by
+  // convention, so the rows are checked rather than the exact count.)
+  expect(count).toMatch(/^[\d,]+$/);
+  await expect(status(page)).toHaveText(/^[\d,]+ of [\d,]+ events match$/);
+  await expect(rows(page).first()).not.toHaveClass(/row--pending/);
+  for (const l of await page.locator(".timeline__window .row .row__level").allTextContents()) expect(l).toBe(value);
+  // Another field: Alt-click excludes.
+  const other = fields.locator(".facet").nth(2);
+  const field = (await other.locator(".facet__field").evaluate((el) => el.firstChild.textContent)).trim();
+  const otherValue = other.locator(".facet__value").first();
+  const name = (await otherValue.locator(".facet__name").textContent()).trim();
+  await otherValue.click({ modifiers: ["Alt"] });
+  await expect(filter(page)).toHaveValue(new RegExp(`^level=${value} -${field}:"?${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"?$`));
+  await expect(status(page)).toHaveText(/^[\d,]+ of [\d,]+ events match$/);
+  // Numeric fields show their distribution.
+  await filter(page).fill("");
+  await expect(fields.locator(".facet__numeric").first()).toHaveText(/^min [-\d,.]+ · p50 [-\d,.]+ · p90 [-\d,.]+ · p99 [-\d,.]+ · max [-\d,.]+$/);
+});
