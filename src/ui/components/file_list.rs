@@ -1,7 +1,8 @@
 //! The files of the case: name, format and events of each, and a sentence for each file that failed.
 
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
+
+use crate::ui::components::number_input::NumberInput;
 
 use crate::engine::summary::FileSummary;
 use crate::ui::text;
@@ -19,38 +20,20 @@ pub struct FileListProps {
 
 /// The clock-offset input of one file.
 fn offset_input(name: &str, seconds: f64, on_offset: &Callback<(String, f64)>) -> Html {
-    let onchange = {
+    let on_commit = {
         let on_offset = on_offset.clone();
         let name = name.to_string();
-        Callback::from(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            let value = input.value();
-            let value = value.trim();
-            let seconds = if value.is_empty() {
-                Some(0.0)
-            } else {
-                value.parse::<f64>().ok()
-            };
-            if let Some(s) = seconds.filter(|s| s.is_finite()) {
-                on_offset.emit((name.clone(), s));
-            }
-        })
+        Callback::from(move |s: f64| on_offset.emit((name.clone(), s)))
     };
-    // Thousandths of a second, without trailing zeros.
-    let shown = format!("{:.3}", seconds)
-        .trim_end_matches('0')
-        .trim_end_matches('.')
-        .to_string();
     html! {
         <label class="files__offset" title="Seconds this file's clock runs ahead; its times are shifted back by it">
             <span>{ "clock" }</span>
-            <input
+            <NumberInput
                 class="files__offset-input"
-                type="number"
-                step="any"
-                value={shown}
-                aria-label={format!("Clock offset of {name} in seconds")}
-                {onchange}
+                value={seconds}
+                empty_as={Some(0.0)}
+                aria_label={AttrValue::from(format!("Clock offset of {name} in seconds"))}
+                {on_commit}
             />
             <span>{ "s" }</span>
         </label>
@@ -86,7 +69,7 @@ pub fn file_list(props: &FileListProps) -> Html {
             }
             <ul class="files__list">
                 { for props.files.iter().filter(|f| f.error.is_none() || f.events > 0).map(|f| html! {
-                    <li class="files__item">
+                    <li class="files__item" key={f.path.clone()}>
                         <span class="files__name">{ f.path.clone() }</span>
                         <span class="files__format">{ f.format.clone() }</span>
                         <span class="files__events">{ text::count(f.events, "event") }</span>

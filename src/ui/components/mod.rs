@@ -11,6 +11,7 @@ pub mod histogram;
 pub mod investigate;
 pub mod load_progress;
 pub mod marked;
+pub mod number_input;
 pub mod open_controls;
 pub mod paste_box;
 pub mod status;

@@ -3,12 +3,12 @@
 
 use std::rc::Rc;
 
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::events::{event_line, gap};
 use crate::engine::correlate::context::Context;
 use crate::ui::commands::Commands;
+use crate::ui::components::number_input::NumberInput;
 use crate::ui::investigate_state::InvestigateAction;
 use crate::ui::text;
 
@@ -25,25 +25,20 @@ pub struct ContextPanelProps {
 pub fn context_panel(props: &ContextPanelProps) -> Html {
     let on_seconds = {
         let commands = props.commands.clone();
-        Callback::from(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            if let Ok(s) = input.value().trim().parse::<f64>() {
-                commands.investigate_action(InvestigateAction::ContextSeconds(s));
-            }
+        Callback::from(move |s: f64| {
+            commands.investigate_action(InvestigateAction::ContextSeconds(s))
         })
     };
     let bar = html! {
         <div class="investigate__bar">
             <label class="investigate__label" for="context-seconds">{ "Seconds either side" }</label>
-            <input
+            <NumberInput
                 id="context-seconds"
                 class="investigate__input investigate__input--number"
-                type="number"
                 min="0.1"
                 max="3600"
-                step="any"
-                value={props.seconds.to_string()}
-                onchange={on_seconds}
+                value={props.seconds}
+                on_commit={on_seconds}
             />
             if let Some(cx) = &props.context {
                 <span class="investigate__note context__summary">
