@@ -2,7 +2,9 @@
 //!
 //! The UI thread posts `{msg, files}` objects: `msg` is a [`Request`] (through `serde-wasm-bindgen`),
 //! `files` the `File` objects of an `OpenFiles` request (posting a File hands over a reference, not its
-//! bytes). The worker reads each file itself, streaming ([`read`]), into the [`case::Case`], and posts
+//! bytes). The worker reads each file itself, streaming ([`read`]) through
+//! [`FileIngest`](crate::engine::decode::FileIngest), so a `.gz`, `.zip`, `.tar(.gz)` or `.zst` opens in
+//! the tab with every text member a source of its own, into the [`case::Case`], and posts
 //! [`Reply`] values back. Loads run one at a time in arrival order; while one runs, row requests are
 //! still answered from the data loaded before it, and a `Cancel` stops it between two chunks.
 //!
@@ -27,10 +29,11 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use self::case::Case;
 use self::correlate::Investigation;
-use self::read::{now_ms, read_blob, read_bytes, ReadEnd, ReadPacer};
+use self::read::{now_ms, read_blob, read_bytes, ChunkSink, ReadEnd, ReadPacer};
+use crate::engine::decode::FileIngest;
 use crate::engine::demo::{self, DEMO_SEED};
 use crate::engine::error::SourceError;
-use crate::engine::ingest::{IngestOptions, SourceIngest};
+use crate::engine::ingest::IngestOptions;
 use crate::engine::time::Zone;
 use crate::protocol::{LoadProgress, Reply, Request, RequestId};
 
@@ -295,38 +298,37 @@ impl WorkerCore {
             let read_started_ms = now_ms();
             pacer.progress.current = input.name();
             pacer.post_progress(None, true);
-            let (end, data) = match input {
-                Input::File(file) => {
-                    let mut ingest = SourceIngest::new(
-                        &file.name(),
-                        IngestOptions {
-                            zone: load.zone.clone(),
-                            modified_ns: Some((file.last_modified() * 1e6) as i64),
-                            size: Some(size),
-                        },
-                    );
-                    match read_blob(&file, &mut ingest, &mut pacer).await {
-                        Ok(end) => (end, ingest.finish()),
-                        Err(failed) => {
-                            let mut data = ingest.finish();
-                            data.info.error = Some(SourceError::Unreadable(failed.0).to_string());
-                            (ReadEnd::Complete, data)
-                        }
-                    }
-                }
+            let (name, modified_ns) = match &input {
+                Input::File(file) => (file.name(), Some((file.last_modified() * 1e6) as i64)),
                 Input::Bytes {
-                    name,
-                    bytes,
+                    name, modified_ns, ..
+                } => (name.clone(), *modified_ns),
+            };
+            let mut ingest = FileIngest::open(
+                &name,
+                IngestOptions {
+                    zone: load.zone.clone(),
                     modified_ns,
-                } => {
-                    let mut ingest = SourceIngest::new(
-                        &name,
-                        IngestOptions {
-                            zone: load.zone.clone(),
-                            modified_ns,
-                            size: Some(size),
-                        },
-                    );
+                    size: Some(size),
+                },
+            );
+            let (end, sources) = match input {
+                Input::File(file) => match read_blob(&file, &mut ingest, &mut pacer).await {
+                    Ok(end) => (end, ingest.finish()),
+                    Err(failed) => {
+                        let mut sources = ingest.finish();
+                        // The source being read when the browser failed carries the sentence.
+                        if let Some(last) = sources.last_mut() {
+                            let unreadable = SourceError::Unreadable(failed.0).to_string();
+                            last.info.error = Some(match last.info.error.take() {
+                                Some(e) => format!("{e}; {unreadable}"),
+                                None => unreadable,
+                            });
+                        }
+                        (ReadEnd::Complete, sources)
+                    }
+                },
+                Input::Bytes { bytes, .. } => {
                     let end = read_bytes(&bytes, &mut ingest, &mut pacer).await;
                     (end, ingest.finish())
                 }
@@ -335,27 +337,37 @@ impl WorkerCore {
                 cancelled = true;
                 break;
             }
-            // Mining runs as each file finishes (while the next one is not yet read); its share of the
-            // load time is reported with the patterns.
-            let reading_ms = now_ms() - read_started_ms;
-            let mine_started_ms = now_ms();
-            let cancel = || self.cancel.get();
-            let Some(patterns) = correlate::mine(&data, &cancel).await else {
-                cancelled = true;
-                break;
-            };
-            let mining_ms = now_ms() - mine_started_ms;
-            pacer.bytes_before += size;
-            pacer.events_before += data.len() as u64;
-            pacer.progress.files_done += 1;
-            let mut case = self.case.borrow_mut();
-            let before = case.source_count();
-            case.add(data);
-            if case.source_count() > before {
-                self.investigation
-                    .borrow_mut()
-                    .source_added(before, patterns, reading_ms, mining_ms);
+            // Every text file inside an archive is a source of its own, mined as it is added (while
+            // the next file is not yet read); mining's share of the load time is reported with the
+            // patterns, reading's is split evenly over the members.
+            let reading_ms = (now_ms() - read_started_ms) / sources.len().max(1) as f64;
+            let mut mined = Vec::with_capacity(sources.len());
+            for data in sources {
+                let mine_started_ms = now_ms();
+                let cancel = || self.cancel.get();
+                let Some(patterns) = correlate::mine(&data, &cancel).await else {
+                    cancelled = true;
+                    break;
+                };
+                mined.push((data, patterns, now_ms() - mine_started_ms));
             }
+            if cancelled {
+                // The file being read when the cancel came is dropped whole, archive members too.
+                break;
+            }
+            for (data, patterns, mining_ms) in mined {
+                pacer.events_before += data.len() as u64;
+                let mut case = self.case.borrow_mut();
+                let before = case.source_count();
+                case.add(data);
+                if case.source_count() > before {
+                    self.investigation
+                        .borrow_mut()
+                        .source_added(before, patterns, reading_ms, mining_ms);
+                }
+            }
+            pacer.bytes_before += size;
+            pacer.progress.files_done += 1;
         }
         self.case.borrow_mut().rebuild_timeline();
         self.post_loaded(load.id, cancelled, started_ms);
@@ -375,7 +387,7 @@ struct LoadPacer {
 }
 
 impl LoadPacer {
-    fn post_progress(&mut self, ingest: Option<&SourceIngest>, force: bool) {
+    fn post_progress(&mut self, ingest: Option<&dyn ChunkSink>, force: bool) {
         let now = now_ms();
         if !force && now - self.last_post_ms < PROGRESS_EVERY_MS {
             return;
@@ -393,7 +405,7 @@ impl LoadPacer {
 }
 
 impl ReadPacer for LoadPacer {
-    fn tick(&mut self, ingest: &SourceIngest) {
+    fn tick(&mut self, ingest: &dyn ChunkSink) {
         self.post_progress(Some(ingest), false);
     }
 
