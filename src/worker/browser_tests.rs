@@ -21,7 +21,7 @@ use crate::engine::ingest::{ingest_bytes, IngestOptions, SourceIngest};
 use crate::engine::level::Level;
 use crate::engine::store::SourceData;
 use crate::engine::summary::FileSummary;
-use crate::protocol::{LoadProgress, Reply, Request, Row};
+use crate::protocol::{LoadProgress, Reply, Request, Row, SourceZone};
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
@@ -108,6 +108,11 @@ fn requests_and_replies_cross_serde_wasm_bindgen_unchanged() {
         },
         Request::OpenDemo { id: 3 },
         Request::Cancel { id: 4 },
+        Request::SetZone {
+            id: 6,
+            source: "syslog".into(),
+            zone: "America/New_York".into(),
+        },
         Request::Rows {
             id: 5,
             start: 1_000_000,
@@ -150,6 +155,10 @@ fn requests_and_replies_cross_serde_wasm_bindgen_unchanged() {
             total_events: 0,
             cancelled: false,
             elapsed_ms: 3,
+            zones: vec![SourceZone {
+                source: "bundle.zip!/logs/app.log".into(),
+                zone: "Europe/Berlin".into(),
+            }],
         },
         Reply::Rows {
             id: 8,

@@ -33,7 +33,7 @@ use self::read::{now_ms, read_blob, read_bytes, ChunkSink, ReadEnd, ReadPacer};
 use crate::engine::decode::FileIngest;
 use crate::engine::demo::{self, DEMO_SEED};
 use crate::engine::error::SourceError;
-use crate::engine::ingest::IngestOptions;
+use crate::engine::ingest::{finish_reread, start_reread, IngestOptions};
 use crate::engine::time::Zone;
 use crate::protocol::{LoadProgress, Reply, Request, RequestId};
 
@@ -70,6 +70,8 @@ impl Input {
 struct Load {
     id: RequestId,
     zone: Zone,
+    /// The zone's name as the user gave it (reported back with each source).
+    zone_name: String,
     inputs: LoadInputs,
 }
 
@@ -77,6 +79,10 @@ enum LoadInputs {
     Ready(Vec<Input>),
     /// Generated when the load starts, so queuing it costs nothing.
     Demo,
+    /// The sources of this name, read again from their kept bytes in the load's zone.
+    Retime {
+        source: String,
+    },
 }
 
 /// The worker's state, shared by the message handler and the running load.
@@ -112,9 +118,17 @@ pub fn start() {
     core.post(&Reply::Ready);
 }
 
-/// The zone named by the UI, or UTC when the name is unknown.
-fn zone_named(name: &str) -> Zone {
+/// The zone named by the UI, or UTC when the name is unknown or empty.
+pub(crate) fn zone_named(name: &str) -> Zone {
     Zone::parse(name).unwrap_or_default()
+}
+
+/// The zone named by the UI and the name to report it by (`UTC` when the name is unknown).
+fn zone_and_name(name: &str) -> (Zone, String) {
+    match Zone::parse(name) {
+        Ok(zone) => (zone, name.trim().to_string()),
+        Err(_) => (Zone::Utc, "UTC".to_string()),
+    }
 }
 
 impl WorkerCore {
@@ -190,9 +204,11 @@ impl WorkerCore {
                     .filter_map(|f| f.dyn_into::<File>().ok())
                     .map(Input::File)
                     .collect();
+                let (zone, zone_name) = zone_and_name(&zone);
                 self.enqueue(Load {
                     id,
-                    zone: zone_named(&zone),
+                    zone,
+                    zone_name,
                     inputs: LoadInputs::Ready(inputs),
                 });
             }
@@ -203,7 +219,8 @@ impl WorkerCore {
                 zone,
             } => self.enqueue(Load {
                 id,
-                zone: zone_named(&zone),
+                zone: zone_and_name(&zone).0,
+                zone_name: zone_and_name(&zone).1,
                 inputs: LoadInputs::Ready(vec![Input::Bytes {
                     name,
                     bytes: text.into_bytes(),
@@ -213,8 +230,28 @@ impl WorkerCore {
             Request::OpenDemo { id } => self.enqueue(Load {
                 id,
                 zone: Zone::Utc,
+                zone_name: "UTC".to_string(),
                 inputs: LoadInputs::Demo,
             }),
+            Request::SetZone { id, source, zone } => {
+                let known = !self.case.borrow().sources_named(&source).is_empty();
+                match Zone::parse(&zone) {
+                    Err(e) => self.post(&Reply::Failed {
+                        id,
+                        message: format!("The time zone of {source} was not changed: {e}."),
+                    }),
+                    Ok(_) if !known => self.post(&Reply::Failed {
+                        id,
+                        message: format!("There is no file named {source} in this case."),
+                    }),
+                    Ok(parsed) => self.enqueue(Load {
+                        id,
+                        zone: parsed,
+                        zone_name: zone.trim().to_string(),
+                        inputs: LoadInputs::Retime { source },
+                    }),
+                }
+            }
             Request::Investigate { id, ask } => {
                 let answer = self
                     .investigation
@@ -261,6 +298,7 @@ impl WorkerCore {
                 } else {
                     0
                 },
+                zones: case.zones(),
             }
         };
         self.post(&reply);
@@ -269,6 +307,15 @@ impl WorkerCore {
     async fn run(self: Rc<Self>, load: Load) {
         let started_ms = now_ms();
         let inputs = match load.inputs {
+            LoadInputs::Retime { source } => {
+                let cancelled = self
+                    .clone()
+                    .retime(load.id, &source, load.zone, &load.zone_name)
+                    .await;
+                self.case.borrow_mut().rebuild_timeline();
+                self.post_loaded(load.id, cancelled, started_ms);
+                return;
+            }
             LoadInputs::Ready(inputs) => inputs,
             LoadInputs::Demo => demo::generate(DEMO_SEED)
                 .into_iter()
@@ -359,7 +406,7 @@ impl WorkerCore {
                 pacer.events_before += data.len() as u64;
                 let mut case = self.case.borrow_mut();
                 let before = case.source_count();
-                case.add(data);
+                case.add_in_zone(data, &load.zone_name);
                 if case.source_count() > before {
                     self.investigation
                         .borrow_mut()
@@ -371,6 +418,75 @@ impl WorkerCore {
         }
         self.case.borrow_mut().rebuild_timeline();
         self.post_loaded(load.id, cancelled, started_ms);
+    }
+}
+
+impl WorkerCore {
+    /// Reads the sources named `source` again from the bytes the case keeps, their zone-less
+    /// timestamps in `zone`, mines them again and puts them in place of the old ones (the caller
+    /// re-merges the timeline). Returns whether it was cancelled (then the old sources stay).
+    async fn retime(
+        self: Rc<Self>,
+        id: RequestId,
+        source: &str,
+        zone: Zone,
+        zone_name: &str,
+    ) -> bool {
+        let started_ms = now_ms();
+        let indexes = self.case.borrow().sources_named(source);
+        let bytes_total = {
+            let case = self.case.borrow();
+            indexes.iter().map(|&i| case.sources()[i].info.bytes).sum()
+        };
+        let mut pacer = LoadPacer {
+            core: self.clone(),
+            id,
+            started_ms,
+            last_post_ms: f64::NEG_INFINITY,
+            bytes_before: 0,
+            events_before: 0,
+            progress: LoadProgress {
+                bytes_total,
+                files_total: indexes.len() as u32,
+                current: source.to_string(),
+                ..Default::default()
+            },
+        };
+        pacer.post_progress(None, true);
+        for index in indexes {
+            // The blocks are shared (Arc), so holding them does not copy the text.
+            let (mut ingest, blocks) = {
+                let case = self.case.borrow();
+                let original = &case.sources()[index];
+                let blocks: Vec<_> = original.blocks().iter().map(|b| b.bytes.clone()).collect();
+                (start_reread(original, zone.clone()), blocks)
+            };
+            for block in &blocks {
+                if read_bytes(block, &mut ingest, &mut pacer).await == ReadEnd::Cancelled {
+                    return true;
+                }
+            }
+            let data = {
+                let case = self.case.borrow();
+                finish_reread(ingest, &case.sources()[index])
+            };
+            let mine_started_ms = now_ms();
+            let cancel = || self.cancel.get();
+            let Some(patterns) = correlate::mine(&data, &cancel).await else {
+                return true;
+            };
+            let mining_ms = now_ms() - mine_started_ms;
+            pacer.bytes_before += data.info.bytes;
+            pacer.events_before += data.len() as u64;
+            pacer.progress.files_done += 1;
+            self.case
+                .borrow_mut()
+                .replace_source(index, data, zone_name);
+            self.investigation
+                .borrow_mut()
+                .source_replaced(index, patterns, mining_ms);
+        }
+        false
     }
 }
 
