@@ -3,6 +3,8 @@
 //! Ingest only needs the time and the level, so [`JsonScan`] walks the top-level object once, skipping
 //! values it does not need, instead of building a tree for every line.
 
+use std::borrow::Cow;
+
 use super::text::stamped_start;
 use super::{LineClass, LineParser};
 use crate::engine::formats::FormatName;
@@ -387,6 +389,65 @@ impl LineParser for JsonLinesParser {
     }
 }
 
+/// Decodes JSON string escapes of `s` into `out` (cleared first): `\"`, `\n`, `\u00e9`, surrogate
+/// pairs; a malformed `\u` escape is kept as written.
+pub fn unescape_json(s: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let mut i = 0;
+    while i < s.len() {
+        let Some(rel) = memchr::memchr(b'\\', &s[i..]) else {
+            out.extend_from_slice(&s[i..]);
+            break;
+        };
+        out.extend_from_slice(&s[i..i + rel]);
+        i += rel;
+        let Some(&esc) = s.get(i + 1) else {
+            break;
+        };
+        i += 2;
+        match esc {
+            b'n' => out.push(b'\n'),
+            b't' => out.push(b'\t'),
+            b'r' => out.push(b'\r'),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b'u' => {
+                let hex = |at: usize| {
+                    s.get(at..at + 4)
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                };
+                let Some(mut code) = hex(i) else {
+                    // A malformed escape stays as written.
+                    out.extend_from_slice(b"\\u");
+                    continue;
+                };
+                i += 4;
+                if (0xD800..0xDC00).contains(&code) && s.get(i..i + 2) == Some(b"\\u") {
+                    if let Some(low) = hex(i + 2).filter(|l| (0xDC00..0xE000).contains(l)) {
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+                        i += 6;
+                    }
+                }
+                let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
+                let mut utf8 = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            }
+            other => out.push(other),
+        }
+    }
+}
+
+/// Undoes JSON string escapes like [`unescape_json`]; borrowed when there are none.
+pub fn json_unescape(raw: &[u8]) -> Cow<'_, str> {
+    if memchr::memchr(b'\\', raw).is_none() {
+        return String::from_utf8_lossy(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    unescape_json(raw, &mut out);
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,5 +510,15 @@ mod tests {
             JsonLinesParser::head(br#"{"ts": "2026-07-03T09:00:00Z", "msg": "cut"#, &cx).is_none()
         );
         assert!(JsonLinesParser::head(b"plain text", &cx).is_none());
+    }
+
+    #[test]
+    fn unescapes_json_strings() {
+        let mut out = Vec::new();
+        unescape_json(br#"a\tb\n\"q\" \u00e9\ud83d\ude00"#, &mut out);
+        assert_eq!(out, "a\tb\n\"q\" é😀".as_bytes());
+        assert_eq!(json_unescape(br"caf\u00e9 \ud83d\ude00"), "café 😀");
+        assert_eq!(json_unescape(br"bad \u12"), "bad \\u12");
+        assert!(matches!(json_unescape(b"plain"), Cow::Borrowed("plain")));
     }
 }

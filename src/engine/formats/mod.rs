@@ -29,9 +29,9 @@ use super::level::Level;
 use super::time::{self, TimeContext};
 
 pub use self::access::AccessLogParser;
-pub use self::container::{unescape_json, ContainerParser};
+pub use self::container::ContainerParser;
 pub use self::csv::CsvParser;
-pub use self::json::{JsonLinesParser, JsonScan, RawValue};
+pub use self::json::{json_unescape, unescape_json, JsonLinesParser, JsonScan, RawValue};
 pub use self::loghub::{BglParser, HpcParser};
 pub use self::multiline::TraceJoiner;
 pub use self::syslog::SyslogParser;
