@@ -8,7 +8,9 @@
 //! - zip (`PK\x03\x04`) and tar (`ustar` at byte 257, or a valid old-style header) are unpacked member by
 //!   member ([`archive`]); zip is read through its local headers, so no central directory and no random
 //!   access are needed and a member's text flows straight into its own ingest;
-//! - anything else is text, read by a [`SourceIngest`] (which also handles encodings and binary data).
+//! - anything else is text, read by a [`SourceIngest`] (which also handles encodings and binary data);
+//!   a JSON document of records (CloudTrail's `{"Records":[...]}`) is first reframed one record per
+//!   line ([`records`]).
 //!
 //! Layers nest: a `.tar.gz`, a `.gz` inside a `.zip`, a zip inside a tar.
 //!
@@ -23,6 +25,7 @@
 pub mod archive;
 pub mod compression;
 pub mod encoding;
+pub mod records;
 
 use super::error::SourceError;
 use super::ingest::{IngestOptions, SourceIngest};
@@ -30,6 +33,7 @@ use super::store::{SourceData, SourceInfo};
 
 use self::archive::{TarReader, ZipReader};
 use self::compression::{GzipDecoder, ZstdDecoder, GZIP_MAGIC, ZSTD_MAGIC};
+use self::records::{opens_records_document, RecordsFramer};
 
 /// Bytes needed to tell the container kind (a tar header is 512 bytes).
 const MAGIC_BYTES: usize = 512;
@@ -79,6 +83,13 @@ enum Stage {
     /// Collecting the first bytes.
     Sniffing(Vec<u8>),
     Plain(Box<SourceIngest>),
+    /// A JSON document of records (CloudTrail), reframed one record per line on its way to ingest.
+    Records {
+        framer: RecordsFramer,
+        /// The chunk being reframed (reused).
+        scratch: Vec<u8>,
+        ingest: Box<SourceIngest>,
+    },
     Gzip {
         decoder: GzipDecoder,
         inner: Box<FileIngest>,
@@ -149,7 +160,7 @@ impl FileIngest {
     pub fn events_so_far(&self) -> usize {
         match &self.stage {
             Stage::Sniffing(_) => 0,
-            Stage::Plain(ingest) => ingest.events_so_far(),
+            Stage::Plain(ingest) | Stage::Records { ingest, .. } => ingest.events_so_far(),
             Stage::Gzip { inner, .. } | Stage::Zstd { inner, .. } => inner.events_so_far(),
             Stage::Unsupported(_) => 0,
             Stage::Zip(zip) => zip.events_so_far(),
@@ -166,14 +177,14 @@ impl FileIngest {
                 return;
             };
             let head = std::mem::take(head);
-            self.start(kind);
+            self.start(kind, &head);
             self.push_to_stage(&head);
             return;
         }
         self.push_to_stage(chunk);
     }
 
-    fn start(&mut self, kind: Container) {
+    fn start(&mut self, kind: Container, head: &[u8]) {
         let kind = if self.depth >= MAX_DEPTH {
             Container::Plain
         } else {
@@ -185,7 +196,15 @@ impl FileIngest {
                 if self.detect_name != self.name {
                     ingest.set_detect_name(&self.detect_name);
                 }
-                Stage::Plain(Box::new(ingest))
+                if opens_records_document(head) == Some(true) {
+                    Stage::Records {
+                        framer: RecordsFramer::default(),
+                        scratch: Vec::new(),
+                        ingest: Box::new(ingest),
+                    }
+                } else {
+                    Stage::Plain(Box::new(ingest))
+                }
             }
             Container::Gzip => Stage::Gzip {
                 decoder: GzipDecoder::default(),
@@ -223,6 +242,16 @@ impl FileIngest {
         match &mut self.stage {
             Stage::Sniffing(_) => {}
             Stage::Plain(ingest) => ingest.push(chunk),
+            Stage::Records {
+                framer,
+                scratch,
+                ingest,
+            } => {
+                scratch.clear();
+                scratch.extend_from_slice(chunk);
+                framer.reframe(scratch);
+                ingest.push(scratch);
+            }
             Stage::Gzip { decoder, inner } => decoder.push(chunk, &mut |text| inner.push(text)),
             Stage::Zstd { decoder, inner } => decoder.push(chunk, &mut |text| inner.push(text)),
             Stage::Unsupported(_) => {}
@@ -242,13 +271,13 @@ impl FileIngest {
         if let Stage::Sniffing(head) = &mut self.stage {
             let head = std::mem::take(head);
             let kind = sniff_container(&head, true).unwrap_or(Container::Plain);
-            self.start(kind);
+            self.start(kind, &head);
             self.push_to_stage(&head);
         }
         let bytes = self.options.size.unwrap_or(self.bytes_in);
         let mut sources = match self.stage {
             Stage::Sniffing(_) => Vec::new(),
-            Stage::Plain(mut ingest) => {
+            Stage::Plain(mut ingest) | Stage::Records { mut ingest, .. } => {
                 if let Some(n) = note {
                     ingest.add_note(n);
                 }
@@ -384,5 +413,75 @@ mod tests {
             "{err}"
         );
         assert!(err.ends_with("; the events before that were read"), "{err}");
+    }
+
+    /// A CloudTrail record as AWS writes it.
+    fn cloudtrail_record(i: usize, error: bool) -> String {
+        let error = if error {
+            r#","errorCode":"AccessDenied","errorMessage":"User: x is not authorized, [sic] {}""#
+        } else {
+            ""
+        };
+        format!(
+            r#"{{"eventVersion":"1.08","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::1:user/a{i}"}},"eventTime":"2026-07-03T09:00:{:02}Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"eu-west-1","requestParameters":{{"bucketName":"b","key":"k,{i}]"}}{error}}}"#,
+            i % 60
+        )
+    }
+
+    #[test]
+    fn cloudtrail_documents_are_one_event_per_record() {
+        use crate::engine::fields::FieldReader;
+        use crate::engine::formats::FormatName;
+        use crate::engine::level::Level;
+        let records: Vec<String> = (0..300).map(|i| cloudtrail_record(i, i % 7 == 3)).collect();
+        let one_line = format!(r#"{{"Records":[{}]}}"#, records.join(","));
+        let pretty = serde_json::to_string_pretty(
+            &serde_json::from_str::<serde_json::Value>(&one_line).unwrap(),
+        )
+        .unwrap();
+        for (name, bytes) in [
+            ("trail.json", one_line.clone().into_bytes()),
+            ("trail.json.gz", gz(one_line.as_bytes())),
+            ("pretty.json", pretty.into_bytes()),
+        ] {
+            for chunk in [97, 1 << 20] {
+                let s = read(name, &bytes, chunk);
+                assert_eq!(s.len(), 1);
+                let s = &s[0];
+                assert_eq!(s.info.format, FormatName::Cloudtrail, "{name}");
+                assert_eq!(s.len(), 300, "{name} chunk {chunk}");
+                assert_eq!(s.info.unparsed_lines, 0, "{name}");
+                assert_eq!(s.info.error, None, "{name}");
+                let fields = FieldReader::for_source(s);
+                for i in 0..300 {
+                    assert_eq!(
+                        s.ts(i),
+                        Some(
+                            crate::engine::time::parse_any(
+                                format!("2026-07-03T09:00:{:02}Z", i % 60).as_bytes()
+                            )
+                            .and_then(
+                                |(st, _)| crate::engine::time::TimeContext::default().resolve(&st)
+                            )
+                            .unwrap()
+                        )
+                    );
+                    let error = i % 7 == 3;
+                    let level = if error { Level::Error } else { Level::Info };
+                    assert_eq!(s.level(i), level, "{name} record {i}");
+                    let text = s.text(i);
+                    assert_eq!(fields.get(text, "eventName").as_deref(), Some("GetObject"));
+                    assert_eq!(
+                        fields.get(text, "eventSource").as_deref(),
+                        Some("s3.amazonaws.com")
+                    );
+                    assert_eq!(
+                        fields.get(text, "errorCode").is_some(),
+                        error,
+                        "{name} record {i}"
+                    );
+                }
+            }
+        }
     }
 }

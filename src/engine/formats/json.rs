@@ -43,6 +43,7 @@ const LEVEL_KEYS: &[&[u8]] = &[
 const NESTED_KEYS: &[&[u8]] = &[b"log", b"fields", b"event", b"record", b"attributes"];
 
 /// Reads top-level keys of a JSON object without allocating.
+#[derive(Clone)]
 pub struct JsonScan<'a> {
     b: &'a [u8],
     at: usize,
@@ -217,6 +218,37 @@ fn message_continues(raw: &[u8]) -> bool {
         || rest.starts_with(b"Caused by: ")
 }
 
+/// A CloudTrail record's level: error when it carries an `errorCode` (a denied or failed call),
+/// info otherwise (every record is an API call that was made).
+fn cloudtrail_level(line: &[u8]) -> Level {
+    let Some(mut scan) = JsonScan::new(line) else {
+        return Level::Info;
+    };
+    while let Some((key, value)) = scan.next_pair() {
+        if key == b"errorCode" {
+            return match value {
+                RawValue::Str(s) if !s.is_empty() => Level::Error,
+                _ => Level::Info,
+            };
+        }
+    }
+    Level::Info
+}
+
+/// The lines around the records of a reframed records document (see
+/// [`crate::engine::decode::records`]): its header `{"Records":` and its closing `}`.
+fn is_records_frame(line: &[u8]) -> bool {
+    let t = line.trim_ascii();
+    if t == b"}" {
+        return true;
+    }
+    t.strip_prefix(b"{")
+        .map(|r| r.trim_ascii_start())
+        .and_then(|r| r.strip_prefix(b"\"Records\""))
+        .map(|r| r.trim_ascii())
+        == Some(b":".as_slice())
+}
+
 /// What the keys of an object said, best key first.
 #[derive(Default)]
 struct Found {
@@ -230,7 +262,11 @@ impl JsonLinesParser {
     /// Names the kind of JSON log from the keys of its first object line.
     pub fn for_sample(lines: &[&[u8]]) -> Self {
         let mut name = FormatName::JsonLines;
-        if let Some(mut scan) = lines.iter().find_map(|l| JsonScan::new(l)) {
+        // The first object line with a key (not the `{"Records":` line of a reframed document).
+        let first = lines
+            .iter()
+            .find_map(|l| JsonScan::new(l).filter(|s| s.clone().next_pair().is_some()));
+        if let Some(mut scan) = first {
             let (mut journal, mut event_time, mut event_source) = (false, false, false);
             while let Some((key, _)) = scan.next_pair() {
                 match key {
@@ -380,7 +416,12 @@ impl LineParser for JsonLinesParser {
             {
                 LineClass::Continue
             }
+            Some((ts, Level::None)) if self.name == FormatName::Cloudtrail => LineClass::Start {
+                ts,
+                level: cloudtrail_level(line),
+            },
             Some((ts, level)) => LineClass::Start { ts, level },
+            None if is_records_frame(line) => LineClass::Skip,
             None if line.first().is_some_and(|c| *c == b' ' || *c == b'\t') => LineClass::Continue,
             // A broken object is unparsed; a plain log line among the objects is an event.
             None if line.first() == Some(&b'{') => LineClass::Unparsed,

@@ -59,7 +59,8 @@ pub enum FormatName {
     W3c,
     /// AWS Application or Classic Load Balancer access log.
     AwsAlb,
-    /// AWS CloudTrail records, one JSON object per line (`eventTime`, `eventSource`).
+    /// AWS CloudTrail records (`eventTime`, `eventSource`): one object per line, or the document AWS
+    /// delivers, `{"Records":[...]}` (one record per event; level error when `errorCode` is set).
     Cloudtrail,
     /// Syslog RFC 3164 (`Jul  3 09:00:53 host tag: message`, optional `<PRI>`; year from the file).
     Syslog,
