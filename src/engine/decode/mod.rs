@@ -262,8 +262,7 @@ impl FileIngest {
                 ingest,
             } => {
                 scratch.clear();
-                scratch.extend_from_slice(chunk);
-                framer.reframe(scratch);
+                framer.reframe(chunk, scratch);
                 ingest.push(scratch);
             }
             Stage::Gzip { decoder, inner } => decoder.push(chunk, &mut |text| inner.push(text)),

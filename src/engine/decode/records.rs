@@ -2,15 +2,18 @@
 //!
 //! AWS delivers CloudTrail logs as one JSON document per file, `{"Records":[{...},{...}]}`, usually on
 //! one line of several megabytes (gzipped), sometimes pretty-printed over many lines. Ingest reads
-//! lines, so [`RecordsFramer`] rewrites the document as it streams by, in place and byte for byte:
+//! lines, so [`RecordsFramer`] rewrites the document as it streams by:
 //! - the `[` that opens the records array, the `,` between two records and the `]` that closes the
 //!   array become line ends, so every record starts a line of its own;
-//! - every line end outside a string becomes a space, so a pretty-printed record is one line too.
+//! - outside strings, a line end and the indentation after it are dropped, and so is whitespace
+//!   between records, so a pretty-printed record is one line too, starting with its `{`.
 //!
 //! The header (`{"Records":`) and the closing `}` become lines of their own, which the JSON reader
-//! skips. Nothing is inserted or removed, so offsets and sizes stay those of the file. Records are
-//! found by tracking the nesting depth of `{`/`[` outside strings, which needs a few bytes of state
-//! and no look-ahead: chunks may be cut anywhere.
+//! skips. A one-line document keeps its length (only the three kinds of separator change); a
+//! pretty-printed one loses its indentation, as a UTF-16 file loses bytes when transcoded (`bytes` in
+//! the summary stays the size of the file as given). Records are found by tracking the nesting depth
+//! of `{`/`[` outside strings, which needs a few bytes of state and no look-ahead: chunks may be cut
+//! anywhere.
 
 /// Whether a stream's first bytes open a records document: `{"Records":[` (whitespace and a UTF-8
 /// byte order mark allowed). `None` while the bytes seen so far could still open one.
@@ -41,6 +44,8 @@ pub struct RecordsFramer {
     in_string: bool,
     /// The byte before was a backslash inside a string.
     escaped: bool,
+    /// After a line end outside strings: spaces and tabs (indentation) are dropped.
+    indent: bool,
     /// The records array has opened (depth 2 is then between records).
     array_open: bool,
     /// The records array has closed: the rest is left as it is, line ends aside.
@@ -48,42 +53,80 @@ pub struct RecordsFramer {
 }
 
 impl RecordsFramer {
-    /// Rewrites the next bytes of the document in place.
-    pub fn reframe(&mut self, bytes: &mut [u8]) {
-        for b in bytes.iter_mut() {
+    /// Rewrites the next bytes of the document, appending the result to `out`.
+    pub fn reframe(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        out.reserve(input.len());
+        let mut i = 0;
+        while i < input.len() {
             if self.in_string {
-                if self.escaped {
-                    self.escaped = false;
-                } else if *b == b'\\' {
-                    self.escaped = true;
-                } else if *b == b'"' {
+                // Copy up to the closing quote, a run at a time.
+                let Some(rel) = memchr::memchr2(b'"', b'\\', &input[i..]).filter(|_| !self.escaped)
+                else {
+                    if self.escaped {
+                        self.escaped = false;
+                        out.push(input[i]);
+                        i += 1;
+                    } else {
+                        out.extend_from_slice(&input[i..]);
+                        i = input.len();
+                    }
+                    continue;
+                };
+                out.extend_from_slice(&input[i..=i + rel]);
+                if input[i + rel] == b'"' {
                     self.in_string = false;
+                } else {
+                    self.escaped = true;
                 }
+                i += rel + 1;
                 continue;
             }
+            let b = input[i];
+            i += 1;
             let between_records = self.array_open && !self.array_closed && self.depth == 2;
-            match *b {
-                b'"' => self.in_string = true,
-                b'\n' | b'\r' => *b = b' ',
-                b'{' => self.depth += 1,
+            match b {
+                b'\n' | b'\r' => {
+                    self.indent = true;
+                    continue;
+                }
+                b' ' | b'\t' if self.indent || between_records => continue,
+                _ => self.indent = false,
+            }
+            let b = match b {
+                b'"' => {
+                    self.in_string = true;
+                    b
+                }
+                b'{' => {
+                    self.depth += 1;
+                    b
+                }
                 b'[' => {
                     self.depth += 1;
                     if !self.array_open && self.depth == 2 {
                         self.array_open = true;
-                        *b = b'\n';
+                        b'\n'
+                    } else {
+                        b
                     }
                 }
-                b'}' => self.depth = self.depth.saturating_sub(1),
+                b'}' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    b
+                }
                 b']' => {
+                    self.depth = self.depth.saturating_sub(1);
                     if between_records {
                         self.array_closed = true;
-                        *b = b'\n';
+                        b'\n'
+                    } else {
+                        b
                     }
-                    self.depth = self.depth.saturating_sub(1);
                 }
-                b',' if between_records => *b = b'\n',
-                _ => {}
-            }
+                b',' if between_records => b'\n',
+                _ => b,
+            };
+            out.push(b);
         }
     }
 }
@@ -93,17 +136,17 @@ mod tests {
     use super::*;
 
     fn framed(doc: &str, chunk: usize) -> String {
-        let mut bytes = doc.as_bytes().to_vec();
+        let mut out = Vec::new();
         let mut f = RecordsFramer::default();
-        for c in bytes.chunks_mut(chunk) {
-            f.reframe(c);
+        for c in doc.as_bytes().chunks(chunk) {
+            f.reframe(c, &mut out);
         }
-        String::from_utf8(bytes).unwrap()
+        String::from_utf8(out).unwrap()
     }
 
     #[test]
     fn one_line_documents_become_one_record_per_line() {
-        let doc = r#"{"Records":[{"a":"x,]}\"[","b":[1,{"c":2}]},{"a":"y"}]}"#;
+        let doc = r#"{"Records":[{"a":"x,]}\"[\\","b":[1,{"c":2}]},{"a":"y"}]}"#;
         for chunk in [1, 2, 5, 100] {
             let out = framed(doc, chunk);
             assert_eq!(out.len(), doc.len());
@@ -112,7 +155,7 @@ mod tests {
                 lines,
                 [
                     r#"{"Records":"#,
-                    r#"{"a":"x,]}\"[","b":[1,{"c":2}]}"#,
+                    r#"{"a":"x,]}\"[\\","b":[1,{"c":2}]}"#,
                     r#"{"a":"y"}"#,
                     "}"
                 ],
@@ -123,18 +166,21 @@ mod tests {
 
     #[test]
     fn pretty_printed_records_are_one_line_each() {
-        let doc = "{\n  \"Records\": [\n    {\n      \"a\": 1,\n      \"b\": {\"c\": \"d\"}\n    },\n    {\n      \"a\": 2\n    }\n  ]\n}\n";
-        let out = framed(doc, 3);
-        let lines: Vec<&str> = out.lines().map(str::trim).collect();
-        assert_eq!(
-            lines,
-            [
-                "{   \"Records\":",
-                "{       \"a\": 1,       \"b\": {\"c\": \"d\"}     }",
-                "{       \"a\": 2     }",
-                "}"
-            ]
-        );
+        let doc = "{\n  \"Records\": [\n    {\n      \"a\": \"x\\n  y\",\n      \"b\": {\"c\": \"d\"}\n    },\n    {\n\t\"a\": 2\r\n    }\n  ]\n}\n";
+        for chunk in [1, 3, 100] {
+            let out = framed(doc, chunk);
+            let lines: Vec<&str> = out.lines().collect();
+            assert_eq!(
+                lines,
+                [
+                    "{\"Records\": ",
+                    "{\"a\": \"x\\n  y\",\"b\": {\"c\": \"d\"}}",
+                    "{\"a\": 2}",
+                    "}"
+                ],
+                "chunk {chunk}"
+            );
+        }
     }
 
     #[test]
