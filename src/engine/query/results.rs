@@ -385,6 +385,13 @@ impl FieldTally {
     }
 }
 
+/// Names a query reads as the event's level or file rather than as an extracted field.
+fn is_pseudo_field(name: &str) -> bool {
+    ["level", "source", "file"]
+        .iter()
+        .any(|p| name.eq_ignore_ascii_case(p))
+}
+
 /// Facets of `matches`: `level`, `source`, then every extracted field (by name), each with its `top`
 /// values, extracted fields from at most `sample` matches.
 pub fn facets(sources: &[SourceData], matches: &Matches, top: usize, sample: usize) -> Facets {
@@ -405,7 +412,11 @@ pub fn facets(sources: &[SourceData], matches: &Matches, top: usize, sample: usi
             if seen.is_multiple_of(step) {
                 examined += 1;
                 reader.for_each(s.text(e), &mut |key, value| {
-                    fields.entry(key.to_string()).or_default().add(&value);
+                    // `level` and `source` in a query mean the event's level and file, whatever
+                    // the text calls so: an extracted field of that name is no facet of its own.
+                    if !is_pseudo_field(key) {
+                        fields.entry(key.to_string()).or_default().add(&value);
+                    }
                     true
                 });
             }
@@ -413,9 +424,11 @@ pub fn facets(sources: &[SourceData], matches: &Matches, top: usize, sample: usi
         }
         for (l, c) in by_level.iter().enumerate().filter(|(_, c)| **c > 0) {
             level.events += c;
-            level
+            // Summed over sources (each source adds its own counts of a level).
+            *level
                 .values
-                .insert(Level::from_u8(l as u8).as_str().to_string(), *c);
+                .entry(Level::from_u8(l as u8).as_str().to_string())
+                .or_default() += c;
         }
         if n > 0 {
             source.events += n;
@@ -492,6 +505,43 @@ mod tests {
             }
         );
         assert_eq!(merged[2].source, 1, "ties go to the lower source id");
+    }
+
+    #[test]
+    fn level_facet_counts_equal_level_query_counts_on_the_demo() {
+        use crate::engine::demo::{generate, DEMO_SEED};
+        use crate::engine::ingest::{ingest_bytes, IngestOptions};
+        use crate::engine::query::{Query, QueryContext};
+        use crate::engine::time::Zone;
+        let sources: Vec<SourceData> = generate(DEMO_SEED)
+            .into_iter()
+            .map(|f| {
+                let options = IngestOptions {
+                    modified_ns: Some(f.modified_ns),
+                    ..Default::default()
+                };
+                ingest_bytes(f.name, &f.bytes, options)
+            })
+            .collect();
+        let cx = QueryContext::for_sources(&sources, Zone::Utc);
+        let all = Matches::all(&sources);
+        let found = facets(&sources, &all, Level::ALL.len(), 20_000);
+        let level_facets: Vec<&Facet> = found.facets.iter().filter(|f| f.field == "level").collect();
+        assert_eq!(level_facets.len(), 1, "one level facet: {level_facets:?}");
+        assert_eq!(level_facets[0].events, all.count());
+        let mut checked = 0;
+        for level in Level::ALL {
+            let query = Query::new(&format!("level={}", level.as_str()), &cx);
+            let count = query.run_all(&sources).count();
+            let in_facet = level_facets[0]
+                .top
+                .iter()
+                .find(|v| v.value == level.as_str())
+                .map_or(0, |v| v.count);
+            assert_eq!(in_facet, count, "level {}", level.as_str());
+            checked += u64::from(count > 0);
+        }
+        assert!(checked >= 3, "the demo has several levels");
     }
 
     #[test]
