@@ -526,7 +526,8 @@ mod tests {
         let cx = QueryContext::for_sources(&sources, Zone::Utc);
         let all = Matches::all(&sources);
         let found = facets(&sources, &all, Level::ALL.len(), 20_000);
-        let level_facets: Vec<&Facet> = found.facets.iter().filter(|f| f.field == "level").collect();
+        let level_facets: Vec<&Facet> =
+            found.facets.iter().filter(|f| f.field == "level").collect();
         assert_eq!(level_facets.len(), 1, "one level facet: {level_facets:?}");
         assert_eq!(level_facets[0].events, all.count());
         let mut checked = 0;
