@@ -5,7 +5,7 @@
 //! positions by the timeline, counts and histogram buckets by adding (shards share the bucket grid, as
 //! it comes from the case's span, not from the shard's), facet counts by adding per value.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -324,7 +324,7 @@ pub const MAX_DISTINCT: usize = 10_000;
 #[derive(Default)]
 struct FieldTally {
     events: u64,
-    values: HashMap<String, u64>,
+    values: FxHashMap<String, u64>,
     capped: bool,
     numbers: Vec<f64>,
 }
@@ -337,9 +337,16 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 impl FieldTally {
     fn add(&mut self, value: &str) {
         self.events += 1;
-        if let Ok(n) = value.trim().parse::<f64>() {
-            if n.is_finite() {
-                self.numbers.push(n);
+        let number_like = value
+            .trim_start()
+            .bytes()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.'));
+        if number_like {
+            if let Ok(n) = value.trim().parse::<f64>() {
+                if n.is_finite() {
+                    self.numbers.push(n);
+                }
             }
         }
         if let Some(c) = self.values.get_mut(value) {
@@ -399,7 +406,7 @@ pub fn facets(sources: &[SourceData], matches: &Matches, top: usize, sample: usi
     let step = (matched as usize).div_ceil(sample.max(1)).max(1);
     let mut level = FieldTally::default();
     let mut source = FieldTally::default();
-    let mut fields: HashMap<String, FieldTally> = HashMap::new();
+    let mut fields: FxHashMap<String, FieldTally> = FxHashMap::default();
     let mut examined = 0u64;
     let mut seen = 0usize;
     for (s, set) in sources.iter().zip(&matches.sets) {
@@ -414,7 +421,9 @@ pub fn facets(sources: &[SourceData], matches: &Matches, top: usize, sample: usi
                 reader.for_each(s.text(e), &mut |key, value| {
                     // `level` and `source` in a query mean the event's level and file, whatever
                     // the text calls so: an extracted field of that name is no facet of its own.
-                    if !is_pseudo_field(key) {
+                    if let Some(tally) = fields.get_mut(key) {
+                        tally.add(&value);
+                    } else if !is_pseudo_field(key) {
                         fields.entry(key.to_string()).or_default().add(&value);
                     }
                     true
