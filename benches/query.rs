@@ -1,7 +1,8 @@
 //! Throughput of the engine over a generated incident set, in bytes per second of log text:
 //! ingest (bytes → events), the token index build, and every query of `benches/queries.txt`
-//! (evaluation over the whole case with the index, the first page in timeline order, histogram and
-//! facets of the matches).
+//! (evaluation over the whole case with the index: cold, as the first query reading its fields,
+//! which builds their columns, and warm, as later queries; the first page in timeline order,
+//! histogram and facets of the matches).
 //!
 //! The data is `../shared/bench/genlogs.py --mb $CASEFILE_BENCH_MB` (default 16), generated once into
 //! `target/bench-data/` (see `benches/common`), or an existing set named by `$CASEFILE_BENCH_DIR`.
@@ -20,7 +21,7 @@ use casefile::engine::query::{facets, histogram, Query, QueryContext, SourceView
 use casefile::engine::store::SourceData;
 use casefile::engine::time::Zone;
 use casefile::engine::timeline::Timeline;
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 const QUERIES: &str = include_str!("queries.txt");
 
@@ -88,6 +89,15 @@ fn bench(c: &mut Criterion) {
     for (name, text) in queries() {
         let query = Query::new(text, &cx);
         assert!(query.errors().is_empty(), "{text}: {:?}", query.errors());
+        // Cold: as the first query reading a field after loading (field columns built in the run).
+        group.bench_function(format!("{name}/count_cold"), |b| {
+            b.iter_batched(
+                || indexes.iter().for_each(|i| i.columns().clear()),
+                |()| black_box(query.run(&views).count()),
+                BatchSize::PerIteration,
+            )
+        });
+        // Warm: as every later query (the columns the previous runs built are read).
         group.bench_function(format!("{name}/count"), |b| {
             b.iter(|| black_box(query.run(&views).count()))
         });

@@ -540,5 +540,21 @@ mod tests {
         let mut c = EventSet::full(0..64);
         c.append(EventSet::full(64..70));
         assert_eq!(c.count(), 70);
+        for (lo, hi) in [
+            (0, 300),
+            (10, 11),
+            (11, 73),
+            (12, 74),
+            (73, 75),
+            (74, 199),
+            (199, 200),
+        ] {
+            let want = a.iter().filter(|e| (lo..hi).contains(e)).count();
+            assert_eq!(a.count_in(lo..hi), want, "{lo}..{hi}");
+        }
+        let mut d = a.clone();
+        d.remove(73);
+        d.remove(5);
+        assert_eq!(d.iter().collect::<Vec<_>>(), vec![10, 11, 74, 199]);
     }
 }
