@@ -15,8 +15,10 @@
 //!   reads the field over many of its events (a query left with few candidates reads them from the
 //!   text instead), and threads evaluating different ranges build different chunks at once.
 //! - Bounded memory: a chunk whose dictionary would cost more than [`MAX_CHUNK_BYTES_PER_EVENT`]
-//!   (ids, free text, amounts with cents) is not kept and the field is marked too varied, so it is
-//!   read from the text as before (the token index serves id lookups). All columns of a source share
+//!   (ids, free text, amounts with cents) is not kept, and its events are read from the text as
+//!   before (the token index serves id lookups); when the first chunk tried is such, the field is
+//!   marked too varied and no more chunks are tried (a field of a few values keeps its other chunks
+//!   when one stretch, such as an incident's latencies, has too many). All columns of a source share
 //!   a budget of [`CACHE_BYTES_PER_EVENT`]; the least recently used column is dropped beyond it.
 //!   [`FieldColumns::overhead_bytes`] is reported with the other memory figures.
 //! - Exact: a chunk holds exactly what [`FieldReader::get`] returns for each event (JSON keys are
@@ -39,7 +41,7 @@ use crate::engine::store::SourceData;
 /// Events per chunk of a column (a multiple of 128, so chunks hold whole index groups).
 pub const CHUNK_EVENTS: usize = 1 << 16;
 /// Most bytes a chunk may cost per event (codes and dictionary); a more varied field is not cached.
-pub const MAX_CHUNK_BYTES_PER_EVENT: usize = 4;
+pub const MAX_CHUNK_BYTES_PER_EVENT: usize = 6;
 /// Bytes per event all columns of one source may use together.
 pub const CACHE_BYTES_PER_EVENT: usize = 8;
 
@@ -123,8 +125,10 @@ pub struct FieldColumn {
     name: String,
     finders: NameFinders,
     chunks: Vec<OnceLock<Option<Chunk>>>,
-    /// A chunk had too many distinct values: no more chunks are built.
+    /// The first chunk tried had too many distinct values: no more chunks are built.
     too_varied: AtomicBool,
+    /// Chunks kept so far.
+    kept: AtomicUsize,
     bytes: AtomicUsize,
 }
 
@@ -135,6 +139,7 @@ impl FieldColumn {
             finders: NameFinders::new(name),
             chunks: (0..chunks).map(|_| OnceLock::new()).collect(),
             too_varied: AtomicBool::new(false),
+            kept: AtomicUsize::new(0),
             bytes: AtomicUsize::new(0),
         }
     }
@@ -220,6 +225,8 @@ pub struct FieldColumns {
     /// Columns in order of use, the most recent last.
     columns: Mutex<Vec<Arc<FieldColumn>>>,
     budget: usize,
+    /// Events per chunk ([`CHUNK_EVENTS`]; smaller in tests).
+    chunk_events: usize,
 }
 
 impl Default for FieldColumns {
@@ -252,6 +259,7 @@ impl FieldColumns {
             budget: CACHE_BYTES_PER_EVENT * range.len(),
             range,
             columns: Mutex::new(Vec::new()),
+            chunk_events: CHUNK_EVENTS,
         }
     }
 
@@ -272,7 +280,7 @@ impl FieldColumns {
             Some(i) => columns.remove(i),
             None => Arc::new(FieldColumn::new(
                 name,
-                self.range.len().div_ceil(CHUNK_EVENTS),
+                self.range.len().div_ceil(self.chunk_events),
             )),
         };
         columns.push(column.clone());
@@ -297,15 +305,16 @@ impl FieldColumns {
         let hi = events.end.min(self.range.end);
         let base = self.range.start;
         let end = self.range.end;
-        let first = lo.saturating_sub(base) / CHUNK_EVENTS;
+        let size = self.chunk_events;
+        let first = lo.saturating_sub(base) / size;
         let last = if hi > lo {
-            (hi - base).div_ceil(CHUNK_EVENTS)
+            (hi - base).div_ceil(size)
         } else {
             first
         };
         (first..last).map(move |k| {
-            let s = base + k * CHUNK_EVENTS;
-            (k, s..(s + CHUNK_EVENTS).min(end))
+            let s = base + k * size;
+            (k, s..(s + size).min(end))
         })
     }
 
@@ -326,8 +335,8 @@ impl FieldColumns {
         if !build || column.too_varied.load(Ordering::Relaxed) {
             return None;
         }
-        let s = self.range.start + k * CHUNK_EVENTS;
-        let events = s..(s + CHUNK_EVENTS).min(self.range.end);
+        let s = self.range.start + k * self.chunk_events;
+        let events = s..(s + self.chunk_events).min(self.range.end);
         let mut built_here = false;
         let chunk = cell
             .get_or_init(|| {
@@ -335,9 +344,13 @@ impl FieldColumns {
                 let chunk = column.build_chunk(source, reader, events);
                 match &chunk {
                     Some(c) => {
+                        column.kept.fetch_add(1, Ordering::Relaxed);
                         column.bytes.fetch_add(c.bytes(), Ordering::Relaxed);
                     }
-                    None => column.too_varied.store(true, Ordering::Relaxed),
+                    None if column.kept.load(Ordering::Relaxed) == 0 => {
+                        column.too_varied.store(true, Ordering::Relaxed)
+                    }
+                    None => {}
                 }
                 chunk
             })
@@ -450,5 +463,27 @@ mod tests {
         assert!(tight.chunk(&took, 0, &source, &reader, true).is_some());
         assert_eq!(tight.fields(), vec!["took".to_string()]);
         assert!(tight.chunk(&took, 0, &source, &reader, false).is_some());
+    }
+
+    #[test]
+    fn one_varied_stretch_leaves_the_other_chunks_cached() {
+        // Chunks of 1000 events: the second one's `took` values are all different.
+        let mut text = String::new();
+        for i in 0..3000 {
+            let took = if (1000..2000).contains(&i) { i } else { i % 3 };
+            text.push_str(&format!("2026-07-03 09:00:00 INFO done took={took}\n"));
+        }
+        let source = ingest_bytes("a.log", text.as_bytes(), IngestOptions::default());
+        let reader = FieldReader::for_source(&source);
+        let columns = FieldColumns {
+            chunk_events: 1000,
+            ..FieldColumns::new(0..source.len())
+        };
+        let took = columns.column("took");
+        let kept: Vec<bool> = (0..3)
+            .map(|k| columns.chunk(&took, k, &source, &reader, true).is_some())
+            .collect();
+        assert_eq!(kept, vec![true, false, true]);
+        assert!(columns.ready("took", 0..source.len()));
     }
 }
