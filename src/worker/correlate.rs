@@ -87,6 +87,17 @@ impl Investigation {
         self.skew = None;
     }
 
+    /// Records the patterns of source `index` mined again after it was read again (in another zone);
+    /// the id index and the skew estimate are rebuilt on the next ask.
+    pub fn source_replaced(&mut self, index: usize, patterns: SourcePatterns, mining_ms: f64) {
+        if let Some(slot) = self.patterns.get_mut(index) {
+            *slot = patterns;
+        }
+        self.mining_ms += mining_ms;
+        self.ids = None;
+        self.skew = None;
+    }
+
     fn ids(&mut self, sources: &[SourceData]) -> &IdIndex {
         self.ids.get_or_insert_with(|| IdIndex::build(sources))
     }
