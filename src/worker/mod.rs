@@ -283,6 +283,7 @@ impl WorkerCore {
             last_post_ms: f64::NEG_INFINITY,
             bytes_before: 0,
             events_before: 0,
+            mining: correlate::StreamingMiner::default(),
             progress: LoadProgress {
                 bytes_total: inputs.iter().map(Input::size).sum(),
                 files_total: inputs.len() as u32,
@@ -294,6 +295,7 @@ impl WorkerCore {
             let size = input.size();
             let read_started_ms = now_ms();
             pacer.progress.current = input.name();
+            pacer.mining = correlate::StreamingMiner::default();
             pacer.post_progress(None, true);
             let (end, data) = match input {
                 Input::File(file) => {
@@ -335,16 +337,15 @@ impl WorkerCore {
                 cancelled = true;
                 break;
             }
-            // Mining runs as each file finishes (while the next one is not yet read); its share of the
-            // load time is reported with the patterns.
-            let reading_ms = now_ms() - read_started_ms;
-            let mine_started_ms = now_ms();
+            // Mining runs while the file is read (between reads) and ends once it is read; its
+            // share of the load time is reported with the patterns.
             let cancel = || self.cancel.get();
-            let Some(patterns) = correlate::mine(&data, &cancel).await else {
+            let miner = std::mem::take(&mut pacer.mining);
+            let Some((patterns, mining_ms)) = miner.finish(&data, &cancel).await else {
                 cancelled = true;
                 break;
             };
-            let mining_ms = now_ms() - mine_started_ms;
+            let reading_ms = (now_ms() - read_started_ms - mining_ms).max(0.0);
             pacer.bytes_before += size;
             pacer.events_before += data.len() as u64;
             pacer.progress.files_done += 1;
@@ -372,6 +373,8 @@ struct LoadPacer {
     bytes_before: u64,
     events_before: u64,
     progress: LoadProgress,
+    /// Mines the current file's events as they are stored.
+    mining: correlate::StreamingMiner,
 }
 
 impl LoadPacer {
@@ -394,6 +397,9 @@ impl LoadPacer {
 
 impl ReadPacer for LoadPacer {
     fn tick(&mut self, ingest: &SourceIngest) {
+        // Mine what was stored since the last tick, for at most half a yield interval.
+        self.mining
+            .catch_up(ingest.stored(), read::YIELD_EVERY_MS / 2.0);
         self.post_progress(Some(ingest), false);
     }
 
