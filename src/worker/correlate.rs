@@ -117,6 +117,11 @@ impl Investigation {
         self.skew = None;
     }
 
+    /// The patterns of the case's sources, in source order (a source still being mined has none).
+    pub fn patterns(&self) -> &[SourcePatterns] {
+        &self.patterns
+    }
+
     fn ids(&mut self, sources: &[SourceData]) -> &IdIndex {
         self.ids.get_or_insert_with(|| IdIndex::build(sources))
     }

@@ -21,6 +21,7 @@
 //! kinds.
 
 pub mod cluster;
+pub mod fields;
 pub mod lines;
 pub mod mask;
 mod memo;
