@@ -44,6 +44,10 @@ pub struct SourceInfo {
     pub last_ts: Option<i64>,
     /// A sentence naming what is wrong with this file, if anything.
     pub error: Option<String>,
+    /// The modification time it was read with (ns since the epoch), kept so the source can be read
+    /// again from its blocks with other time settings ([`crate::engine::ingest::reread`]).
+    #[serde(skip)]
+    pub modified_ns: Option<i64>,
 }
 
 /// The events of one source.

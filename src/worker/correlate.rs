@@ -92,6 +92,14 @@ impl StreamingMiner {
     }
 }
 
+/// Mines a whole loaded `source` in yielding steps (see [`StreamingMiner::finish`]).
+pub async fn mine(source: &SourceData, cancelled: &dyn Fn() -> bool) -> Option<SourcePatterns> {
+    StreamingMiner::default()
+        .finish(source, cancelled)
+        .await
+        .map(|(patterns, _)| patterns)
+}
+
 fn seconds(offset_ns: i64) -> f64 {
     offset_ns as f64 / NANOS_PER_SEC as f64
 }
@@ -120,6 +128,17 @@ impl Investigation {
     /// The patterns of the case's sources, in source order (a source still being mined has none).
     pub fn patterns(&self) -> &[SourcePatterns] {
         &self.patterns
+    }
+
+    /// Records the patterns of source `index` mined again after it was read again (in another zone);
+    /// the id index and the skew estimate are rebuilt on the next ask.
+    pub fn source_replaced(&mut self, index: usize, patterns: SourcePatterns, mining_ms: f64) {
+        if let Some(slot) = self.patterns.get_mut(index) {
+            *slot = patterns;
+        }
+        self.mining_ms += mining_ms;
+        self.ids = None;
+        self.skew = None;
     }
 
     fn ids(&mut self, sources: &[SourceData]) -> &IdIndex {

@@ -151,7 +151,7 @@ impl CompiledFilter {
 
 /// A filter evaluated over the whole case.
 pub struct Evaluated {
-    pub spec_key: (String, Option<TimeRange>),
+    pub spec_key: (String, Option<TimeRange>, String),
     pub case_key: CaseKey,
     pub filter: CompiledFilter,
     pub matches: Matches,
@@ -294,8 +294,8 @@ impl Evaluated {
     }
 }
 
-fn spec_key(spec: &FilterSpec) -> (String, Option<TimeRange>) {
-    (spec.text.trim().to_string(), spec.range)
+fn spec_key(spec: &FilterSpec) -> (String, Option<TimeRange>, String) {
+    (spec.text.trim().to_string(), spec.range, spec.zone.clone())
 }
 
 /// Keeps `level`, `source` and the extracted fields with the most events (ties by name).
@@ -445,6 +445,7 @@ mod tests {
             range: None,
             newest_first: false,
             stack_by: StackBy::Level,
+            zone: String::new(),
         }
     }
 
@@ -492,6 +493,31 @@ mod tests {
         // Over both templates, no placeholder facets.
         let all = Evaluated::new(&spec(""), &cv).facets(&cv);
         assert!(all.facets.iter().all(|f| !f.field.starts_with("tpl.")));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn typed_times_without_a_zone_are_read_in_the_filter_zone() {
+        let (sources, timeline) = case();
+        let indexes = build_indexes(&sources);
+        let in_zone = |zone: &str| CaseView {
+            sources: &sources,
+            indexes: &indexes,
+            timeline: &timeline,
+            offsets: &[],
+            zone: crate::worker::zone_named(zone),
+            patterns: &[],
+        };
+        let mut tokyo = spec("after:2026-07-03T18:00:02");
+        tokyo.zone = "Asia/Tokyo".into();
+        // 18:00:02 in Tokyo is 09:00:02Z: three events at or after it.
+        let ev = Evaluated::new(&tokyo, &in_zone("Asia/Tokyo"));
+        assert_eq!(ev.count(), 3);
+        // The same words in UTC are after every event; the evaluation is not reused across zones.
+        let utc = spec("after:2026-07-03T18:00:02");
+        assert!(!ev.answers(&utc, &in_zone("")));
+        assert_eq!(Evaluated::new(&utc, &in_zone("")).count(), 0);
+        assert!(ev.answers(&tokyo, &in_zone("Asia/Tokyo")));
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
