@@ -6,6 +6,7 @@
 //! no earlier child matched; NOT subtracts. Text leaves either scan whole blocks with the regex (when
 //! many candidates remain, as ripgrep does) or test candidate events one by one (when few remain).
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use super::plan::{FieldTest, Plan, TextMatcher};
@@ -166,11 +167,22 @@ impl EventSet {
     }
 }
 
+/// Fields an event has beyond what its text spells out (a template's placeholders, `tpl.num1`),
+/// computed by whoever knows them; consulted for the names they claim.
+pub trait DerivedFields: Sync {
+    /// Whether `name` is one of these fields (then the text's own fields are not looked at).
+    fn claims(&self, name: &str) -> bool;
+    /// The value of field `name` of event `event`, whose raw text is `text`.
+    fn get<'t>(&self, event: usize, text: &'t [u8], name: &str) -> Option<Cow<'t, str>>;
+}
+
 /// One source as evaluation sees it.
 pub struct SourceView<'a> {
     pub source: &'a SourceData,
     pub reader: FieldReader,
     pub index: Option<&'a SourceIndex>,
+    /// Fields known outside the text, if any (see [`DerivedFields`]).
+    pub derived: Option<&'a dyn DerivedFields>,
 }
 
 impl<'a> SourceView<'a> {
@@ -179,7 +191,19 @@ impl<'a> SourceView<'a> {
             source,
             reader: FieldReader::for_source(source),
             index,
+            derived: None,
         }
+    }
+
+    /// This view with fields known outside the text.
+    pub fn with_derived(mut self, derived: &'a dyn DerivedFields) -> Self {
+        self.derived = Some(derived);
+        self
+    }
+
+    /// The derived fields that claim `name`, if any.
+    fn derived_for(&self, name: &str) -> Option<&'a dyn DerivedFields> {
+        self.derived.filter(|d| d.claims(name))
     }
 }
 
@@ -261,7 +285,17 @@ pub fn eval(plan: &Plan, view: &SourceView<'_>, mask: EventSet) -> EventSet {
             };
             eval_text(m, view.source, mask)
         }
-        Plan::Field(f) => eval_field(f, view, mask),
+        Plan::Field(f) => match view.derived_for(&f.name) {
+            Some(d) => retain(mask, |e| {
+                d.get(e, view.source.text(e), &f.name)
+                    .is_some_and(|v| f.test.test(&v))
+            }),
+            None => eval_field(f, view, mask),
+        },
+        Plan::Has { name, .. } if view.derived_for(name).is_some() => {
+            let d = view.derived_for(name).expect("claimed just above");
+            retain(mask, |e| d.get(e, view.source.text(e), name).is_some())
+        }
         Plan::Has { name, name_hint } => {
             let (hits, mask) = column_pass(name, view, mask, &|_| true);
             if mask.is_empty() {
