@@ -450,9 +450,11 @@ impl FieldColumns {
 }
 
 /// The fields worth building columns for ahead of queries: those present in more than half of
-/// about `sample` events spread over `events` of `source`, the most common first (ties by name),
-/// at most `max`. Columns are per field and bounded by the cache's budget, so a few fields that
-/// nearly every event has (an access log's status, a JSON log's service) are what pays off.
+/// about `sample` events spread over `events` of `source`, at most `max`, the cheapest to keep
+/// first (fewest distinct values in the sample, then the most common, then by name). Fields whose
+/// sampled values are mostly distinct (ids, messages, timestamps) are left out: their columns
+/// would not be kept. Columns share the cache's budget, so a few fields of few values that nearly
+/// every event has (an access log's status, a JSON log's service) are what pays off.
 pub fn common_fields(
     source: &SourceData,
     reader: &FieldReader,
@@ -465,29 +467,34 @@ pub fn common_fields(
         return Vec::new();
     }
     let step = events.len().div_ceil(sample).max(1);
-    let mut counts: FxHashMap<String, usize> = FxHashMap::default();
-    let mut seen: Vec<String> = Vec::new();
+    // Per field: events having it, and its distinct values.
+    let mut counts: FxHashMap<String, (usize, rustc_hash::FxHashSet<String>)> =
+        FxHashMap::default();
+    let mut seen: Vec<(String, String)> = Vec::new();
     let mut sampled = 0usize;
     for e in events.step_by(step) {
         sampled += 1;
         seen.clear();
-        reader.for_each(source.text(e), &mut |key, _| {
-            if !seen.iter().any(|k| k == key) {
-                seen.push(key.to_string());
+        reader.for_each(source.text(e), &mut |key, value| {
+            if !seen.iter().any(|(k, _)| k == key) {
+                seen.push((key.to_string(), value.into_owned()));
             }
             true
         });
-        for key in seen.drain(..) {
-            *counts.entry(key).or_insert(0) += 1;
+        for (key, value) in seen.drain(..) {
+            let entry = counts.entry(key).or_default();
+            entry.0 += 1;
+            entry.1.insert(value);
         }
     }
-    let mut common: Vec<(String, usize)> = counts
+    let mut common: Vec<(String, usize, usize)> = counts
         .into_iter()
-        .filter(|(_, n)| 2 * n > sampled)
+        .map(|(name, (n, values))| (name, n, values.len()))
+        .filter(|(_, n, distinct)| 2 * n > sampled && 2 * distinct <= *n)
         .collect();
-    common.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    common.sort_by(|a, b| (a.2, b.1, &a.0).cmp(&(b.2, a.1, &b.0)));
     common.truncate(max);
-    common.into_iter().map(|(name, _)| name).collect()
+    common.into_iter().map(|(name, _, _)| name).collect()
 }
 
 #[cfg(test)]
@@ -563,8 +570,15 @@ mod tests {
         let source = json_source(2 * CHUNK_EVENTS + 10);
         let reader = FieldReader::for_source(&source);
         let fields = common_fields(&source, &reader, 0..source.len(), 1000, 8);
-        // Every event has these; `missing` none; `id` is common but too varied to keep.
-        assert_eq!(fields, vec!["id", "msg", "status", "took", "ts"]);
+        // Every event has these, the fewest values first; `missing` none; `id` is all distinct.
+        let mut names = fields.clone();
+        names.sort();
+        assert_eq!(names, vec!["msg", "status", "took", "ts"]);
+        assert_eq!(
+            fields[2..],
+            ["msg", "took"],
+            "seven values each, after fewer"
+        );
         assert_eq!(
             common_fields(&source, &reader, 0..source.len(), 1000, 2).len(),
             2
@@ -574,6 +588,7 @@ mod tests {
             assert!(prebuilt.prebuild(name, 0..prebuilt.chunk_count(), &source, &reader));
         }
         assert!(prebuilt.ready("status", 0..source.len()));
+        assert!(prebuilt.prebuild("id", 0..prebuilt.chunk_count(), &source, &reader));
         assert!(prebuilt.ready("id", 0..source.len()), "known too varied");
         let lazy = FieldColumns::new(0..source.len());
         for name in ["status", "took"] {
