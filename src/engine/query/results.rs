@@ -413,9 +413,10 @@ pub fn facets(sources: &[SourceData], matches: &Matches, top: usize, sample: usi
         }
         for (l, c) in by_level.iter().enumerate().filter(|(_, c)| **c > 0) {
             level.events += c;
-            level
+            *level
                 .values
-                .insert(Level::from_u8(l as u8).as_str().to_string(), *c);
+                .entry(Level::from_u8(l as u8).as_str().to_string())
+                .or_default() += c;
         }
         if n > 0 {
             source.events += n;
