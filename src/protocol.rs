@@ -10,6 +10,7 @@
 
 pub mod investigate;
 pub mod query;
+pub mod shard;
 
 use serde::{Deserialize, Serialize};
 
@@ -143,6 +144,9 @@ pub enum Reply {
         total_events: u64,
         cancelled: bool,
         elapsed_ms: u64,
+        /// Workers holding a part of the case each (1 without sharding).
+        #[serde(default)]
+        shards: u32,
     },
     Rows {
         id: RequestId,

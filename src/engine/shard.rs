@@ -274,9 +274,9 @@ impl MergedOrder {
 pub fn merge_keyed<T>(pages: Vec<Vec<(MatchKey, T)>>, take: usize, newest_first: bool) -> Vec<T> {
     let mut all: Vec<(MatchKey, T)> = pages.into_iter().flatten().collect();
     if newest_first {
-        all.sort_by(|a, b| b.0.cmp(&a.0));
+        all.sort_by_key(|x| std::cmp::Reverse(x.0));
     } else {
-        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all.sort_by_key(|x| x.0);
     }
     all.into_iter().take(take).map(|(_, t)| t).collect()
 }

@@ -67,7 +67,8 @@ pub fn app() -> Html {
 
     let commands = (*commands).clone();
     html! {
-        <div class="app">
+        // `data-shards`: how many workers hold a part of the case (after the first load).
+        <div class="app" data-shards={state.shards.to_string()}>
             <Header />
             <section class="intake" aria-label="Add logs">
                 <OpenControls commands={commands.clone()} busy={state.is_loading()} />

@@ -141,6 +141,7 @@ fn requests_and_replies_cross_serde_wasm_bindgen_unchanged() {
             total_events: 0,
             cancelled: false,
             elapsed_ms: 3,
+            shards: 2,
         },
         Reply::Rows {
             id: 8,

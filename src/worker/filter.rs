@@ -38,6 +38,9 @@ pub struct CaseView<'a> {
     /// Clock offsets applied to the timeline (ns per source): they change its order.
     pub offsets: &'a [i64],
     pub zone: Zone,
+    /// The whole case's first and last instants when the view is one shard of it (else they are
+    /// read from `sources`), so relative times such as `last 15m` mean the same on every shard.
+    pub case_span: Option<(Option<i64>, Option<i64>)>,
 }
 
 /// What identifies a case's content: more sources or events, or other clock offsets, mean a new
@@ -53,7 +56,7 @@ impl CaseView<'_> {
         )
     }
 
-    fn views(&self) -> Vec<SourceView<'_>> {
+    pub fn views(&self) -> Vec<SourceView<'_>> {
         self.sources
             .iter()
             .enumerate()
@@ -62,7 +65,14 @@ impl CaseView<'_> {
     }
 
     fn context(&self) -> QueryContext {
-        QueryContext::for_sources(self.sources, self.zone.clone())
+        match self.case_span {
+            Some((data_first, data_last)) => QueryContext {
+                zone: self.zone.clone(),
+                data_first,
+                data_last,
+            },
+            None => QueryContext::for_sources(self.sources, self.zone.clone()),
+        }
     }
 }
 
@@ -119,7 +129,12 @@ impl CompiledFilter {
     }
 
     /// The row at timeline position `position` (oldest first), shown at `list_index`.
-    fn marked_row(&self, case: &CaseView<'_>, position: u32, list_index: u32) -> Option<MarkedRow> {
+    pub fn marked_row(
+        &self,
+        case: &CaseView<'_>,
+        position: u32,
+        list_index: u32,
+    ) -> Option<MarkedRow> {
         let id = case.timeline.get(position as usize, false)?;
         let source = case.sources.get(id.source as usize)?;
         let event = id.event as usize;
@@ -294,7 +309,7 @@ pub fn top_facets(mut all: Facets) -> Facets {
 }
 
 /// Earliest and latest time among the matches.
-fn match_span(sources: &[SourceData], matches: &Matches) -> Option<(i64, i64)> {
+pub fn match_span(sources: &[SourceData], matches: &Matches) -> Option<(i64, i64)> {
     let mut span: Option<(i64, i64)> = None;
     for (source, set) in sources.iter().zip(&matches.sets) {
         let ts = source.ts_column();
@@ -436,6 +451,7 @@ mod tests {
             timeline: &timeline,
             offsets: &[],
             zone: Zone::Utc,
+            case_span: None,
         };
         let ev = Evaluated::new(&spec("level:error OR slow"), &cv);
         assert_eq!(ev.count(), 3);
@@ -476,6 +492,7 @@ mod tests {
             timeline: &timeline,
             offsets: &[],
             zone: Zone::Utc,
+            case_span: None,
         };
         let t0 = sources[0].ts(0).unwrap();
         let mut s = spec("");
@@ -509,6 +526,7 @@ mod tests {
             timeline: &timeline,
             offsets: &[],
             zone: Zone::Utc,
+            case_span: None,
         };
         let ev = Evaluated::new(&spec("level:error"), &cv);
         let parts = vec![
@@ -542,6 +560,7 @@ mod tests {
             timeline: &timeline,
             offsets: &[],
             zone: Zone::Utc,
+            case_span: None,
         };
         let ev = Evaluated::new(&spec("\"timed out\""), &cv);
         let d = ev.details(&cv, 0, false, true).unwrap();

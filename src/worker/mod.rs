@@ -11,10 +11,12 @@
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests;
 pub mod case;
+pub mod coordinator;
 pub mod correlate;
 pub mod filter;
 mod query;
 pub mod read;
+pub mod shard;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -87,10 +89,29 @@ struct WorkerCore {
     cancel: Cell<bool>,
 }
 
-/// Starts the worker: installs the message handler and tells the UI it is ready.
+/// Name prefixes of the workers' roles (the `name` given to `new Worker`): the coordinator the UI
+/// talks to (`casefile-coordinator`, or `casefile-coordinator:N` for N shards), and its shards.
+/// Any other name (the coordinator's investigation replica, tests) runs the one-worker case.
+pub const COORDINATOR_NAME: &str = "casefile-coordinator";
+pub const SHARD_NAME: &str = "casefile-shard";
+
+/// Starts the worker in the role its name gives it (see [`COORDINATOR_NAME`]).
 pub fn start() {
     console_error_panic_hook::set_once();
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let name = scope.name();
+    if name.starts_with(SHARD_NAME) {
+        return shard::start(scope);
+    }
+    if let Some(rest) = name.strip_prefix(COORDINATOR_NAME) {
+        let shards = rest.strip_prefix(':').and_then(|n| n.parse().ok());
+        return coordinator::start(scope, shards);
+    }
+    start_single(scope);
+}
+
+/// Starts the one-worker case: installs the message handler and tells the UI it is ready.
+fn start_single(scope: DedicatedWorkerGlobalScope) {
     let core = Rc::new(WorkerCore {
         scope: scope.clone(),
         case: RefCell::new(Case::default()),
@@ -258,6 +279,7 @@ impl WorkerCore {
                 } else {
                     0
                 },
+                shards: 1,
             }
         };
         self.post(&reply);

@@ -109,6 +109,7 @@ fn with_evaluated<T>(
             timeline: case.timeline(),
             offsets: case.offsets().as_ns(),
             zone: Zone::Utc,
+            case_span: None,
         };
         let evaluated = match &state.evaluated {
             Some(ev) if ev.answers(filter, &view) => ev.clone(),
@@ -137,6 +138,7 @@ async fn run_query(core: Rc<WorkerCore>, id: RequestId, filter: FilterSpec, firs
                 timeline: case.timeline(),
                 offsets: case.offsets().as_ns(),
                 zone: Zone::Utc,
+                case_span: None,
             };
             let compiled = CompiledFilter::new(&filter, &view);
             let errors = compiled.query.errors().to_vec();
