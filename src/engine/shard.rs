@@ -295,17 +295,23 @@ pub fn merge_facets(parts: Vec<Facets>, top: usize) -> Facets {
         numeric: Vec<Distribution>,
         non_numeric: bool,
     }
-    let mut names: Vec<String> = Vec::new();
-    let mut acc: HashMap<String, Acc> = HashMap::new();
+    // A field is known by its name and which occurrence of the name it is in a shard's list: the
+    // fixed `level` facet and a `level` key extracted from JSON are two facets.
+    let mut names: Vec<(String, usize)> = Vec::new();
+    let mut acc: HashMap<(String, usize), Acc> = HashMap::new();
     let mut matched = 0;
     let mut examined = 0;
     let shards = parts.len();
     for part in parts {
         matched += part.matched;
         examined += part.examined;
+        let mut seen: HashMap<String, usize> = HashMap::new();
         for f in part.facets {
-            let a = acc.entry(f.field.clone()).or_insert_with(|| {
-                names.push(f.field.clone());
+            let nth = seen.entry(f.field.clone()).or_default();
+            let key = (f.field.clone(), *nth);
+            *nth += 1;
+            let a = acc.entry(key.clone()).or_insert_with(|| {
+                names.push(key);
                 Acc {
                     events: 0,
                     distinct: 0,
@@ -330,8 +336,9 @@ pub fn merge_facets(parts: Vec<Facets>, top: usize) -> Facets {
     }
     let facets = names
         .into_iter()
-        .filter_map(|name| {
-            let a = acc.remove(&name)?;
+        .filter_map(|key| {
+            let a = acc.remove(&key)?;
+            let name = key.0;
             let mut values: Vec<FacetValue> = a
                 .values
                 .into_iter()
@@ -425,8 +432,8 @@ mod tests {
                 IngestOptions::default(),
             ),
             ingest_bytes(
-                "c.log",
-                b"2026-07-03 09:00:02 INFO c1\n2026-07-03 09:00:09 ERROR c2\n",
+                "c.jsonl",
+                b"{\"ts\":\"2026-07-03T09:00:02Z\",\"level\":\"info\",\"msg\":\"c1\"}\n{\"ts\":\"2026-07-03T09:00:09Z\",\"level\":\"error\",\"msg\":\"c2\"}\n",
                 IngestOptions::default(),
             ),
         ]
@@ -538,6 +545,11 @@ mod tests {
             8,
         );
         assert_eq!(merged.matched, whole.matched);
+        let levels = merged.facets.iter().filter(|f| f.field == "level").count();
+        assert_eq!(
+            levels,
+            whole.facets.iter().filter(|f| f.field == "level").count()
+        );
         for field in ["level", "source"] {
             let get = |f: &Facets| f.facets.iter().find(|x| x.field == field).cloned().unwrap();
             assert_eq!(get(&merged).top, get(&whole).top, "{field}");
