@@ -28,7 +28,7 @@ use std::task::{Context, Poll, Waker};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent, Worker, WorkerOptions};
+use web_sys::{DedicatedWorkerGlobalScope, ErrorEvent, File, MessageEvent, Worker, WorkerOptions};
 
 use super::case::MAX_ROWS_PER_REQUEST;
 use super::filter::{top_facets, FACET_SAMPLE, FACET_VALUES};
@@ -121,6 +121,7 @@ impl Gate {
 }
 
 type Answered = (ShardReply, Option<Vec<u8>>);
+type ReplySlot = Rc<RefCell<Slot<Answered>>>;
 type Waiters = Vec<Rc<RefCell<Slot<()>>>>;
 
 /// A shard worker and the requests waiting for it to start.
@@ -206,7 +207,8 @@ struct Coordinator {
     scope: DedicatedWorkerGlobalScope,
     shards: Vec<ShardPort>,
     next_sub: Cell<ShardRequestId>,
-    awaiting: RefCell<HashMap<ShardRequestId, Rc<RefCell<Slot<Answered>>>>>,
+    /// Requests sent and not answered: sub id → (shard, slot).
+    awaiting: RefCell<HashMap<ShardRequestId, (usize, ReplySlot)>>,
     state: RefCell<CaseState>,
     gate: Gate,
     generation: Cell<u32>,
@@ -296,8 +298,15 @@ pub fn start(scope: DedicatedWorkerGlobalScope, shards: Option<usize>) {
         });
         port.worker
             .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let c = coordinator.clone();
+        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+            c.on_shard_error(i, event.message());
+        });
+        port.worker
+            .set_onerror(Some(on_error.as_ref().unchecked_ref()));
         // The handlers live as long as the worker.
         on_message.forget();
+        on_error.forget();
     }
     let c = coordinator.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -365,7 +374,7 @@ impl Coordinator {
     ) -> Rc<RefCell<Slot<Answered>>> {
         let slot = Rc::new(RefCell::new(Slot::default()));
         let id = request_id(request);
-        self.awaiting.borrow_mut().insert(id, slot.clone());
+        self.awaiting.borrow_mut().insert(id, (s, slot.clone()));
         let text = serde_json::to_string(request).unwrap_or_default();
         let env = envelope(&JsValue::from_str(&text), files);
         let port = &self.shards[s];
@@ -434,11 +443,39 @@ impl Coordinator {
                     .filter(|k| k.is_object())
                     .map(|k| k.unchecked_into::<Uint8Array>().to_vec());
                 let slot = self.awaiting.borrow_mut().remove(&reply.id());
-                if let Some(slot) = slot {
+                if let Some((_, slot)) = slot {
                     fill(&slot, (reply, keys));
                 }
             }
         }
+    }
+
+    /// A shard stopped (out of memory, a bug): what waited for it is answered with a failure, so no
+    /// request hangs; its part of the case is gone until the page is reloaded.
+    fn on_shard_error(&self, s: usize, message: String) {
+        let message = format!(
+            "A background worker stopped: {message}. Some of the loaded files are no longer searched; reload the page to start again."
+        );
+        web_sys::console::error_1(&message.clone().into());
+        let failed: Vec<(ShardRequestId, ReplySlot)> = {
+            let mut awaiting = self.awaiting.borrow_mut();
+            let ids: Vec<ShardRequestId> = awaiting
+                .iter()
+                .filter(|(_, (shard, _))| *shard == s)
+                .map(|(id, _)| *id)
+                .collect();
+            ids.into_iter()
+                .filter_map(|id| awaiting.remove(&id).map(|(_, slot)| (id, slot)))
+                .collect()
+        };
+        for (id, slot) in failed {
+            let reply = ShardReply::Failed {
+                id,
+                message: message.clone(),
+            };
+            fill(&slot, (reply, None));
+        }
+        self.post(&Reply::Failed { id: 0, message });
     }
 
     fn on_progress(&self, s: usize, bytes: u64, events: u64, current: String, files_done: u32) {
