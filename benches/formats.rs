@@ -3,12 +3,14 @@
 //!
 //! `cargo bench --bench formats` (criterion prints the throughput per family). Inputs are the loghub
 //! samples of ../shared/corpus repeated, and generated lines for the families the corpus has only a
-//! few lines of.
+//! few lines of. Files go through [`ingest_file_bytes`], the path the CLI takes (a CloudTrail document
+//! is reframed there, one record per line).
 
 use std::hint::black_box;
 use std::path::Path;
 
-use casefile::engine::ingest::{ingest_bytes, IngestOptions};
+use casefile::engine::decode::ingest_file_bytes;
+use casefile::engine::ingest::IngestOptions;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
@@ -127,6 +129,25 @@ fn inputs() -> Vec<(&'static str, &'static str, Vec<u8>)> {
                 )
             }),
         ),
+        (
+            "csv",
+            "export.csv",
+            [
+                b"time,level,service,message,latency_ms\n".to_vec(),
+                generated(|i| {
+                    format!(
+                        r#"2026-07-03T{}Z,{},pay-{},"request done, path /api/{}",{}"#,
+                        clock(i),
+                        ["info", "warn", "error"][i % 3],
+                        i % 7,
+                        i,
+                        i % 900
+                    )
+                }),
+            ]
+            .concat(),
+        ),
+        ("cloudtrail", "trail.json", cloudtrail_document()),
         ("log4j", "Hadoop.log", repeated(&loghub("Hadoop"))),
         ("syslog", "Mac.log", repeated(&loghub("Mac"))),
         ("hdfs", "HDFS.log", repeated(&loghub("HDFS"))),
@@ -161,20 +182,52 @@ fn inputs() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     ]
 }
 
+/// A CloudTrail document as AWS delivers it: `{"Records":[...]}` on one line.
+fn cloudtrail_document() -> Vec<u8> {
+    let mut out = br#"{"Records":["#.to_vec();
+    let mut i = 0;
+    while out.len() < TARGET_BYTES {
+        if i > 0 {
+            out.push(b',');
+        }
+        let error = if i % 13 == 0 {
+            r#","errorCode":"AccessDenied","errorMessage":"not authorized""#
+        } else {
+            ""
+        };
+        out.extend_from_slice(
+            format!(
+                r#"{{"eventVersion":"1.08","userIdentity":{{"type":"AssumedRole","principalId":"AROA{:012}:s","arn":"arn:aws:sts::123456789012:assumed-role/app/s"}},"eventTime":"2026-07-03T{}Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"eu-west-1","sourceIPAddress":"10.0.{}.{}","userAgent":"aws-sdk-go/1.44","requestParameters":{{"bucketName":"logs","key":"k/{}"}},"responseElements":null,"requestID":"{:016X}","eventID":"{:032x}","readOnly":true,"eventType":"AwsApiCall"{error}}}"#,
+                i,
+                &clock(i)[..8],
+                i % 250,
+                i % 200,
+                i,
+                i * 7919,
+                i * 104_729
+            )
+            .as_bytes(),
+        );
+        i += 1;
+    }
+    out.extend_from_slice(b"]}");
+    out
+}
+
 fn formats(c: &mut Criterion) {
     let mut group = c.benchmark_group("ingest");
     group.sample_size(10);
     for (family, name, bytes) in inputs() {
-        let check = ingest_bytes(name, &bytes, IngestOptions::default());
+        let check = ingest_file_bytes(name, &bytes, IngestOptions::default());
         assert_eq!(
-            check.info.format.as_str(),
+            check[0].info.format.as_str(),
             family,
             "{name} is read as {family}"
         );
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_function(format!("{family} ({name})"), |b| {
             b.iter(|| {
-                black_box(ingest_bytes(
+                black_box(ingest_file_bytes(
                     name,
                     black_box(&bytes),
                     IngestOptions::default(),

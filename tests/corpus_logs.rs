@@ -383,8 +383,11 @@ fn record_of(event: &[u8]) -> String {
 }
 
 /// fluent-bit cases Casefile reads differently, and why. `container_mix` interleaves the partial lines
-/// of two streams; Casefile keeps every event one contiguous range of the file, so a partial line only
-/// joins the line directly after it.
+/// of two streams: stdout's `bb` and `cc` are completed by `dd-out` ten lines and five other events
+/// later, and fluent-bit emits `bbccdd-out` then. Casefile keeps every event one contiguous range of
+/// the file (the store's events are ranges into byte blocks, the row shows the text as written), so a
+/// partial line joins the next line only when that line directly follows and is of the same stream;
+/// `bbcc` and `dd-out` stay two events.
 const FLUENT_BIT_DIFFERENT: &[&str] = &["container_mix"];
 
 #[test]

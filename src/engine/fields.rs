@@ -274,56 +274,7 @@ fn split_csv(record: &[u8], delimiter: u8) -> Vec<Cow<'_, [u8]>> {
     fields
 }
 
-/// Undoes JSON string escapes (`\"`, `\n`, `\u00e9`, surrogate pairs); borrowed when there are none.
-pub fn json_unescape(raw: &[u8]) -> Cow<'_, str> {
-    if memchr::memchr(b'\\', raw).is_none() {
-        return String::from_utf8_lossy(raw);
-    }
-    let mut out: Vec<u8> = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        let c = raw[i];
-        if c != b'\\' {
-            out.push(c);
-            i += 1;
-            continue;
-        }
-        let Some(&e) = raw.get(i + 1) else {
-            break;
-        };
-        i += 2;
-        match e {
-            b'n' => out.push(b'\n'),
-            b't' => out.push(b'\t'),
-            b'r' => out.push(b'\r'),
-            b'b' => out.push(8),
-            b'f' => out.push(12),
-            b'u' => {
-                let hex = |at: usize| {
-                    raw.get(at..at + 4)
-                        .and_then(|h| std::str::from_utf8(h).ok())
-                        .and_then(|h| u32::from_str_radix(h, 16).ok())
-                };
-                let Some(mut code) = hex(i) else {
-                    out.extend_from_slice(b"\\u");
-                    continue;
-                };
-                i += 4;
-                if (0xD800..0xDC00).contains(&code) && raw.get(i..i + 2) == Some(b"\\u") {
-                    if let Some(low) = hex(i + 2).filter(|l| (0xDC00..0xE000).contains(l)) {
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
-                        i += 6;
-                    }
-                }
-                let ch = char::from_u32(code).unwrap_or('\u{FFFD}');
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-            }
-            other => out.push(other),
-        }
-    }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
-}
+pub use super::formats::json_unescape;
 
 /// Visits the keys of the JSON object in `text` (flattened under `prefix`), then, at the top level,
 /// the `key=value` pairs inside its message strings; false when stopped.

@@ -12,7 +12,8 @@
 //! 2015 3:23:29 PM`, `17/06/09 20:10:40`, `07/03/2026 09:00:00`, `20171223-22:15:29:606`, and epoch
 //! seconds/ms/µs/ns. At the start of a line ([`parse_leading`]) also HDFS `081109 203615`, logcat and
 //! Proxifier month-day stamps, glog/klog `I0703 09:00:00.123456`, a date alone and a time alone. Zones:
-//! `Z`, numeric offsets, `UTC+2`, and common abbreviations (`PST`, `CEST`, ...).
+//! `Z`, numeric offsets, `UTC+2`, common abbreviations (`PST`, `CEST`, ...) and IANA zone names
+//! (`2024-03-10 02:30:00 America/New_York`, read with that zone's rules at that date).
 //!
 //! The parsers here are hand-written byte scanners: they run on every line at ingest, so they avoid
 //! allocation and regexes. Calendar arithmetic for zone-less stamps in named zones goes through `jiff`.
@@ -368,7 +369,11 @@ fn fraction(b: &[u8], at: usize) -> (u32, usize) {
 }
 
 /// Zone abbreviations read after a timestamp (`12:00:00 PST`), with their offsets east of UTC in
-/// seconds. Ambiguous abbreviations take their most common meaning (`IST` India, `CST` US Central).
+/// seconds: a fixed table of the common ones. An abbreviation names one offset, so `PST` in July is
+/// still UTC-8 (the writer said so). Ambiguous abbreviations take their most common meaning in logs:
+/// `IST` India (+5:30; also Irish Standard Time +1 and Israel +2), `CST` US Central (-6; also China +8
+/// and Cuba -5), `BST` British Summer Time (+1; also Bangladesh +6), `AST` Atlantic (-4; also Arabia
+/// +3). Abbreviations with no dominant meaning are left out (`ECT`, `CDT` of Cuba aside).
 const ZONE_ABBREVIATIONS: &[(&[u8], i32)] = &[
     (b"UTC", 0),
     (b"GMT", 0),
@@ -543,8 +548,67 @@ fn civil_stamp(
     if !civil.valid() {
         return None;
     }
-    let (offset_secs, end) = trailing_zone(b, end);
+    let (offset_secs, end) = match trailing_zone(b, end) {
+        (None, end) => {
+            trailing_iana_zone(b, end, &civil).map_or((None, end), |(off, e)| (Some(off), e))
+        }
+        found => found,
+    };
     Some((Stamp::Civil { civil, offset_secs }, end))
+}
+
+/// The longest IANA zone name read after a stamp (`America/Argentina/ComodRivadavia` is 32).
+const MAX_ZONE_NAME: usize = 40;
+
+/// A zone name as written, and the zone it names (`None`: not a zone).
+type NamedZone = (Box<[u8]>, Option<jiff::tz::TimeZone>);
+
+thread_local! {
+    /// The zones last named after a stamp: a file names the same one or two on every line, and a
+    /// lookup in the bundled database costs more than reading the line.
+    static NAMED_ZONES: std::cell::RefCell<Vec<NamedZone>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Reads an IANA zone name written after a stamp at `at` (` America/New_York`, ` Europe/Berlin`,
+/// ` Etc/GMT+5`: one space, then `Area/Location`) and returns the offset that zone had at the
+/// wall-clock time `civil`, with the end of the name. A time in a DST gap (a clock that skipped it)
+/// reads as if the clock had not moved yet, which lands after the gap (`02:30` on a spring-forward
+/// night is `03:30` daylight time); a time in an overlap reads as the earlier of its two instants, as
+/// [`Zone::civil_to_utc`] does.
+fn trailing_iana_zone(b: &[u8], at: usize, civil: &Civil) -> Option<(i32, usize)> {
+    if b.get(at) != Some(&b' ') || !b.get(at + 1)?.is_ascii_uppercase() {
+        return None;
+    }
+    let start = at + 1;
+    let len = b[start..]
+        .iter()
+        .take(MAX_ZONE_NAME + 1)
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'/' | b'_' | b'-' | b'+'))
+        .count();
+    let name = b[start..start + len]
+        .strip_suffix(b"-")
+        .unwrap_or(&b[start..start + len]);
+    if name.len() > MAX_ZONE_NAME || name.len() < 5 || memchr::memchr(b'/', name).is_none() {
+        return None;
+    }
+    let tz = NAMED_ZONES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, tz)) = cache.iter().find(|(n, _)| &**n == name) {
+            return tz.clone();
+        }
+        let tz = std::str::from_utf8(name)
+            .ok()
+            .and_then(|n| jiff::tz::TimeZone::get(n).ok());
+        if cache.len() >= 8 {
+            cache.remove(0);
+        }
+        cache.push((name.into(), tz.clone()));
+        tz
+    })?;
+    let local = Zone::Named(tz).civil_to_utc(civil)?;
+    let offset = (civil.as_utc_nanos() - local) / NANOS_PER_SEC;
+    Some((offset as i32, start + name.len()))
 }
 
 /// ISO 8601 / RFC 3339 and its common relatives: `2026-07-03T09:00:00.123Z`, `2026-07-03 09:00:00,123
@@ -1258,5 +1322,76 @@ mod tests {
             let (y, m, d) = civil_from_days(z);
             assert_eq!(days_from_civil(y, m, d), z);
         }
+    }
+
+    #[test]
+    fn zone_names_and_abbreviations_after_a_stamp() {
+        let cases = [
+            (
+                "2024-07-10 12:00:00 America/New_York",
+                "2024-07-10T16:00:00Z",
+            ),
+            (
+                "2024-01-10 12:00:00 America/New_York",
+                "2024-01-10T17:00:00Z",
+            ),
+            ("2024-07-10T12:00:00 Europe/Berlin", "2024-07-10T10:00:00Z"),
+            (
+                "2024-01-10 12:00:00.250 Asia/Kolkata x",
+                "2024-01-10T06:30:00.250Z",
+            ),
+            ("2024-01-10 12:00:00 Etc/GMT+5", "2024-01-10T17:00:00Z"),
+            (
+                "2024-01-10 12:00:00 America/Argentina/Buenos_Aires",
+                "2024-01-10T15:00:00Z",
+            ),
+            // DST gap: 02:30 did not exist in New York on 2024-03-10; read as 03:30 EDT.
+            (
+                "2024-03-10 02:30:00 America/New_York",
+                "2024-03-10T07:30:00Z",
+            ),
+            // DST overlap: 01:30 happened twice on 2024-11-03; the first (EDT) is taken.
+            (
+                "2024-11-03 01:30:00 America/New_York",
+                "2024-11-03T05:30:00Z",
+            ),
+            // Abbreviations: one fixed offset each.
+            ("2024-01-10 12:00:00 PST", "2024-01-10T20:00:00Z"),
+            ("2024-07-10 12:00:00 CEST", "2024-07-10T10:00:00Z"),
+            ("2024-07-10 12:00:00 PDT", "2024-07-10T19:00:00Z"),
+            ("2024-07-10 12:00:00 IST", "2024-07-10T06:30:00Z"),
+            ("2024-07-10 12:00:00 CST", "2024-07-10T18:00:00Z"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(utc(text), want, "{text}");
+        }
+        // The name is part of the stamp; an unknown name or a plain word after it is not.
+        let (_, used) = parse_any(b"2024-07-10 12:00:00 Europe/Berlin rest").unwrap();
+        assert_eq!(used, "2024-07-10 12:00:00 Europe/Berlin".len());
+        let (stamp, used) = parse_any(b"2024-07-10 12:00:00 Mars/Olympus rest").unwrap();
+        assert_eq!(used, "2024-07-10 12:00:00".len());
+        assert!(matches!(
+            stamp,
+            Stamp::Civil {
+                offset_secs: None,
+                ..
+            }
+        ));
+        let (_, used) = parse_any(b"2024-07-10 12:00:00 Started/stopped").unwrap();
+        assert_eq!(used, "2024-07-10 12:00:00".len());
+        assert_eq!(
+            leading_utc("2024-03-10 02:30:00 America/New_York INFO started"),
+            "2024-03-10T07:30:00Z"
+        );
+        // A file's zone does not override the zone the line names.
+        let cx = TimeContext {
+            zone: Zone::parse("Asia/Tokyo").unwrap(),
+            modified_ns: None,
+        };
+        let (stamp, _) = parse_any(b"2024-03-31 02:30:00 Europe/Berlin").unwrap();
+        assert_eq!(
+            format_rfc3339(cx.resolve(&stamp).unwrap()),
+            "2024-03-31T01:30:00Z"
+        );
     }
 }

@@ -7,8 +7,9 @@
 //! `Read + Seek` over the whole archive; this reader needs neither.) Members are stored or deflated
 //! (flate2's pure-Rust backend, so it works in wasm). A member written with a trailing data descriptor
 //! (sizes unknown up front, as streaming zip writers do) is fine when deflated, since deflate marks its
-//! own end. zstd members (method 93) are read too, when their size is in the header. Encrypted members,
-//! other methods (bzip2, LZMA) and stored members without sizes are listed with a sentence saying so. ZIP64 sizes are read from the extra field.
+//! own end. zstd (method 93) and bzip2 (method 12) members are read too, when their size is in the
+//! header. Encrypted members, other methods (LZMA, xz) and stored members without sizes are listed with
+//! a sentence saying so. ZIP64 sizes are read from the extra field.
 //!
 //! **tar** is ustar/GNU/pax: 512-byte headers, GNU long names (`L`) and pax `path`/`size` records are
 //! honoured, links and directories skipped. The member's modification time is handed to its ingest
@@ -16,7 +17,7 @@
 
 use flate2::{Decompress, FlushDecompress, Status};
 
-use super::compression::ZstdDecoder;
+use super::compression::{Bzip2Decoder, ZstdDecoder};
 use super::FileIngest;
 use crate::engine::error::SourceError;
 use crate::engine::ingest::IngestOptions;
@@ -155,6 +156,10 @@ enum ZipState {
     Zstd {
         left: u64,
     },
+    /// Decoding a bzip2-compressed member (method 12; `left` compressed bytes to go).
+    Bzip2 {
+        left: u64,
+    },
     /// Skipping `left` bytes of member data that is not read (or not needed).
     Skip {
         left: u64,
@@ -179,6 +184,7 @@ pub struct ZipReader {
     descriptor_follows: bool,
     zip64: bool,
     zstd: Option<Box<ZstdDecoder>>,
+    bzip2: Option<Box<Bzip2Decoder>>,
     error: Option<SourceError>,
 }
 
@@ -200,6 +206,7 @@ impl ZipReader {
             descriptor_follows: false,
             zip64: false,
             zstd: None,
+            bzip2: None,
             error: None,
         }
     }
@@ -258,6 +265,23 @@ impl ZipReader {
                         self.after_data()
                     } else {
                         ZipState::Zstd {
+                            left: left - n as u64,
+                        }
+                    };
+                }
+                ZipState::Bzip2 { left } => {
+                    let n = (left.min(input.len() as u64)) as usize;
+                    let members = &mut self.members;
+                    if let Some(z) = self.bzip2.as_mut() {
+                        z.push(&input[..n], &mut |text| members.push(text));
+                    }
+                    input = &input[n..];
+                    self.state = if left == n as u64 {
+                        let note = self.bzip2.take().and_then(|z| z.finish());
+                        members.close(note);
+                        self.after_data()
+                    } else {
+                        ZipState::Bzip2 {
                             left: left - n as u64,
                         }
                     };
@@ -465,6 +489,16 @@ impl ZipReader {
                         self.after_data()
                     } else {
                         ZipState::Zstd { left: csize }
+                    }
+                }
+                12 if sizes_known => {
+                    self.members.open(&path, Some(usize_), mtime);
+                    self.bzip2 = Some(Box::default());
+                    if csize == 0 {
+                        self.members.close(None);
+                        self.after_data()
+                    } else {
+                        ZipState::Bzip2 { left: csize }
                     }
                 }
                 8 => {
@@ -833,12 +867,23 @@ mod tests {
 
     /// A minimal zip writer for tests: deflated members, optionally with data descriptors.
     fn zip(members: &[(&str, &[u8])], descriptor: bool) -> Vec<u8> {
+        zip_with(members, descriptor, 8)
+    }
+
+    /// A minimal zip writer: members deflated (method 8) or bzip2-compressed (method 12).
+    fn zip_with(members: &[(&str, &[u8])], descriptor: bool, method: u16) -> Vec<u8> {
         let mut out = Vec::new();
         let mut central = Vec::new();
         for (name, data) in members {
-            let mut e = DeflateEncoder::new(Vec::new(), Compression::fast());
-            e.write_all(data).unwrap();
-            let comp = e.finish().unwrap();
+            let comp = if method == 12 {
+                let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+                e.write_all(data).unwrap();
+                e.finish().unwrap()
+            } else {
+                let mut e = DeflateEncoder::new(Vec::new(), Compression::fast());
+                e.write_all(data).unwrap();
+                e.finish().unwrap()
+            };
             let crc = crc32fast::hash(data);
             let offset = out.len() as u32;
             let flags: u16 = if descriptor { 0x0808 } else { 0x0800 };
@@ -846,7 +891,7 @@ mod tests {
             h.extend(0x0403_4b50u32.to_le_bytes());
             h.extend(20u16.to_le_bytes());
             h.extend(flags.to_le_bytes());
-            h.extend(8u16.to_le_bytes());
+            h.extend(method.to_le_bytes());
             h.extend([0u8; 4]); // time, date
             let (c, cs, us) = if descriptor {
                 (0, 0, 0)
@@ -937,6 +982,19 @@ mod tests {
                 assert_eq!(s[1].len(), 1);
                 assert!(s.iter().all(|s| s.info.error.is_none()), "{:?}", s[0].info);
             }
+        }
+    }
+
+    #[test]
+    fn bzip2_zip_members_are_read() {
+        let z = zip_with(&[("logs/a.log", A), ("b.jsonl", B)], false, 12);
+        for chunk in [7, 4096] {
+            let s = read_chunked("bundle.zip", &z, chunk);
+            let names: Vec<&str> = s.iter().map(|s| s.info.name.as_str()).collect();
+            assert_eq!(names, ["bundle.zip!/logs/a.log", "bundle.zip!/b.jsonl"]);
+            assert_eq!(s[0].len(), 2);
+            assert_eq!(s[1].len(), 1);
+            assert!(s.iter().all(|s| s.info.error.is_none()), "{:?}", s[0].info);
         }
     }
 

@@ -1,5 +1,10 @@
-//! gzip and zstd as push streams: compressed chunks in, decompressed chunks out, never the whole file
-//! at once.
+//! gzip, zstd and bzip2 as push streams: compressed chunks in, decompressed chunks out, never the
+//! whole file at once.
+//!
+//! **bzip2** streams (several in a row, as `pbzip2` and `cat a.bz2 b.bz2` write them) go through the
+//! `bzip2` crate's raw `Decompress` on its default backend, libbz2-rs-sys, a pure-Rust port of
+//! libbzip2 (no C, builds for wasm32). bzip2 works in blocks of up to 900 kB, so text comes out a
+//! block at a time.
 //!
 //! **zstd** frames (several in a row, skippable frames skipped) go through ruzstd's `FrameDecoder`,
 //! pure Rust: it decodes whole blocks (at most 128 KiB each) from the bytes held so far, so at most
@@ -218,6 +223,94 @@ impl GzipDecoder {
             }),
             State::Between | State::Ignoring | State::Failed => None,
         }
+    }
+}
+
+/// bzip2 magic bytes (`BZh`, then the block size digit).
+pub const BZIP2_MAGIC: [u8; 3] = *b"BZh";
+
+/// Decompresses a bzip2 stream pushed in chunks. See the module docs.
+pub struct Bzip2Decoder {
+    /// The stream being decoded; `None` between streams (and before the first).
+    stream: Option<bzip2::Decompress>,
+    /// Trailing bytes that are not bzip2 are ignored, as `bzip2 -d` does.
+    ignoring: bool,
+    /// Some stream has ended (an empty input is then no truncation).
+    streams_ended: u64,
+    out: Vec<u8>,
+    total_out: u64,
+    error: Option<SourceError>,
+}
+
+impl Default for Bzip2Decoder {
+    fn default() -> Self {
+        Bzip2Decoder {
+            stream: None,
+            ignoring: false,
+            streams_ended: 0,
+            out: vec![0; OUT_BYTES],
+            total_out: 0,
+            error: None,
+        }
+    }
+}
+
+impl Bzip2Decoder {
+    /// Feeds compressed bytes; decompressed text goes to `sink`.
+    pub fn push(&mut self, mut input: &[u8], sink: &mut dyn FnMut(&[u8])) {
+        let mut more_out = false;
+        while (!input.is_empty() || more_out) && !self.ignoring && self.error.is_none() {
+            more_out = false;
+            let Some(stream) = self.stream.as_mut() else {
+                // Between streams: another stream, zero padding, or trailing bytes to ignore.
+                let zeros = input.iter().take_while(|b| **b == 0).count();
+                input = &input[zeros..];
+                match input.first() {
+                    None => return,
+                    Some(&b) if b == BZIP2_MAGIC[0] => {
+                        self.stream = Some(bzip2::Decompress::new(false));
+                    }
+                    Some(_) => self.ignoring = true,
+                }
+                continue;
+            };
+            let (in_before, out_before) = (stream.total_in(), stream.total_out());
+            let status = stream.decompress(input, &mut self.out);
+            let used = (stream.total_in() - in_before) as usize;
+            let made = (stream.total_out() - out_before) as usize;
+            input = &input[used..];
+            if made > 0 {
+                self.total_out += made as u64;
+                sink(&self.out[..made]);
+            }
+            match status {
+                Ok(bzip2::Status::StreamEnd) => {
+                    self.stream = None;
+                    self.streams_ended += 1;
+                }
+                Ok(_) if made == self.out.len() => more_out = true,
+                Ok(_) if used == 0 && made == 0 => return,
+                Ok(_) => {}
+                Err(e) => {
+                    self.error = Some(SourceError::Damaged {
+                        kind: "bzip2",
+                        after_bytes: self.total_out,
+                        detail: e.to_string(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Ends the stream: the problem, if it stopped early or was damaged.
+    pub fn finish(self) -> Option<SourceError> {
+        if self.error.is_some() {
+            return self.error;
+        }
+        (self.stream.is_some() || self.streams_ended == 0).then_some(SourceError::Truncated {
+            kind: "bzip2",
+            after_bytes: self.total_out,
+        })
     }
 }
 

@@ -3,12 +3,14 @@
 //! [`FileIngest::open`] takes a name and [`IngestOptions`] and returns something to push the file's
 //! chunks into; [`FileIngest::finish`] returns one [`SourceData`] per text file found. What the bytes
 //! are is decided by their first bytes (magic numbers), never by the name alone:
-//! - gzip (`1f 8b`, also several members in a row) and zstd (`28 b5 2f fd`) are decompressed on the fly
-//!   ([`compression`]); bzip2 is not read (no pure-Rust push decoder we would trust yet) and says so;
+//! - gzip (`1f 8b`, also several members in a row), zstd (`28 b5 2f fd`) and bzip2 (`BZh`) are
+//!   decompressed on the fly ([`compression`]);
 //! - zip (`PK\x03\x04`) and tar (`ustar` at byte 257, or a valid old-style header) are unpacked member by
 //!   member ([`archive`]); zip is read through its local headers, so no central directory and no random
 //!   access are needed and a member's text flows straight into its own ingest;
-//! - anything else is text, read by a [`SourceIngest`] (which also handles encodings and binary data).
+//! - anything else is text, read by a [`SourceIngest`] (which also handles encodings and binary data);
+//!   a JSON document of records (CloudTrail's `{"Records":[...]}`) is first reframed one record per
+//!   line ([`records`]).
 //!
 //! Layers nest: a `.tar.gz`, a `.gz` inside a `.zip`, a zip inside a tar.
 //!
@@ -23,13 +25,17 @@
 pub mod archive;
 pub mod compression;
 pub mod encoding;
+pub mod records;
 
 use super::error::SourceError;
 use super::ingest::{IngestOptions, SourceIngest};
 use super::store::{SourceData, SourceInfo};
 
 use self::archive::{TarReader, ZipReader};
-use self::compression::{GzipDecoder, ZstdDecoder, GZIP_MAGIC, ZSTD_MAGIC};
+use self::compression::{
+    Bzip2Decoder, GzipDecoder, ZstdDecoder, BZIP2_MAGIC, GZIP_MAGIC, ZSTD_MAGIC,
+};
+use self::records::{opens_records_document, RecordsFramer};
 
 /// Bytes needed to tell the container kind (a tar header is 512 bytes).
 const MAGIC_BYTES: usize = 512;
@@ -41,7 +47,6 @@ const MAX_DEPTH: u8 = 6;
 pub enum Container {
     Gzip,
     Zstd,
-    /// bzip2 (`BZh`): recognised, so it is named rather than read as binary noise.
     Bzip2,
     Zip,
     Tar,
@@ -60,7 +65,7 @@ pub fn sniff_container(head: &[u8], at_end: bool) -> Option<Container> {
         return Some(Container::Zstd);
     }
     if head.len() >= 10
-        && head[..3] == *b"BZh"
+        && head[..3] == BZIP2_MAGIC
         && head[4..10] == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]
     {
         return Some(Container::Bzip2);
@@ -79,6 +84,13 @@ enum Stage {
     /// Collecting the first bytes.
     Sniffing(Vec<u8>),
     Plain(Box<SourceIngest>),
+    /// A JSON document of records (CloudTrail), reframed one record per line on its way to ingest.
+    Records {
+        framer: RecordsFramer,
+        /// The chunk being reframed (reused).
+        scratch: Vec<u8>,
+        ingest: Box<SourceIngest>,
+    },
     Gzip {
         decoder: GzipDecoder,
         inner: Box<FileIngest>,
@@ -87,8 +99,10 @@ enum Stage {
         decoder: Box<ZstdDecoder>,
         inner: Box<FileIngest>,
     },
-    /// A format recognised but not read; the sentence says which.
-    Unsupported(&'static str),
+    Bzip2 {
+        decoder: Box<Bzip2Decoder>,
+        inner: Box<FileIngest>,
+    },
     Zip(Box<ZipReader>),
     Tar(Box<TarReader>),
 }
@@ -104,13 +118,15 @@ pub struct FileIngest {
     bytes_in: u64,
 }
 
-/// `app.log.gz` → `app.log`, `x.tgz` → `x.tar`, `x.csv.zst` → `x.csv`.
+/// `app.log.gz` → `app.log`, `x.tgz` → `x.tar`, `x.csv.zst` → `x.csv`, `x.log.bz2` → `x.log`.
 pub fn strip_compression_suffix(name: &str) -> String {
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".tgz") {
-        return format!("{}.tar", &name[..name.len() - 4]);
+    for suffix in [".tgz", ".tbz2", ".tbz", ".tzst"] {
+        if lower.ends_with(suffix) {
+            return format!("{}.tar", &name[..name.len() - suffix.len()]);
+        }
     }
-    for suffix in [".gz", ".gzip", ".zst", ".zstd"] {
+    for suffix in [".gz", ".gzip", ".zst", ".zstd", ".bz2", ".bzip2"] {
         if lower.ends_with(suffix) {
             return name[..name.len() - suffix.len()].to_string();
         }
@@ -149,9 +165,10 @@ impl FileIngest {
     pub fn events_so_far(&self) -> usize {
         match &self.stage {
             Stage::Sniffing(_) => 0,
-            Stage::Plain(ingest) => ingest.events_so_far(),
-            Stage::Gzip { inner, .. } | Stage::Zstd { inner, .. } => inner.events_so_far(),
-            Stage::Unsupported(_) => 0,
+            Stage::Plain(ingest) | Stage::Records { ingest, .. } => ingest.events_so_far(),
+            Stage::Gzip { inner, .. } | Stage::Zstd { inner, .. } | Stage::Bzip2 { inner, .. } => {
+                inner.events_so_far()
+            }
             Stage::Zip(zip) => zip.events_so_far(),
             Stage::Tar(tar) => tar.events_so_far(),
         }
@@ -166,14 +183,14 @@ impl FileIngest {
                 return;
             };
             let head = std::mem::take(head);
-            self.start(kind);
+            self.start(kind, &head);
             self.push_to_stage(&head);
             return;
         }
         self.push_to_stage(chunk);
     }
 
-    fn start(&mut self, kind: Container) {
+    fn start(&mut self, kind: Container, head: &[u8]) {
         let kind = if self.depth >= MAX_DEPTH {
             Container::Plain
         } else {
@@ -185,7 +202,15 @@ impl FileIngest {
                 if self.detect_name != self.name {
                     ingest.set_detect_name(&self.detect_name);
                 }
-                Stage::Plain(Box::new(ingest))
+                if opens_records_document(head) == Some(true) {
+                    Stage::Records {
+                        framer: RecordsFramer::default(),
+                        scratch: Vec::new(),
+                        ingest: Box::new(ingest),
+                    }
+                } else {
+                    Stage::Plain(Box::new(ingest))
+                }
             }
             Container::Gzip => Stage::Gzip {
                 decoder: GzipDecoder::default(),
@@ -205,7 +230,15 @@ impl FileIngest {
                     self.depth + 1,
                 )),
             },
-            Container::Bzip2 => Stage::Unsupported("bzip2"),
+            Container::Bzip2 => Stage::Bzip2 {
+                decoder: Box::default(),
+                inner: Box::new(FileIngest::nested(
+                    &self.name,
+                    &strip_compression_suffix(&self.detect_name),
+                    self.options.clone(),
+                    self.depth + 1,
+                )),
+            },
             Container::Zip => Stage::Zip(Box::new(ZipReader::new(
                 &self.name,
                 self.options.clone(),
@@ -223,9 +256,18 @@ impl FileIngest {
         match &mut self.stage {
             Stage::Sniffing(_) => {}
             Stage::Plain(ingest) => ingest.push(chunk),
+            Stage::Records {
+                framer,
+                scratch,
+                ingest,
+            } => {
+                scratch.clear();
+                framer.reframe(chunk, scratch);
+                ingest.push(scratch);
+            }
             Stage::Gzip { decoder, inner } => decoder.push(chunk, &mut |text| inner.push(text)),
             Stage::Zstd { decoder, inner } => decoder.push(chunk, &mut |text| inner.push(text)),
-            Stage::Unsupported(_) => {}
+            Stage::Bzip2 { decoder, inner } => decoder.push(chunk, &mut |text| inner.push(text)),
             Stage::Zip(zip) => zip.push(chunk),
             Stage::Tar(tar) => tar.push(chunk),
         }
@@ -242,13 +284,13 @@ impl FileIngest {
         if let Stage::Sniffing(head) = &mut self.stage {
             let head = std::mem::take(head);
             let kind = sniff_container(&head, true).unwrap_or(Container::Plain);
-            self.start(kind);
+            self.start(kind, &head);
             self.push_to_stage(&head);
         }
         let bytes = self.options.size.unwrap_or(self.bytes_in);
         let mut sources = match self.stage {
             Stage::Sniffing(_) => Vec::new(),
-            Stage::Plain(mut ingest) => {
+            Stage::Plain(mut ingest) | Stage::Records { mut ingest, .. } => {
                 if let Some(n) = note {
                     ingest.add_note(n);
                 }
@@ -266,12 +308,7 @@ impl FileIngest {
                 let own = decoder.finish(&mut |text| inner.push(text));
                 inner.finish_with(own.or(note))
             }
-            Stage::Unsupported(what) => vec![SourceData::new(SourceInfo {
-                name: self.name.clone(),
-                bytes,
-                error: Some(SourceError::UnsupportedCompression(what).to_string()),
-                ..Default::default()
-            })],
+            Stage::Bzip2 { decoder, inner } => inner.finish_with(decoder.finish().or(note)),
             Stage::Zip(zip) => zip.finish(note),
             Stage::Tar(tar) => tar.finish(note),
         };
@@ -344,7 +381,7 @@ mod tests {
     }
 
     #[test]
-    fn zstd_is_read_and_bzip2_is_named() {
+    fn zstd_is_read() {
         let data = ruzstd::encoding::compress_to_vec(
             &b"a,time\nx,2026-07-03T09:00:00Z\n"[..],
             ruzstd::encoding::CompressionLevel::Fastest,
@@ -353,12 +390,73 @@ mod tests {
         assert_eq!(s[0].info.format, crate::engine::formats::FormatName::Csv);
         assert_eq!(s[0].len(), 1);
         assert_eq!(s[0].info.bytes, data.len() as u64);
-        let bz = b"BZh91AY&SY\x00\x01\x02 more bytes of a bzip2 stream";
-        let s = read("x.log.bz2", bz, 4);
-        assert_eq!(
-            s[0].info.error.as_deref(),
-            Some("this file is compressed with bzip2, which Casefile cannot unpack, so it was skipped")
+    }
+
+    fn bz2(data: &[u8]) -> Vec<u8> {
+        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn bzip2_is_read_as_a_stream_also_several_streams_in_a_row() {
+        let text: Vec<u8> = (0..20_000)
+            .flat_map(|i| format!("2026-07-03 09:00:00 INFO line {i}\n").into_bytes())
+            .collect();
+        let (a, b) = text.split_at(text.len() / 3 + 7);
+        // Two streams, as pbzip2 or `cat a.bz2 b.bz2` write them (the cut is mid-line).
+        let mut data = bz2(a);
+        data.extend(bz2(b));
+        for chunk in [1 << 10, 1 << 20] {
+            let s = read("app.log.bz2", &data, chunk);
+            assert_eq!(s.len(), 1);
+            assert_eq!(s[0].info.name, "app.log.bz2");
+            assert_eq!(s[0].info.bytes, data.len() as u64);
+            assert_eq!(s[0].info.error, None);
+            assert_eq!(s[0].len(), 20_000);
+            assert_eq!(s[0].text(19_999), b"2026-07-03 09:00:00 INFO line 19999");
+        }
+        // The name without `.bz2` is used for detection.
+        let s = read("t.csv.bz2", &bz2(b"a,time\nx,2026-07-03T09:00:00Z\n"), 3);
+        assert_eq!(s[0].info.format, crate::engine::formats::FormatName::Csv);
+        // Cut short: what came out is kept and the file says so.
+        let s = read("app.log.bz2", &data[..data.len() / 2], 1 << 12);
+        assert!(s[0].len() > 1000);
+        let err = s[0].info.error.as_deref().unwrap();
+        assert!(
+            err.starts_with("the bzip2 stream ends early after "),
+            "{err}"
         );
+        // Damaged data says so too.
+        let mut damaged = bz2(a);
+        let mid = damaged.len() / 2;
+        damaged[mid..mid + 16].fill(0x55);
+        let s = read("bad.log.bz2", &damaged, 1 << 12);
+        let err = s[0].info.error.as_deref().unwrap();
+        assert!(err.starts_with("the bzip2 data is damaged after "), "{err}");
+    }
+
+    #[test]
+    fn a_tar_inside_bzip2_is_unpacked() {
+        let mut tar = Vec::new();
+        let body = b"2026-07-03 09:00:00 INFO x\n";
+        let mut header = [0u8; 512];
+        header[..5].copy_from_slice(b"a.log");
+        header[100..108].copy_from_slice(b"0000644\0");
+        header[124..136].copy_from_slice(format!("{:011o}\0", body.len()).as_bytes());
+        header[156] = b'0';
+        header[257..263].copy_from_slice(b"ustar\0");
+        header[263..265].copy_from_slice(b"00");
+        header[148..156].fill(b' ');
+        let sum: u32 = header.iter().map(|b| *b as u32).sum();
+        header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        tar.extend_from_slice(&header);
+        tar.extend_from_slice(body);
+        tar.resize(tar.len().div_ceil(512) * 512 + 1024, 0);
+        let s = read("logs.tbz2", &bz2(&tar), 100);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].info.name, "logs.tbz2!/a.log");
+        assert_eq!(s[0].len(), 1);
     }
 
     #[test]
@@ -384,5 +482,75 @@ mod tests {
             "{err}"
         );
         assert!(err.ends_with("; the events before that were read"), "{err}");
+    }
+
+    /// A CloudTrail record as AWS writes it.
+    fn cloudtrail_record(i: usize, error: bool) -> String {
+        let error = if error {
+            r#","errorCode":"AccessDenied","errorMessage":"User: x is not authorized, [sic] {}""#
+        } else {
+            ""
+        };
+        format!(
+            r#"{{"eventVersion":"1.08","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::1:user/a{i}"}},"eventTime":"2026-07-03T09:00:{:02}Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"eu-west-1","requestParameters":{{"bucketName":"b","key":"k,{i}]"}}{error}}}"#,
+            i % 60
+        )
+    }
+
+    #[test]
+    fn cloudtrail_documents_are_one_event_per_record() {
+        use crate::engine::fields::FieldReader;
+        use crate::engine::formats::FormatName;
+        use crate::engine::level::Level;
+        let records: Vec<String> = (0..300).map(|i| cloudtrail_record(i, i % 7 == 3)).collect();
+        let one_line = format!(r#"{{"Records":[{}]}}"#, records.join(","));
+        let pretty = serde_json::to_string_pretty(
+            &serde_json::from_str::<serde_json::Value>(&one_line).unwrap(),
+        )
+        .unwrap();
+        for (name, bytes) in [
+            ("trail.json", one_line.clone().into_bytes()),
+            ("trail.json.gz", gz(one_line.as_bytes())),
+            ("pretty.json", pretty.into_bytes()),
+        ] {
+            for chunk in [97, 1 << 20] {
+                let s = read(name, &bytes, chunk);
+                assert_eq!(s.len(), 1);
+                let s = &s[0];
+                assert_eq!(s.info.format, FormatName::Cloudtrail, "{name}");
+                assert_eq!(s.len(), 300, "{name} chunk {chunk}");
+                assert_eq!(s.info.unparsed_lines, 0, "{name}");
+                assert_eq!(s.info.error, None, "{name}");
+                let fields = FieldReader::for_source(s);
+                for i in 0..300 {
+                    assert_eq!(
+                        s.ts(i),
+                        Some(
+                            crate::engine::time::parse_any(
+                                format!("2026-07-03T09:00:{:02}Z", i % 60).as_bytes()
+                            )
+                            .and_then(
+                                |(st, _)| crate::engine::time::TimeContext::default().resolve(&st)
+                            )
+                            .unwrap()
+                        )
+                    );
+                    let error = i % 7 == 3;
+                    let level = if error { Level::Error } else { Level::Info };
+                    assert_eq!(s.level(i), level, "{name} record {i}");
+                    let text = s.text(i);
+                    assert_eq!(fields.get(text, "eventName").as_deref(), Some("GetObject"));
+                    assert_eq!(
+                        fields.get(text, "eventSource").as_deref(),
+                        Some("s3.amazonaws.com")
+                    );
+                    assert_eq!(
+                        fields.get(text, "errorCode").is_some(),
+                        error,
+                        "{name} record {i}"
+                    );
+                }
+            }
+        }
     }
 }

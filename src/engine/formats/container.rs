@@ -8,7 +8,7 @@
 //! line of the same stream when it follows directly. Lines that are not container lines (a file that
 //! mixes formats) are read by the inner detection on their own.
 
-use super::json::{JsonScan, RawValue};
+use super::json::{unescape_json, JsonScan, RawValue};
 use super::text::TextParser;
 use super::{FormatName, LineClass, LineParser};
 use crate::engine::time::{self, TimeContext};
@@ -133,52 +133,6 @@ impl ContainerParser {
     }
 }
 
-/// Decodes JSON string escapes of `s` into `out` (cleared first).
-pub fn unescape_json(s: &[u8], out: &mut Vec<u8>) {
-    out.clear();
-    let mut i = 0;
-    while i < s.len() {
-        let Some(rel) = memchr::memchr(b'\\', &s[i..]) else {
-            out.extend_from_slice(&s[i..]);
-            break;
-        };
-        out.extend_from_slice(&s[i..i + rel]);
-        i += rel;
-        let Some(&esc) = s.get(i + 1) else {
-            break;
-        };
-        i += 2;
-        match esc {
-            b'n' => out.push(b'\n'),
-            b't' => out.push(b'\t'),
-            b'r' => out.push(b'\r'),
-            b'b' => out.push(8),
-            b'f' => out.push(12),
-            b'u' => {
-                let hex = |at: usize| {
-                    s.get(at..at + 4)
-                        .and_then(|h| std::str::from_utf8(h).ok())
-                        .and_then(|h| u32::from_str_radix(h, 16).ok())
-                };
-                let Some(mut code) = hex(i) else {
-                    continue;
-                };
-                i += 4;
-                if (0xD800..0xDC00).contains(&code) && s.get(i..i + 2) == Some(b"\\u") {
-                    if let Some(low) = hex(i + 2).filter(|l| (0xDC00..0xE000).contains(l)) {
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
-                        i += 6;
-                    }
-                }
-                let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
-                let mut utf8 = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
-            }
-            other => out.push(other),
-        }
-    }
-}
-
 impl LineParser for ContainerParser {
     fn name(&self) -> FormatName {
         self.name
@@ -264,12 +218,5 @@ mod tests {
             p.classify(b"2019-05-07T18:57:53.904275089+00:00 stdout F next", &cx),
             LineClass::Start { .. }
         ));
-    }
-
-    #[test]
-    fn unescapes_json_strings() {
-        let mut out = Vec::new();
-        unescape_json(br#"a\tb\n\"q\" \u00e9\ud83d\ude00"#, &mut out);
-        assert_eq!(out, "a\tb\n\"q\" é😀".as_bytes());
     }
 }

@@ -803,6 +803,11 @@ pub fn sniff_dialect(sample: &[u8], mode: SniffMode) -> Option<Sniffed> {
         {
             return None;
         }
+        // One delimiter per row is common in free text (`Loaded modules, 12`): two columns need
+        // more evidence than a vote.
+        if dominant == 2 && !two_columns_convincing(&body[0], &body[dialect.header_rows..]) {
+            return None;
+        }
     }
     let header = header_names(body, dialect.header_rows, width);
     let data = &body[dialect.header_rows.min(body.len())..];
@@ -921,6 +926,61 @@ fn looks_like_names(row: &[Vec<u8>]) -> bool {
             names.sort_unstable();
             names.windows(2).all(|w| w[0] != w[1])
         }
+}
+
+/// Whether a header cell reads as a column name rather than a piece of a sentence: one token
+/// (`status`, `user_id`, `Content-Length`), Title Case words (`Product Name`), or capitals, and short.
+fn name_like(cell: &[u8]) -> bool {
+    let s = trim(cell);
+    if s.is_empty() || s.len() > 40 || kind(s) != Kind::Text {
+        return false;
+    }
+    let words: Vec<&[u8]> = s.split(|c| *c == b' ').filter(|w| !w.is_empty()).collect();
+    words.len() == 1
+        || (words.len() <= 4
+            && words
+                .iter()
+                .all(|w| w[0].is_ascii_uppercase() || w[0].is_ascii_digit() || w[0] == b'('))
+}
+
+/// Whether a cell is prose: three words or more.
+fn is_prose(cell: &[u8]) -> bool {
+    trim(cell)
+        .split(|c| *c == b' ')
+        .filter(|w| !w.is_empty())
+        .nth(2)
+        .is_some()
+}
+
+/// A two-column table read without a name saying CSV is taken only when its header is made of
+/// column names and its data looks like a table: one column typed (numbers or timestamps in 80% of
+/// its cells), or short values in both (not prose). Free-text lines holding one comma each fail this
+/// (`Booting, please wait` is no header; `Request served, took 12 ms` is prose).
+fn two_columns_convincing(header: &[Vec<u8>], data: &[Vec<Vec<u8>>]) -> bool {
+    if !header.iter().all(|c| name_like(c)) {
+        return false;
+    }
+    let rows: Vec<&Vec<Vec<u8>>> = data.iter().filter(|r| r.len() == 2).take(50).collect();
+    if rows.is_empty() {
+        return false;
+    }
+    let typed = (0..2).any(|col| {
+        let (mut typed, mut seen) = (0usize, 0usize);
+        for r in &rows {
+            match kind(&r[col]) {
+                Kind::Empty => continue,
+                Kind::Number | Kind::DateTime => typed += 1,
+                Kind::Text => {}
+            }
+            seen += 1;
+        }
+        seen > 0 && typed * 10 >= seen * 8
+    });
+    let prose = rows
+        .iter()
+        .filter(|r| r.iter().any(|c| is_prose(c)))
+        .count();
+    typed || prose * 5 < rows.len()
 }
 
 /// How many header rows start `body` (0 to 3).

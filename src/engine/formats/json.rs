@@ -3,6 +3,8 @@
 //! Ingest only needs the time and the level, so [`JsonScan`] walks the top-level object once, skipping
 //! values it does not need, instead of building a tree for every line.
 
+use std::borrow::Cow;
+
 use super::text::stamped_start;
 use super::{LineClass, LineParser};
 use crate::engine::formats::FormatName;
@@ -41,6 +43,7 @@ const LEVEL_KEYS: &[&[u8]] = &[
 const NESTED_KEYS: &[&[u8]] = &[b"log", b"fields", b"event", b"record", b"attributes"];
 
 /// Reads top-level keys of a JSON object without allocating.
+#[derive(Clone)]
 pub struct JsonScan<'a> {
     b: &'a [u8],
     at: usize,
@@ -215,6 +218,37 @@ fn message_continues(raw: &[u8]) -> bool {
         || rest.starts_with(b"Caused by: ")
 }
 
+/// A CloudTrail record's level: error when it carries an `errorCode` (a denied or failed call),
+/// info otherwise (every record is an API call that was made).
+fn cloudtrail_level(line: &[u8]) -> Level {
+    let Some(mut scan) = JsonScan::new(line) else {
+        return Level::Info;
+    };
+    while let Some((key, value)) = scan.next_pair() {
+        if key == b"errorCode" {
+            return match value {
+                RawValue::Str(s) if !s.is_empty() => Level::Error,
+                _ => Level::Info,
+            };
+        }
+    }
+    Level::Info
+}
+
+/// The lines around the records of a reframed records document (see
+/// [`crate::engine::decode::records`]): its header `{"Records":` and its closing `}`.
+fn is_records_frame(line: &[u8]) -> bool {
+    let t = line.trim_ascii();
+    if t == b"}" {
+        return true;
+    }
+    t.strip_prefix(b"{")
+        .map(|r| r.trim_ascii_start())
+        .and_then(|r| r.strip_prefix(b"\"Records\""))
+        .map(|r| r.trim_ascii())
+        == Some(b":".as_slice())
+}
+
 /// What the keys of an object said, best key first.
 #[derive(Default)]
 struct Found {
@@ -228,7 +262,11 @@ impl JsonLinesParser {
     /// Names the kind of JSON log from the keys of its first object line.
     pub fn for_sample(lines: &[&[u8]]) -> Self {
         let mut name = FormatName::JsonLines;
-        if let Some(mut scan) = lines.iter().find_map(|l| JsonScan::new(l)) {
+        // The first object line with a key (not the `{"Records":` line of a reframed document).
+        let first = lines
+            .iter()
+            .find_map(|l| JsonScan::new(l).filter(|s| s.clone().next_pair().is_some()));
+        if let Some(mut scan) = first {
             let (mut journal, mut event_time, mut event_source) = (false, false, false);
             while let Some((key, _)) = scan.next_pair() {
                 match key {
@@ -378,13 +416,77 @@ impl LineParser for JsonLinesParser {
             {
                 LineClass::Continue
             }
+            Some((ts, Level::None)) if self.name == FormatName::Cloudtrail => LineClass::Start {
+                ts,
+                level: cloudtrail_level(line),
+            },
             Some((ts, level)) => LineClass::Start { ts, level },
+            None if is_records_frame(line) => LineClass::Skip,
             None if line.first().is_some_and(|c| *c == b' ' || *c == b'\t') => LineClass::Continue,
             // A broken object is unparsed; a plain log line among the objects is an event.
             None if line.first() == Some(&b'{') => LineClass::Unparsed,
             None => stamped_start(line, cx).unwrap_or(LineClass::Unparsed),
         }
     }
+}
+
+/// Decodes JSON string escapes of `s` into `out` (cleared first): `\"`, `\n`, `\u00e9`, surrogate
+/// pairs; a malformed `\u` escape is kept as written.
+pub fn unescape_json(s: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let mut i = 0;
+    while i < s.len() {
+        let Some(rel) = memchr::memchr(b'\\', &s[i..]) else {
+            out.extend_from_slice(&s[i..]);
+            break;
+        };
+        out.extend_from_slice(&s[i..i + rel]);
+        i += rel;
+        let Some(&esc) = s.get(i + 1) else {
+            break;
+        };
+        i += 2;
+        match esc {
+            b'n' => out.push(b'\n'),
+            b't' => out.push(b'\t'),
+            b'r' => out.push(b'\r'),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b'u' => {
+                let hex = |at: usize| {
+                    s.get(at..at + 4)
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                };
+                let Some(mut code) = hex(i) else {
+                    // A malformed escape stays as written.
+                    out.extend_from_slice(b"\\u");
+                    continue;
+                };
+                i += 4;
+                if (0xD800..0xDC00).contains(&code) && s.get(i..i + 2) == Some(b"\\u") {
+                    if let Some(low) = hex(i + 2).filter(|l| (0xDC00..0xE000).contains(l)) {
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+                        i += 6;
+                    }
+                }
+                let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
+                let mut utf8 = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            }
+            other => out.push(other),
+        }
+    }
+}
+
+/// Undoes JSON string escapes like [`unescape_json`]; borrowed when there are none.
+pub fn json_unescape(raw: &[u8]) -> Cow<'_, str> {
+    if memchr::memchr(b'\\', raw).is_none() {
+        return String::from_utf8_lossy(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    unescape_json(raw, &mut out);
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 #[cfg(test)]
@@ -449,5 +551,15 @@ mod tests {
             JsonLinesParser::head(br#"{"ts": "2026-07-03T09:00:00Z", "msg": "cut"#, &cx).is_none()
         );
         assert!(JsonLinesParser::head(b"plain text", &cx).is_none());
+    }
+
+    #[test]
+    fn unescapes_json_strings() {
+        let mut out = Vec::new();
+        unescape_json(br#"a\tb\n\"q\" \u00e9\ud83d\ude00"#, &mut out);
+        assert_eq!(out, "a\tb\n\"q\" é😀".as_bytes());
+        assert_eq!(json_unescape(br"caf\u00e9 \ud83d\ude00"), "café 😀");
+        assert_eq!(json_unescape(br"bad \u12"), "bad \\u12");
+        assert!(matches!(json_unescape(b"plain"), Cow::Borrowed("plain")));
     }
 }

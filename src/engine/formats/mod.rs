@@ -29,9 +29,9 @@ use super::level::Level;
 use super::time::{self, TimeContext};
 
 pub use self::access::AccessLogParser;
-pub use self::container::{unescape_json, ContainerParser};
+pub use self::container::ContainerParser;
 pub use self::csv::CsvParser;
-pub use self::json::{JsonLinesParser, JsonScan, RawValue};
+pub use self::json::{json_unescape, unescape_json, JsonLinesParser, JsonScan, RawValue};
 pub use self::loghub::{BglParser, HpcParser};
 pub use self::multiline::TraceJoiner;
 pub use self::syslog::SyslogParser;
@@ -59,7 +59,8 @@ pub enum FormatName {
     W3c,
     /// AWS Application or Classic Load Balancer access log.
     AwsAlb,
-    /// AWS CloudTrail records, one JSON object per line (`eventTime`, `eventSource`).
+    /// AWS CloudTrail records (`eventTime`, `eventSource`): one object per line, or the document AWS
+    /// delivers, `{"Records":[...]}` (one record per event; level error when `errorCode` is set).
     Cloudtrail,
     /// Syslog RFC 3164 (`Jul  3 09:00:53 host tag: message`, optional `<PRI>`; year from the file).
     Syslog,
@@ -279,16 +280,11 @@ pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineP
             return best.map(|(_, _, p)| p).expect("checked above");
         }
     }
-    // Lines that open with a timestamp followed by text are a log even when they hold commas
-    // (`2015-10-18 18:01:47,978 INFO ...`); a timestamp followed by a delimiter is a CSV column.
-    let stamped_text = lines
-        .iter()
-        .filter(|l| {
-            time::find_leading(l)
-                .is_some_and(|(_, r)| !matches!(l.get(r.end), Some(b',' | b'\t' | b';')))
-        })
-        .count();
-    if stamped_text * 2 < lines.len() {
+    // Lines that open with a timestamp or a level word followed by text are a log even when they
+    // hold commas (`2015-10-18 18:01:47,978 INFO ...`, `WARN disk low, 10%`); a timestamp followed
+    // by a delimiter is a CSV column.
+    let log_lines = lines.iter().filter(|l| opens_like_a_log(l)).count();
+    if log_lines * 2 < lines.len() {
         if let Some(p) = CsvParser::sniff_unnamed(sample) {
             return Box::new(p);
         }
@@ -300,6 +296,26 @@ pub fn detect(sample: &[u8], file_name: &str, cx: &TimeContext) -> Box<dyn LineP
         .find(|n| *n != FormatName::Text)
         .unwrap_or(FormatName::Text);
     Box::new(TextParser::named(family))
+}
+
+/// Whether a line opens the way log lines do: a timestamp, or a level word (`INFO`, `[WARN]`,
+/// `error:`), followed by text rather than by a CSV delimiter.
+fn opens_like_a_log(line: &[u8]) -> bool {
+    let text_follows = |at: usize| !matches!(line.get(at), Some(b',' | b'\t' | b';' | b'|'));
+    if let Some((_, r)) = time::find_leading(line) {
+        return text_follows(r.end);
+    }
+    let token_end = line
+        .iter()
+        .position(|c| matches!(c, b' ' | b':' | b']' | b',' | b'\t' | b';' | b'|'))
+        .unwrap_or(line.len());
+    let token = line[..token_end]
+        .strip_prefix(b"[")
+        .unwrap_or(&line[..token_end]);
+    token.len() >= 3
+        && token_end < line.len()
+        && Level::from_word(token).is_some()
+        && text_follows(token_end)
 }
 
 /// Whether a sample is the systemd journal export format (`journalctl -o export`): its records open
@@ -450,5 +466,86 @@ mod tests {
                 level: Level::Error
             }
         ));
+    }
+
+    /// Builds a file of `n` lines from a line maker, after an optional first line.
+    fn file(first: &str, n: usize, line: impl Fn(usize) -> String) -> String {
+        let mut text = first.to_string();
+        for i in 0..n {
+            text.push_str(&line(i));
+            text.push('\n');
+        }
+        text
+    }
+
+    #[test]
+    fn free_text_with_one_comma_per_line_is_read_as_a_log() {
+        let cases = [
+            // A banner that could pass for a header over a numeric column.
+            file("Booting, please wait\n", 60, |i| {
+                format!("Loaded module {i}, {}", i * 3)
+            }),
+            // Prose on both sides of the comma, under a name-like first line.
+            file("Started, ok\n", 60, |i| {
+                format!("user{i} logged in, session {}", i * 7)
+            }),
+            // Timestamped lines whose text holds one comma.
+            file("Server log, host a\n", 60, |i| {
+                format!("2024-01-01 10:00:{:02} request {i} served, 200", i % 60)
+            }),
+            file("", 60, |i| {
+                format!("[2024-01-01 10:00:{:02}] user {i} logged in, ok", i % 60)
+            }),
+            // Level words open the lines.
+            file("Severity, text\n", 60, |i| {
+                format!("{} request {i}, took {} ms", ["INFO", "WARN"][i % 2], i)
+            }),
+        ];
+        for text in &cases {
+            let name = detected(text, "app.log");
+            assert!(
+                !matches!(name, FormatName::Csv | FormatName::Tsv),
+                "{name:?} for {}",
+                text.lines().nth(1).unwrap_or_default()
+            );
+        }
+        // And every line of the timestamped file is its own event.
+        let cx = TimeContext::default();
+        let mut p = detect(cases[2].as_bytes(), "app.log", &cx);
+        let starts = cases[2]
+            .lines()
+            .filter(|l| {
+                matches!(
+                    p.classify(l.as_bytes(), &cx),
+                    LineClass::Start { ts: Some(_), .. }
+                )
+            })
+            .count();
+        assert_eq!(starts, 60);
+    }
+
+    #[test]
+    fn convincing_tables_without_a_csv_name_stay_csv() {
+        let cases = [
+            // Two columns: names over a typed column.
+            file("Message, Count\n", 40, |i| {
+                format!("request {i} served, {i}")
+            }),
+            file("time,message\n", 40, |i| {
+                format!("2024-01-01T10:00:{:02}Z,hello there world {i}", i % 60)
+            }),
+            // Three columns, prose included: two delimiters per row are rare in free text.
+            file("id,user,comment\n", 40, |i| {
+                format!("{i},user{i},said something about it")
+            }),
+        ];
+        for text in &cases {
+            assert_eq!(
+                detected(text, "export"),
+                FormatName::Csv,
+                "{}",
+                text.lines().next().unwrap_or_default()
+            );
+        }
     }
 }
