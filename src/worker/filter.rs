@@ -290,13 +290,21 @@ fn spec_key(spec: &FilterSpec) -> (String, Option<TimeRange>) {
     (spec.text.trim().to_string(), spec.range)
 }
 
-/// Keeps `level`, `source` and the extracted fields with the most events (ties by name).
+/// Keeps `level`, `source` and the extracted fields with the most events (ties by name). A field
+/// extracted under the name `level` or `source` (a JSON key) is left out: the facets of the level
+/// column and of the files come first under those names, and a click on a facet named `level` filters
+/// the level column.
 pub fn top_facets(mut all: Facets) -> Facets {
     let mut fixed: Vec<_> = Vec::new();
     let mut fields: Vec<_> = Vec::new();
     for f in all.facets.drain(..) {
         if f.field == "level" || f.field == "source" {
-            fixed.push(f);
+            if !fixed
+                .iter()
+                .any(|x: &crate::engine::query::Facet| x.field == f.field)
+            {
+                fixed.push(f);
+            }
         } else {
             fields.push(f);
         }
@@ -577,6 +585,24 @@ mod tests {
         assert!(d.text.contains("slow"));
         let f = ev.facets(&cv);
         assert_eq!(f.facets[0].field, "level");
+        assert_eq!(f.facets.iter().filter(|f| f.field == "level").count(), 1);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn an_extracted_level_key_does_not_repeat_the_level_column() {
+        let (sources, _) = case();
+        let json = ingest_bytes(
+            "c.jsonl",
+            b"{\"ts\":\"2026-07-03T09:00:05Z\",\"level\":\"warn\",\"msg\":\"x\"}\n",
+            IngestOptions::default(),
+        );
+        let all = vec![sources[0].clone(), json];
+        let f = top_facets(facets(&all, &Matches::all(&all), 8, 100));
+        let levels: Vec<&crate::engine::query::Facet> =
+            f.facets.iter().filter(|f| f.field == "level").collect();
+        assert_eq!(levels.len(), 1);
+        assert_eq!(levels[0].top.iter().map(|v| v.count).sum::<u64>(), 4);
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
