@@ -36,6 +36,16 @@ pub enum Request {
     },
     /// Generate and load the built-in demo incident.
     OpenDemo { id: RequestId },
+    /// Read the sources named `source` again from the bytes the worker keeps, their timestamps written
+    /// without a zone read in `zone` (an IANA name, `UTC` or an offset), and re-merge the timeline;
+    /// clock offsets and the other sources stay as they are. Answered like a load (progress, then
+    /// [`Reply::Loaded`]), or by [`Reply::Failed`] naming the file when the zone or the file is unknown.
+    /// Addressed by source name, so a UI with several workers sends it to the one holding the source.
+    SetZone {
+        id: RequestId,
+        source: String,
+        zone: String,
+    },
     /// Stop the load in progress and drop the loads queued behind it. Files read completely before the
     /// cancel stay in the case; the file being read when it came is dropped.
     Cancel { id: RequestId },
@@ -82,6 +92,7 @@ impl Request {
             Request::OpenFiles { id, .. }
             | Request::OpenText { id, .. }
             | Request::OpenDemo { id }
+            | Request::SetZone { id, .. }
             | Request::Cancel { id }
             | Request::Rows { id, .. }
             | Request::Query { id, .. }
@@ -121,6 +132,15 @@ pub struct Row {
     pub text: String,
 }
 
+/// The zone a source's timestamps written without one were read in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceZone {
+    /// The source's name (as in the file list).
+    pub source: String,
+    /// An IANA name, `UTC` or an offset such as `+02:00`.
+    pub zone: String,
+}
+
 /// Longest event text sent in a [`Row`]; longer events end in `…`.
 pub const ROW_TEXT_MAX_BYTES: usize = 4096;
 
@@ -144,6 +164,9 @@ pub enum Reply {
         total_events: u64,
         cancelled: bool,
         elapsed_ms: u64,
+        /// The zone each source's zone-less timestamps were read in.
+        #[serde(default)]
+        zones: Vec<SourceZone>,
         /// Workers holding a part of the case each (1 without sharding).
         #[serde(default)]
         shards: u32,
@@ -195,6 +218,11 @@ mod tests {
                 newest_first: true,
             },
             Request::Cancel { id: 3 },
+            Request::SetZone {
+                id: 4,
+                source: "SET.tar.gz!/syslog".into(),
+                zone: "America/New_York".into(),
+            },
         ];
         for r in requests {
             let back: Request = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();

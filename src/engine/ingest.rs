@@ -105,6 +105,7 @@ impl SourceIngest {
             complete: Vec::new(),
             data: SourceData::new(SourceInfo {
                 name: name.to_string(),
+                modified_ns: options.modified_ns,
                 ..Default::default()
             }),
             bytes_in: 0,
@@ -141,6 +142,12 @@ impl SourceIngest {
     /// Events recognised so far (stored, complete or open).
     pub fn events_so_far(&self) -> usize {
         self.data.len() + self.complete.len() + usize::from(self.pending.is_some())
+    }
+
+    /// The events stored so far (their blocks complete): their ids and text are final, so they can
+    /// be worked on (mined) while the rest of the file is read.
+    pub fn stored(&self) -> &SourceData {
+        &self.data
     }
 
     /// The detected format, once enough bytes have arrived.
@@ -283,6 +290,7 @@ impl SourceIngest {
         }
         problems.append(&mut self.notes);
         let mut data = self.data;
+        data.shrink_to_fit();
         data.info.bytes = self.size.unwrap_or(self.bytes_in);
         data.info.format = self
             .parser
@@ -480,6 +488,50 @@ pub fn ingest_bytes(name: &str, bytes: &[u8], options: IngestOptions) -> SourceD
     ingest.finish()
 }
 
+/// Starts reading a loaded source again from the bytes it keeps, its zone-less timestamps read in
+/// `zone` (the user set another zone for it); push every block of `source` into it, then finish it
+/// with [`finish_reread`].
+///
+/// The blocks hold the source's text as it was decoded (archive and compression layers, UTF-16 and
+/// Latin-1 already undone), every line of it, so the same format is detected and the same events come
+/// out; only the instants of zone-less stamps move. The year of year-less stamps comes from the same
+/// modification time as before.
+pub fn start_reread(source: &SourceData, zone: Zone) -> SourceIngest {
+    let info = &source.info;
+    let mut ingest = SourceIngest::new(
+        &info.name,
+        IngestOptions {
+            zone,
+            modified_ns: info.modified_ns,
+            size: Some(info.bytes),
+        },
+    );
+    let detect_name = crate::engine::decode::strip_compression_suffix(&info.name);
+    if detect_name != info.name {
+        ingest.set_detect_name(&detect_name);
+    }
+    ingest
+}
+
+/// Ends a read begun with [`start_reread`]: the new source keeps what was said about the original
+/// (a problem found while reading does not depend on the zone, and a problem of an outer layer, such as
+/// a truncated gzip, is not seen again from the kept text).
+pub fn finish_reread(ingest: SourceIngest, original: &SourceData) -> SourceData {
+    let mut data = ingest.finish();
+    data.info.error = original.info.error.clone();
+    data.info.unparsed_lines = original.info.unparsed_lines;
+    data
+}
+
+/// Reads a loaded source again in another zone, at once (see [`start_reread`]).
+pub fn reread(source: &SourceData, zone: Zone) -> SourceData {
+    let mut ingest = start_reread(source, zone);
+    for block in source.blocks() {
+        ingest.push(&block.bytes);
+    }
+    finish_reread(ingest, source)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -544,5 +596,64 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s.info.unparsed_lines, 1);
         assert!(s.text(1).ends_with(b"garbage"));
+    }
+
+    #[test]
+    fn a_reread_in_another_zone_moves_only_zone_less_times() {
+        let syslog = "Jul  3 09:00:53 host sshd[1]: Accepted key\nJul  3 09:00:54 host cron[2]: job ran\n   continued\n";
+        let modified_ns = Some(1_783_069_200_000_000_000); // 2026-07-03T09:00:00Z
+        let first = ingest_bytes(
+            "syslog",
+            syslog.as_bytes(),
+            IngestOptions {
+                modified_ns,
+                ..Default::default()
+            },
+        );
+        let paris = Zone::parse("Europe/Paris").unwrap();
+        let again = reread(&first, paris.clone());
+        assert_eq!(again.len(), 2);
+        assert_eq!(again.info.name, "syslog");
+        assert_eq!(again.info.format, first.info.format);
+        assert_eq!(again.info.bytes, first.info.bytes);
+        assert_eq!(again.info.modified_ns, modified_ns);
+        for e in 0..2 {
+            assert_eq!(again.text(e), first.text(e));
+            // Paris is two hours ahead of UTC in July: the same wall clock is two hours earlier.
+            assert_eq!(
+                again.ts(e).unwrap(),
+                first.ts(e).unwrap() - 2 * 3600 * crate::engine::time::NANOS_PER_SEC
+            );
+        }
+        // Back to UTC gives the first reading exactly.
+        let back = reread(&again, Zone::Utc);
+        assert_eq!(back.ts_column(), first.ts_column());
+
+        let apache = "127.0.0.1 - - [03/Jul/2026:02:00:03 -0700] \"GET / HTTP/1.1\" 200 5\n";
+        let web = ingest_bytes("access.log", apache.as_bytes(), IngestOptions::default());
+        assert_eq!(reread(&web, paris).ts_column(), web.ts_column());
+    }
+
+    #[test]
+    fn a_reread_of_a_compressed_csv_finds_the_same_records() {
+        use flate2::write::GzEncoder;
+        use std::io::Write;
+        let csv = "id,when,what\n1,2026-07-03 09:00:00,\"two\nlines\"\n2,2026-07-03 09:00:01,b\n";
+        let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(csv.as_bytes()).unwrap();
+        let gz = gz.finish().unwrap();
+        let first =
+            crate::engine::decode::ingest_file_bytes("t.csv.gz", &gz, IngestOptions::default())
+                .remove(0);
+        assert_eq!(first.len(), 2);
+        let tokyo = reread(&first, Zone::parse("Asia/Tokyo").unwrap());
+        assert_eq!(tokyo.info.format, FormatName::Csv);
+        assert_eq!(tokyo.info.bytes, gz.len() as u64);
+        assert_eq!(tokyo.len(), 2);
+        assert_eq!(tokyo.text(0), first.text(0));
+        assert_eq!(
+            first.ts(1).unwrap() - tokyo.ts(1).unwrap(),
+            9 * 3600 * crate::engine::time::NANOS_PER_SEC
+        );
     }
 }

@@ -68,6 +68,10 @@ pub struct FilterSpec {
     pub newest_first: bool,
     /// How the histogram's bars are split.
     pub stack_by: StackBy,
+    /// The zone times typed in the query without a zone are read in (the display zone: an IANA
+    /// name, `UTC` or an offset); empty or unknown means UTC.
+    #[serde(default)]
+    pub zone: String,
 }
 
 impl FilterSpec {

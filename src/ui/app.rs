@@ -5,7 +5,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::bridge::Bridge;
-use super::commands::Commands;
+use super::commands::{browser_zone, Commands};
 use super::components::{
     drop_overlay::DropOverlay,
     file_list::FileList,
@@ -28,11 +28,18 @@ use super::query_hooks::{use_list_keys, use_query_runner, use_selected_details};
 use super::query_state::QueryAction;
 use super::state::{Action, AppState};
 use super::url_state::use_url_fragment;
+use super::zones::{self, DisplayZone};
 use crate::protocol::investigate::TimelinePosition;
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(AppState::default);
+    let state = use_reducer(|| AppState {
+        display: DisplayZone::utc(&browser_zone()),
+        ..AppState::default()
+    });
+    // Plain rendering helpers (the investigation panels' event lines) read the display zone from here;
+    // components subscribe to it through the context below.
+    zones::set_current(&state.display);
     let dispatcher = state.dispatcher();
     // The worker starts with the app: spawning it takes 30-120 ms, better spent before the first drop.
     let bridge: Rc<Result<Bridge, String>> = {
@@ -67,9 +74,17 @@ pub fn app() -> Html {
 
     let commands = (*commands).clone();
     html! {
+        <ContextProvider<DisplayZone> context={state.display.clone()}>
         // `data-shards`: how many workers hold a part of the case (after the first load).
         <div class="app" data-shards={state.shards.to_string()}>
-            <Header />
+            <Header
+                display={state.display.clone()}
+                display_error={state.display_error.clone()}
+                on_display_zone={{
+                    let commands = commands.clone();
+                    Callback::from(move |choice: String| commands.dispatch(Action::SetDisplayZone(choice)))
+                }}
+            />
             <section class="intake" aria-label="Add logs">
                 <OpenControls commands={commands.clone()} busy={state.is_loading()} />
                 <PasteBox commands={commands.clone()} />
@@ -92,6 +107,13 @@ pub fn app() -> Html {
                         }
                     })
                 }}
+                zones={state.zones.clone()}
+                browser_zone={AttrValue::from(commands.browser_zone().to_string())}
+                on_zone={{
+                    let commands = commands.clone();
+                    Callback::from(move |(name, typed): (String, String)| commands.set_zone(name, &typed))
+                }}
+                zone_error={state.load_error.clone()}
             />
             <SkewOffer
                 commands={commands.clone()}
@@ -161,5 +183,6 @@ pub fn app() -> Html {
                 <DropOverlay />
             }
         </div>
+        </ContextProvider<DisplayZone>>
     }
 }

@@ -105,6 +105,22 @@ impl Commands {
         );
     }
 
+    /// This browser's zone: the zone files are read in unless the user sets another.
+    pub fn browser_zone(&self) -> &str {
+        &self.zone
+    }
+
+    /// Reads the file `source` again with its zone-less times in `typed` (checked here first: an
+    /// unknown zone is said at once and nothing is sent).
+    pub fn set_zone(&self, source: String, typed: &str) {
+        match super::zones::file_zone(typed, &self.zone) {
+            Ok(zone) => self.send(|id| Request::SetZone { id, source, zone }, &[], true),
+            Err(e) => self.dispatch.dispatch(Action::LoadRefused(format!(
+                "The time zone of {source} was not changed: {e}."
+            ))),
+        }
+    }
+
     pub fn open_demo(&self) {
         self.send(|id| Request::OpenDemo { id }, &[], true);
     }

@@ -9,6 +9,7 @@
 //! - [`page_events`]: drag-and-drop and paste anywhere on the page.
 //! - [`query_state`], [`query_hooks`]: the filter's state, and the effects that run queries, follow
 //!   the selection and handle the keyboard; [`url_state`]: the view in the URL fragment.
+//! - [`zones`]: the display zone times are shown in, and zone names typed by the user.
 
 pub mod app;
 pub mod bridge;
@@ -21,6 +22,7 @@ pub mod query_state;
 pub mod state;
 pub mod text;
 pub mod url_state;
+pub mod zones;
 
 /// Renders the app into the page's body. Called by the `app` binary.
 pub fn run() {

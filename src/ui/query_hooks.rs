@@ -14,7 +14,8 @@ use super::components::filter_box::FILTER_INPUT_ID;
 use super::query_state::QueryAction;
 use super::state::{Action, AppState};
 
-/// Runs the query whenever the committed filter (text, range, stacking) or the case changes.
+/// Runs the query whenever the committed filter (text, range, stacking, the display zone its typed
+/// times are read in) or the case changes.
 #[hook]
 pub fn use_query_runner(state: &AppState, commands: &Commands) {
     let key = (
@@ -23,6 +24,8 @@ pub fn use_query_runner(state: &AppState, commands: &Commands) {
         state.query.stack_by,
         state.total_events,
         state.sources,
+        state.data_generation,
+        state.display.name().to_string(),
     );
     let spec = state.filter_spec();
     let ready = state.loaded_once && state.total_events > 0;

@@ -107,6 +107,7 @@ impl AppState {
             range: self.query.range,
             newest_first: self.newest_first,
             stack_by: self.query.stack_by,
+            zone: self.display.name().to_string(),
         }
     }
 

@@ -11,8 +11,9 @@ use yew::Reducible;
 use super::investigate_state::{InvestigateAction, InvestigateView};
 use super::query_state::{QueryAction, QueryView};
 use super::text;
+use super::zones::DisplayZone;
 use crate::engine::summary::FileSummary;
-use crate::protocol::{LoadProgress, Reply, RequestId, Row};
+use crate::protocol::{LoadProgress, Reply, RequestId, Row, SourceZone};
 
 /// The rows the worker sent for one request.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -79,6 +80,16 @@ pub struct AppState {
     pub query: QueryView,
     /// Patterns, ids, context, skew, changes (see [`super::investigate_state`]).
     pub investigate: InvestigateView,
+    /// The zone each source's zone-less timestamps were read in (as the worker last said).
+    pub zones: Vec<SourceZone>,
+    /// Bumped whenever a load changed the case (new files, or a file read again in another zone).
+    pub data_generation: u32,
+    /// A sentence about a request that changed nothing (an unknown zone typed for a file).
+    pub load_error: Option<String>,
+    /// The zone every shown time is rendered in.
+    pub display: DisplayZone,
+    /// A display zone typed that is no zone: the sentence saying so.
+    pub display_error: Option<String>,
 }
 
 pub enum Action {
@@ -92,6 +103,10 @@ pub enum Action {
     WorkerFailed(String),
     Query(QueryAction),
     Investigate(InvestigateAction),
+    /// A zone request was refused before it was sent, with the sentence why.
+    LoadRefused(String),
+    /// The display zone was chosen (`UTC`, `Local` or a zone name).
+    SetDisplayZone(String),
 }
 
 impl AppState {
@@ -148,6 +163,23 @@ impl AppState {
                 self.progress = None;
             }
             Action::Reply(reply) => self.apply_reply(reply),
+            Action::LoadRefused(message) => self.load_error = Some(message),
+            Action::SetDisplayZone(choice) => {
+                match DisplayZone::choose(&choice, &self.display.local) {
+                    Ok(display) => {
+                        self.display_error = None;
+                        if display != self.display {
+                            self.display = display;
+                            // Typed times in the filter are read in the display zone.
+                            self.view_generation += 1;
+                        }
+                    }
+                    Err(e) => {
+                        self.display_error =
+                            Some(format!("The display time zone was not changed: {e}."))
+                    }
+                }
+            }
             Action::Query(action) => self.apply_query_action(action),
             Action::Investigate(action) => {
                 let generation = self.investigate.data_generation;
@@ -174,6 +206,7 @@ impl AppState {
                 total_events,
                 cancelled,
                 elapsed_ms: _,
+                zones,
                 shards,
             } => {
                 self.shards = shards;
@@ -182,11 +215,15 @@ impl AppState {
                 };
                 self.loads.remove(at);
                 self.progress = None;
+                self.load_error = None;
+                // A file read again in another zone keeps the count but moves on the timeline.
+                if total_events != self.total_events || files != self.files || zones != self.zones {
+                    self.view_generation += 1;
+                    self.data_generation += 1;
+                }
                 self.files = files;
                 self.sources = sources;
-                if total_events != self.total_events {
-                    self.view_generation += 1;
-                }
+                self.zones = zones;
                 self.total_events = total_events;
                 self.loaded_once = true;
                 self.last_cancelled = cancelled;
@@ -222,7 +259,12 @@ impl AppState {
                 }
             }
             Reply::Failed { id, message } => {
-                if self.investigate.awaits(id) {
+                if let Some(at) = self.loads.iter().position(|l| *l == id) {
+                    // A zone change the worker refused: nothing was read.
+                    self.loads.remove(at);
+                    self.progress = None;
+                    self.load_error = Some(message);
+                } else if self.investigate.awaits(id) {
                     self.investigate.failed(id, message);
                 } else {
                     web_sys::console::warn_1(&message.into());

@@ -1,9 +1,10 @@
-//! The view in the URL fragment: the filter text, the time range, the order and the selected row live
+//! The view in the URL fragment: the filter text, the time range, the order, the selected row and the
+//! display time zone live
 //! in `location.hash` (never the query string, which would be sent to the server), so the back button
 //! steps through filters and a view can be bookmarked.
 //!
-//! The fragment reads `#q=level%3Aerror&from=2026-07-03T10:40:00Z&to=2026-07-03T10:45:00Z&order=newest&row=12`
-//! (`row` counts from 1). Reading is forgiving: unknown keys and unreadable values are ignored, times
+//! The fragment reads `#q=level%3Aerror&from=2026-07-03T10:40:00Z&to=2026-07-03T10:45:00Z&order=newest&row=12&tz=Asia/Tokyo`
+//! (`row` counts from 1; `tz` is absent for UTC, `Local` for this browser's zone). Reading is forgiving: unknown keys and unreadable values are ignored, times
 //! may be RFC 3339 or epoch milliseconds. A new filter, range or order is a new history entry
 //! (`pushState`); moving the selection only replaces the current entry. On load the fragment is
 //! applied at once; the selection waits until the files are loaded again.
@@ -27,6 +28,8 @@ pub struct Fragment {
     pub newest_first: bool,
     /// The selected row, 0-based here (1-based in the URL).
     pub selected: Option<u32>,
+    /// The display zone as chosen (`Local`, a zone name); None for UTC.
+    pub zone: Option<String>,
 }
 
 impl Fragment {
@@ -36,6 +39,7 @@ impl Fragment {
             range: state.query.range,
             newest_first: state.newest_first,
             selected: state.query.selected.or(state.query.pending_selection),
+            zone: (!state.display.is_utc()).then(|| state.display.choice.clone()),
         }
     }
 
@@ -55,6 +59,9 @@ impl Fragment {
         if let Some(s) = self.selected {
             parts.push(format!("row={}", s as u64 + 1));
         }
+        if let Some(zone) = &self.zone {
+            parts.push(format!("tz={}", percent_encode(zone)));
+        }
         parts.join("&")
     }
 
@@ -71,6 +78,7 @@ impl Fragment {
                 "from" => from = parse_ms(&value),
                 "to" => to = parse_ms(&value),
                 "order" => out.newest_first = value == "newest",
+                "tz" => out.zone = Some(value.trim().to_string()).filter(|z| !z.is_empty()),
                 "row" => {
                     out.selected = value
                         .trim()
@@ -164,6 +172,9 @@ fn restore(commands: &Commands) {
         newest_first: f.newest_first,
         selected: f.selected,
     }));
+    commands.dispatch(Action::SetDisplayZone(
+        f.zone.unwrap_or_else(|| "UTC".to_string()),
+    ));
 }
 
 /// Applies the fragment at start and on Back/Forward, and writes the view into it as it changes.
@@ -182,7 +193,12 @@ pub fn use_url_fragment(state: &AppState, commands: &Commands) {
         });
     }
     let fragment = Fragment::of(state);
-    let history_key = (fragment.text.clone(), fragment.range, fragment.newest_first);
+    let history_key = (
+        fragment.text.clone(),
+        fragment.range,
+        fragment.newest_first,
+        fragment.zone.clone(),
+    );
     // The first render shows the default view before the fragment is applied: writing it would
     // erase the fragment.
     let first_render = use_mut_ref(|| true);
@@ -196,7 +212,7 @@ pub fn use_url_fragment(state: &AppState, commands: &Commands) {
             return;
         }
         let was = Fragment::decode(&current);
-        let same_view = (was.text, was.range, was.newest_first) == history_key;
+        let same_view = (was.text, was.range, was.newest_first, was.zone) == history_key;
         let url = if encoded.is_empty() {
             // An empty fragment keeps the path and drops the `#`.
             let location = gloo::utils::window().location();
@@ -229,11 +245,12 @@ mod tests {
             }),
             newest_first: true,
             selected: Some(11),
+            zone: Some("America/New_York".into()),
         };
         let encoded = f.encode();
         assert!(encoded.starts_with("q=level:error%20%22timed%20out%22%20%C3%A9%26x%3D1%20%23"));
         assert!(encoded.contains("from=2026-07-03T09:00:00Z"), "{encoded}");
-        assert!(encoded.ends_with("&order=newest&row=12"));
+        assert!(encoded.ends_with("&order=newest&row=12&tz=America/New_York"));
         assert_eq!(Fragment::decode(&format!("#{encoded}")), f);
         assert_eq!(Fragment::default().encode(), "");
         let forgiving = Fragment::decode("#q=a+b&row=zero&from=1000&to=500&junk&order=sideways");
@@ -241,6 +258,9 @@ mod tests {
         assert_eq!(forgiving.selected, None);
         assert_eq!(forgiving.range, None);
         assert!(!forgiving.newest_first);
+        assert_eq!(forgiving.zone, None);
+        assert_eq!(Fragment::decode("tz=Local").zone.as_deref(), Some("Local"));
+        assert_eq!(Fragment::decode("tz=").zone, None);
         assert_eq!(
             Fragment::decode("from=1000&to=2000&q=%zz").range,
             Some(TimeRange {

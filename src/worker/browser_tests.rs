@@ -14,13 +14,14 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Blob;
 
 use super::case::Case;
-use super::read::{read_blob, read_blob_with, ReadEnd, ReadOptions, ReadPacer};
+use super::read::{read_blob, read_blob_with, ChunkSink, ReadEnd, ReadOptions, ReadPacer};
+use crate::engine::decode::FileIngest;
 use crate::engine::formats::FormatName;
 use crate::engine::ingest::{ingest_bytes, IngestOptions, SourceIngest};
 use crate::engine::level::Level;
 use crate::engine::store::SourceData;
 use crate::engine::summary::FileSummary;
-use crate::protocol::{LoadProgress, Reply, Request, Row};
+use crate::protocol::{LoadProgress, Reply, Request, Row, SourceZone};
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
@@ -58,7 +59,7 @@ struct TestPacer {
 }
 
 impl ReadPacer for TestPacer {
-    fn tick(&mut self, _ingest: &SourceIngest) {
+    fn tick(&mut self, _ingest: &dyn ChunkSink) {
         self.ticks += 1;
     }
     fn cancelled(&self) -> bool {
@@ -66,8 +67,9 @@ impl ReadPacer for TestPacer {
     }
 }
 
-async fn read_as(name: &str, bytes: &[u8]) -> (ReadEnd, SourceData) {
-    let mut ingest = SourceIngest::new(
+/// Reads `bytes` as a dropped file called `name`: every source found.
+async fn read_file_as(name: &str, bytes: &[u8]) -> (ReadEnd, Vec<SourceData>) {
+    let mut ingest = FileIngest::open(
         name,
         IngestOptions {
             size: Some(bytes.len() as u64),
@@ -82,6 +84,13 @@ async fn read_as(name: &str, bytes: &[u8]) -> (ReadEnd, SourceData) {
         .await
         .expect("the blob is readable");
     (end, ingest.finish())
+}
+
+/// Reads `bytes` as a dropped plain file: its one source.
+async fn read_as(name: &str, bytes: &[u8]) -> (ReadEnd, SourceData) {
+    let (end, mut sources) = read_file_as(name, bytes).await;
+    assert_eq!(sources.len(), 1, "{name} is one source");
+    (end, sources.remove(0))
 }
 
 #[wasm_bindgen_test]
@@ -99,6 +108,11 @@ fn requests_and_replies_cross_serde_wasm_bindgen_unchanged() {
         },
         Request::OpenDemo { id: 3 },
         Request::Cancel { id: 4 },
+        Request::SetZone {
+            id: 6,
+            source: "syslog".into(),
+            zone: "America/New_York".into(),
+        },
         Request::Rows {
             id: 5,
             start: 1_000_000,
@@ -141,6 +155,10 @@ fn requests_and_replies_cross_serde_wasm_bindgen_unchanged() {
             total_events: 0,
             cancelled: false,
             elapsed_ms: 3,
+            zones: vec![SourceZone {
+                source: "bundle.zip!/logs/app.log".into(),
+                zone: "Europe/Berlin".into(),
+            }],
             shards: 2,
         },
         Reply::Rows {
@@ -253,4 +271,31 @@ async fn empty_and_binary_blobs_get_their_sentence_and_the_case_keeps_the_rest()
     let rows = case.rows(0, 10, false);
     assert_eq!(rows[0].text, "2026-07-03 09:00:00 INFO a");
     assert_eq!(rows[1].level, Level::Warn);
+}
+
+#[wasm_bindgen_test]
+async fn a_gzipped_blob_read_in_slices_is_the_file_inside_under_its_own_name() {
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+    let bytes = json_lines(30_000);
+    let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(&bytes).expect("gzip in memory");
+    let gz = encoder.finish().expect("gzip in memory");
+    let mut ingest = FileIngest::open("app.jsonl.gz", IngestOptions::default());
+    let mut pacer = TestPacer {
+        ticks: 0,
+        cancel_after: None,
+    };
+    let end = read_blob_with(&blob_of(&gz), &mut ingest, &mut pacer, SMALL_SLICES)
+        .await
+        .expect("the blob is readable");
+    assert_eq!(end, ReadEnd::Complete);
+    let sources = ingest.finish();
+    assert_eq!(sources.len(), 1);
+    let plain = ingest_bytes("app.jsonl", &bytes, IngestOptions::default());
+    assert_eq!(sources[0].info.name, "app.jsonl.gz");
+    assert_eq!(sources[0].info.format, FormatName::JsonLines);
+    assert_eq!(sources[0].info.error, None);
+    assert_eq!(sources[0].len(), plain.len());
+    assert_eq!(sources[0].ts_column(), plain.ts_column());
 }

@@ -7,7 +7,7 @@ use crate::engine::store::SourceData;
 use crate::engine::summary::FileSummary;
 use crate::engine::time::format_rfc3339;
 use crate::engine::timeline::Timeline;
-use crate::protocol::{Row, ROW_TEXT_MAX_BYTES};
+use crate::protocol::{Row, SourceZone, ROW_TEXT_MAX_BYTES};
 
 /// All loaded data of one worker.
 #[derive(Default)]
@@ -20,6 +20,13 @@ pub struct Case {
     /// Clock offsets per source (estimated and applied, or set by hand); the timeline and the times
     /// of rows are adjusted by them.
     offsets: Offsets,
+    /// Per source (parallel to `sources`): the zone its zone-less timestamps were read in, and the
+    /// index of its report in `files`.
+    zones: Vec<String>,
+    source_files: Vec<usize>,
+    /// Bumped whenever a source's events are replaced (read again in another zone), so caches keyed
+    /// by the case's size know they are stale.
+    content_generation: u64,
 }
 
 /// Most rows one request may ask for (a screen is a few dozen).
@@ -29,10 +36,59 @@ impl Case {
     /// Adds a read source. Its summary joins the file list; its events join the case unless it produced
     /// none (an empty or binary file is only reported). Call [`Case::rebuild_timeline`] after a batch.
     pub fn add(&mut self, source: SourceData) {
+        self.add_in_zone(source, "UTC");
+    }
+
+    /// [`Case::add`] for a source whose zone-less timestamps were read in `zone`.
+    pub fn add_in_zone(&mut self, source: SourceData, zone: &str) {
         self.files.push(FileSummary::of(&source));
         if !source.is_empty() || source.info.error.is_none() {
             self.sources.push(source);
+            self.zones.push(zone.to_string());
+            self.source_files.push(self.files.len() - 1);
         }
+    }
+
+    /// The sources called `name` (usually one; the same file dropped twice gives two).
+    pub fn sources_named(&self, name: &str) -> Vec<usize> {
+        (0..self.sources.len())
+            .filter(|&i| self.sources[i].info.name == name)
+            .collect()
+    }
+
+    /// Puts `source` (source `index` read again with its zone-less times in `zone`) in place of the
+    /// old one; its report in the file list follows. Call [`Case::rebuild_timeline`] after.
+    pub fn replace_source(&mut self, index: usize, source: SourceData, zone: &str) {
+        if index >= self.sources.len() {
+            return;
+        }
+        if let Some(file) = self
+            .source_files
+            .get(index)
+            .and_then(|&f| self.files.get_mut(f))
+        {
+            *file = FileSummary::of(&source);
+        }
+        self.zones[index] = zone.to_string();
+        self.sources[index] = source;
+        self.content_generation += 1;
+    }
+
+    /// The zone each source's zone-less timestamps were read in, in source order.
+    pub fn zones(&self) -> Vec<SourceZone> {
+        self.sources
+            .iter()
+            .zip(&self.zones)
+            .map(|(s, z)| SourceZone {
+                source: s.info.name.clone(),
+                zone: z.clone(),
+            })
+            .collect()
+    }
+
+    /// Changes whenever a source's events were replaced (see [`Case::replace_source`]).
+    pub fn content_generation(&self) -> u64 {
+        self.content_generation
     }
 
     /// Records a file that could not be read at all.
@@ -173,6 +229,57 @@ mod tests {
         assert_eq!(case.files()[0].error.as_deref(), Some("the file is empty"));
         assert_eq!(case.source_count(), 1);
         assert_eq!(case.rows(0, 5, false)[0].source, "a.log");
+    }
+
+    #[test]
+    fn a_source_read_again_in_another_zone_moves_on_the_timeline_and_in_the_file_list() {
+        use crate::engine::ingest::reread;
+        use crate::engine::time::Zone;
+        let mut case = Case::default();
+        let opts = IngestOptions {
+            modified_ns: Some(1_783_069_200_000_000_000),
+            ..Default::default()
+        };
+        case.add_in_zone(ingest_bytes("empty.log", b"", opts.clone()), "UTC");
+        case.add_in_zone(
+            ingest_bytes("syslog", b"Jul  3 09:00:05 h app: late\n", opts.clone()),
+            "UTC",
+        );
+        case.add_in_zone(
+            ingest_bytes("a.log", b"2026-07-03T08:00:00Z INFO first\n", opts),
+            "UTC",
+        );
+        case.set_offsets(Offsets::from_ns(vec![0, 0]));
+        assert_eq!(case.rows(0, 1, false)[0].source, "a.log");
+        assert_eq!(case.sources_named("syslog"), vec![0]);
+        let generation = case.content_generation();
+        // In Europe/Paris (UTC+2 in July) 09:00:05 is 07:00:05Z, before a.log's event.
+        let moved = reread(&case.sources()[0], Zone::parse("Europe/Paris").unwrap());
+        case.replace_source(0, moved, "Europe/Paris");
+        case.rebuild_timeline();
+        assert_ne!(case.content_generation(), generation);
+        let rows = case.rows(0, 2, false);
+        assert_eq!(rows[0].source, "syslog");
+        assert_eq!(rows[0].ts.as_deref(), Some("2026-07-03T07:00:05Z"));
+        assert_eq!(rows[0].text, "Jul  3 09:00:05 h app: late");
+        assert_eq!(
+            case.files()[1].first_ts.as_deref(),
+            Some("2026-07-03T07:00:05Z")
+        );
+        assert_eq!(case.files()[0].error.as_deref(), Some("the file is empty"));
+        assert_eq!(
+            case.zones(),
+            vec![
+                SourceZone {
+                    source: "syslog".into(),
+                    zone: "Europe/Paris".into()
+                },
+                SourceZone {
+                    source: "a.log".into(),
+                    zone: "UTC".into()
+                }
+            ]
+        );
     }
 
     #[test]

@@ -570,6 +570,12 @@ impl Coordinator {
                     inputs,
                 });
             }
+            Request::SetZone { id, source, .. } => self.post(&Reply::Failed {
+                id,
+                message: format!(
+                    "The zone of {source} cannot be changed while the case is split across several workers yet; open the page without ?shards= to change it."
+                ),
+            }),
             Request::Cancel { .. } => {
                 for port in &self.shards {
                     let text = serde_json::to_string(&ShardRequest::Cancel).unwrap_or_default();
@@ -849,6 +855,8 @@ impl Coordinator {
                 } else {
                     0
                 },
+                // Per-source zones are not gathered from the shards yet.
+                zones: Vec::new(),
                 shards: self.shards.len() as u32,
             }
         };

@@ -10,6 +10,8 @@ use std::ops::Range;
 use crate::engine::fields::FieldReader;
 use crate::engine::index::SourceIndex;
 use crate::engine::level::Level;
+use crate::engine::patterns::fields::placeholder_facets;
+use crate::engine::patterns::SourcePatterns;
 use crate::engine::query::{
     facets, Facets, Histogram, Matches, Plan, Query, QueryContext, SourceView, StackBy,
 };
@@ -38,6 +40,9 @@ pub struct CaseView<'a> {
     /// Clock offsets applied to the timeline (ns per source): they change its order.
     pub offsets: &'a [i64],
     pub zone: Zone,
+    /// The mined patterns of the sources (parallel to `sources`; fewer while mining): their
+    /// placeholders are fields (`tpl.num1`) of the query language and the facets.
+    pub patterns: &'a [SourcePatterns],
     /// The whole case's first and last instants when the view is one shard of it (else they are
     /// read from `sources`), so relative times such as `last 15m` mean the same on every shard.
     pub case_span: Option<(Option<i64>, Option<i64>)>,
@@ -60,7 +65,13 @@ impl CaseView<'_> {
         self.sources
             .iter()
             .enumerate()
-            .map(|(i, s)| SourceView::new(s, self.indexes.get(i)))
+            .map(|(i, s)| {
+                let view = SourceView::new(s, self.indexes.get(i));
+                match self.patterns.get(i) {
+                    Some(p) => view.with_derived(p),
+                    None => view,
+                }
+            })
             .collect()
     }
 
@@ -155,7 +166,7 @@ impl CompiledFilter {
 
 /// A filter evaluated over the whole case.
 pub struct Evaluated {
-    pub spec_key: (String, Option<TimeRange>),
+    pub spec_key: (String, Option<TimeRange>, String),
     pub case_key: CaseKey,
     pub filter: CompiledFilter,
     pub matches: Matches,
@@ -276,29 +287,39 @@ impl Evaluated {
     }
 
     /// Level, source, then the [`FACET_FIELDS`] extracted fields most matches have.
+    /// When the matches are (nearly) all of one template, its placeholder fields come right after
+    /// level and source.
     pub fn facets(&self, case: &CaseView<'_>) -> Facets {
-        top_facets(facets(
+        let mut out = top_facets(facets(
             case.sources,
             &self.matches,
             FACET_VALUES,
             FACET_SAMPLE,
-        ))
+        ));
+        let placeholders = placeholder_facets(
+            case.sources,
+            case.patterns,
+            &self.matches,
+            FACET_VALUES,
+            FACET_SAMPLE,
+        );
+        let at = out.facets.len().min(2);
+        out.facets.splice(at..at, placeholders);
+        out
     }
 }
 
-fn spec_key(spec: &FilterSpec) -> (String, Option<TimeRange>) {
-    (spec.text.trim().to_string(), spec.range)
+fn spec_key(spec: &FilterSpec) -> (String, Option<TimeRange>, String) {
+    (spec.text.trim().to_string(), spec.range, spec.zone.clone())
 }
 
-/// Keeps `level`, `source` and the extracted fields with the most events (ties by name). A field
-/// extracted under the name `level` or `source` (a JSON key) is left out: the facets of the level
-/// column and of the files come first under those names, and a click on a facet named `level` filters
-/// the level column.
+/// Keeps `level`, `source` and the extracted fields with the most events (ties by name).
 pub fn top_facets(mut all: Facets) -> Facets {
     let mut fixed: Vec<_> = Vec::new();
     let mut fields: Vec<_> = Vec::new();
     for f in all.facets.drain(..) {
         if f.field == "level" || f.field == "source" {
+            // A field extracted under one of these names (a JSON key) would repeat the column's facet.
             if !fixed
                 .iter()
                 .any(|x: &crate::engine::query::Facet| x.field == f.field)
@@ -445,7 +466,81 @@ mod tests {
             range: None,
             newest_first: false,
             stack_by: StackBy::Level,
+            zone: String::new(),
         }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_template_filter_facets_its_placeholders_and_they_filter() {
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(&format!(
+                "2026-07-03 09:00:{:02} ERROR upstream 10.0.0.{} timed out after {} ms\n2026-07-03 09:00:{:02} INFO handled job {}\n",
+                i,
+                i % 4,
+                100 * (i % 3),
+                i,
+                i
+            ));
+        }
+        let sources = vec![ingest_bytes(
+            "a.log",
+            text.as_bytes(),
+            IngestOptions::default(),
+        )];
+        let patterns: Vec<SourcePatterns> = sources
+            .iter()
+            .map(crate::engine::patterns::mine_source)
+            .collect();
+        let timeline = Timeline::build(&sources);
+        let indexes = build_indexes(&sources);
+        let cv = CaseView {
+            sources: &sources,
+            indexes: &indexes,
+            timeline: &timeline,
+            offsets: &[],
+            zone: Zone::Utc,
+            patterns: &patterns,
+            case_span: None,
+        };
+        let facets = Evaluated::new(&spec("upstream"), &cv).facets(&cv);
+        let names: Vec<&str> = facets.facets.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names[..4], ["level", "source", "tpl.ip1", "tpl.duration1"]);
+        assert_eq!(facets.facets[2].top.len(), 4);
+        assert_eq!(facets.facets[2].top[0].count, 10);
+        // Clicking a value adds it to the filter: the list narrows to it.
+        let narrowed = Evaluated::new(&spec("upstream tpl.ip1:10.0.0.3"), &cv);
+        assert_eq!(narrowed.count(), 10);
+        // Over both templates, no placeholder facets.
+        let all = Evaluated::new(&spec(""), &cv).facets(&cv);
+        assert!(all.facets.iter().all(|f| !f.field.starts_with("tpl.")));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn typed_times_without_a_zone_are_read_in_the_filter_zone() {
+        let (sources, timeline) = case();
+        let indexes = build_indexes(&sources);
+        let in_zone = |zone: &str| CaseView {
+            sources: &sources,
+            indexes: &indexes,
+            timeline: &timeline,
+            offsets: &[],
+            zone: crate::worker::zone_named(zone),
+            patterns: &[],
+            case_span: None,
+        };
+        let mut tokyo = spec("after:2026-07-03T18:00:02");
+        tokyo.zone = "Asia/Tokyo".into();
+        // 18:00:02 in Tokyo is 09:00:02Z: three events at or after it.
+        let ev = Evaluated::new(&tokyo, &in_zone("Asia/Tokyo"));
+        assert_eq!(ev.count(), 3);
+        // The same words in UTC are after every event; the evaluation is not reused across zones.
+        let utc = spec("after:2026-07-03T18:00:02");
+        assert!(!ev.answers(&utc, &in_zone("")));
+        assert_eq!(Evaluated::new(&utc, &in_zone("")).count(), 0);
+        assert!(ev.answers(&tokyo, &in_zone("Asia/Tokyo")));
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
@@ -459,6 +554,7 @@ mod tests {
             timeline: &timeline,
             offsets: &[],
             zone: Zone::Utc,
+            patterns: &[],
             case_span: None,
         };
         let ev = Evaluated::new(&spec("level:error OR slow"), &cv);
@@ -500,6 +596,7 @@ mod tests {
             timeline: &timeline,
             offsets: &[],
             zone: Zone::Utc,
+            patterns: &[],
             case_span: None,
         };
         let t0 = sources[0].ts(0).unwrap();
@@ -534,6 +631,7 @@ mod tests {
             timeline: &timeline,
             offsets: &[],
             zone: Zone::Utc,
+            patterns: &[],
             case_span: None,
         };
         let ev = Evaluated::new(&spec("level:error"), &cv);
@@ -568,6 +666,7 @@ mod tests {
             timeline: &timeline,
             offsets: &[],
             zone: Zone::Utc,
+            patterns: &[],
             case_span: None,
         };
         let ev = Evaluated::new(&spec("\"timed out\""), &cv);
@@ -585,24 +684,6 @@ mod tests {
         assert!(d.text.contains("slow"));
         let f = ev.facets(&cv);
         assert_eq!(f.facets[0].field, "level");
-        assert_eq!(f.facets.iter().filter(|f| f.field == "level").count(), 1);
-    }
-
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    fn an_extracted_level_key_does_not_repeat_the_level_column() {
-        let (sources, _) = case();
-        let json = ingest_bytes(
-            "c.jsonl",
-            b"{\"ts\":\"2026-07-03T09:00:05Z\",\"level\":\"warn\",\"msg\":\"x\"}\n",
-            IngestOptions::default(),
-        );
-        let all = vec![sources[0].clone(), json];
-        let f = top_facets(facets(&all, &Matches::all(&all), 8, 100));
-        let levels: Vec<&crate::engine::query::Facet> =
-            f.facets.iter().filter(|f| f.field == "level").collect();
-        assert_eq!(levels.len(), 1);
-        assert_eq!(levels[0].top.iter().map(|v| v.count).sum::<u64>(), 4);
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

@@ -2,7 +2,9 @@
 //!
 //! The UI thread posts `{msg, files}` objects: `msg` is a [`Request`] (through `serde-wasm-bindgen`),
 //! `files` the `File` objects of an `OpenFiles` request (posting a File hands over a reference, not its
-//! bytes). The worker reads each file itself, streaming ([`read`]), into the [`case::Case`], and posts
+//! bytes). The worker reads each file itself, streaming ([`read`]) through
+//! [`FileIngest`](crate::engine::decode::FileIngest), so a `.gz`, `.zip`, `.tar(.gz)` or `.zst` opens in
+//! the tab with every text member a source of its own, into the [`case::Case`], and posts
 //! [`Reply`] values back. Loads run one at a time in arrival order; while one runs, row requests are
 //! still answered from the data loaded before it, and a `Cancel` stops it between two chunks.
 //!
@@ -29,10 +31,11 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use self::case::Case;
 use self::correlate::Investigation;
-use self::read::{now_ms, read_blob, read_bytes, ReadEnd, ReadPacer};
+use self::read::{now_ms, read_blob, read_bytes, ChunkSink, ReadEnd, ReadPacer};
+use crate::engine::decode::FileIngest;
 use crate::engine::demo::{self, DEMO_SEED};
 use crate::engine::error::SourceError;
-use crate::engine::ingest::{IngestOptions, SourceIngest};
+use crate::engine::ingest::{finish_reread, start_reread, IngestOptions};
 use crate::engine::time::Zone;
 use crate::protocol::{LoadProgress, Reply, Request, RequestId};
 
@@ -69,6 +72,8 @@ impl Input {
 struct Load {
     id: RequestId,
     zone: Zone,
+    /// The zone's name as the user gave it (reported back with each source).
+    zone_name: String,
     inputs: LoadInputs,
 }
 
@@ -76,6 +81,10 @@ enum LoadInputs {
     Ready(Vec<Input>),
     /// Generated when the load starts, so queuing it costs nothing.
     Demo,
+    /// The sources of this name, read again from their kept bytes in the load's zone.
+    Retime {
+        source: String,
+    },
 }
 
 /// The worker's state, shared by the message handler and the running load.
@@ -89,9 +98,10 @@ struct WorkerCore {
     cancel: Cell<bool>,
 }
 
-/// Name prefixes of the workers' roles (the `name` given to `new Worker`): the coordinator the UI
-/// talks to (`casefile-coordinator`, or `casefile-coordinator:N` for N shards), and its shards.
-/// Any other name (the coordinator's investigation replica, tests) runs the one-worker case.
+/// Name prefixes of the workers' roles (the `name` given to `new Worker`): the coordinator of shard
+/// workers (`casefile-coordinator`, or `casefile-coordinator:N` for N shards), and its shards. Any
+/// other name (the page's one worker, the coordinator's investigation replica, tests) runs the
+/// one-worker case.
 pub const COORDINATOR_NAME: &str = "casefile-coordinator";
 pub const SHARD_NAME: &str = "casefile-shard";
 
@@ -130,9 +140,17 @@ fn start_single(scope: DedicatedWorkerGlobalScope) {
     core.post(&Reply::Ready);
 }
 
-/// The zone named by the UI, or UTC when the name is unknown.
-fn zone_named(name: &str) -> Zone {
+/// The zone named by the UI, or UTC when the name is unknown or empty.
+pub(crate) fn zone_named(name: &str) -> Zone {
     Zone::parse(name).unwrap_or_default()
+}
+
+/// The zone named by the UI and the name to report it by (`UTC` when the name is unknown).
+fn zone_and_name(name: &str) -> (Zone, String) {
+    match Zone::parse(name) {
+        Ok(zone) => (zone, name.trim().to_string()),
+        Err(_) => (Zone::Utc, "UTC".to_string()),
+    }
 }
 
 impl WorkerCore {
@@ -208,9 +226,11 @@ impl WorkerCore {
                     .filter_map(|f| f.dyn_into::<File>().ok())
                     .map(Input::File)
                     .collect();
+                let (zone, zone_name) = zone_and_name(&zone);
                 self.enqueue(Load {
                     id,
-                    zone: zone_named(&zone),
+                    zone,
+                    zone_name,
                     inputs: LoadInputs::Ready(inputs),
                 });
             }
@@ -221,7 +241,8 @@ impl WorkerCore {
                 zone,
             } => self.enqueue(Load {
                 id,
-                zone: zone_named(&zone),
+                zone: zone_and_name(&zone).0,
+                zone_name: zone_and_name(&zone).1,
                 inputs: LoadInputs::Ready(vec![Input::Bytes {
                     name,
                     bytes: text.into_bytes(),
@@ -231,8 +252,28 @@ impl WorkerCore {
             Request::OpenDemo { id } => self.enqueue(Load {
                 id,
                 zone: Zone::Utc,
+                zone_name: "UTC".to_string(),
                 inputs: LoadInputs::Demo,
             }),
+            Request::SetZone { id, source, zone } => {
+                let known = !self.case.borrow().sources_named(&source).is_empty();
+                match Zone::parse(&zone) {
+                    Err(e) => self.post(&Reply::Failed {
+                        id,
+                        message: format!("The time zone of {source} was not changed: {e}."),
+                    }),
+                    Ok(_) if !known => self.post(&Reply::Failed {
+                        id,
+                        message: format!("There is no file named {source} in this case."),
+                    }),
+                    Ok(parsed) => self.enqueue(Load {
+                        id,
+                        zone: parsed,
+                        zone_name: zone.trim().to_string(),
+                        inputs: LoadInputs::Retime { source },
+                    }),
+                }
+            }
             Request::Investigate { id, ask } => {
                 let answer = self
                     .investigation
@@ -279,6 +320,7 @@ impl WorkerCore {
                 } else {
                     0
                 },
+                zones: case.zones(),
                 shards: 1,
             }
         };
@@ -288,6 +330,15 @@ impl WorkerCore {
     async fn run(self: Rc<Self>, load: Load) {
         let started_ms = now_ms();
         let inputs = match load.inputs {
+            LoadInputs::Retime { source } => {
+                let cancelled = self
+                    .clone()
+                    .retime(load.id, &source, load.zone, &load.zone_name)
+                    .await;
+                self.case.borrow_mut().rebuild_timeline();
+                self.post_loaded(load.id, cancelled, started_ms);
+                return;
+            }
             LoadInputs::Ready(inputs) => inputs,
             LoadInputs::Demo => demo::generate(DEMO_SEED)
                 .into_iter()
@@ -305,6 +356,7 @@ impl WorkerCore {
             last_post_ms: f64::NEG_INFINITY,
             bytes_before: 0,
             events_before: 0,
+            mining: correlate::StreamingMiner::default(),
             progress: LoadProgress {
                 bytes_total: inputs.iter().map(Input::size).sum(),
                 files_total: inputs.len() as u32,
@@ -316,39 +368,39 @@ impl WorkerCore {
             let size = input.size();
             let read_started_ms = now_ms();
             pacer.progress.current = input.name();
+            pacer.mining = correlate::StreamingMiner::default();
             pacer.post_progress(None, true);
-            let (end, data) = match input {
-                Input::File(file) => {
-                    let mut ingest = SourceIngest::new(
-                        &file.name(),
-                        IngestOptions {
-                            zone: load.zone.clone(),
-                            modified_ns: Some((file.last_modified() * 1e6) as i64),
-                            size: Some(size),
-                        },
-                    );
-                    match read_blob(&file, &mut ingest, &mut pacer).await {
-                        Ok(end) => (end, ingest.finish()),
-                        Err(failed) => {
-                            let mut data = ingest.finish();
-                            data.info.error = Some(SourceError::Unreadable(failed.0).to_string());
-                            (ReadEnd::Complete, data)
-                        }
-                    }
-                }
+            let (name, modified_ns) = match &input {
+                Input::File(file) => (file.name(), Some((file.last_modified() * 1e6) as i64)),
                 Input::Bytes {
-                    name,
-                    bytes,
+                    name, modified_ns, ..
+                } => (name.clone(), *modified_ns),
+            };
+            let mut ingest = FileIngest::open(
+                &name,
+                IngestOptions {
+                    zone: load.zone.clone(),
                     modified_ns,
-                } => {
-                    let mut ingest = SourceIngest::new(
-                        &name,
-                        IngestOptions {
-                            zone: load.zone.clone(),
-                            modified_ns,
-                            size: Some(size),
-                        },
-                    );
+                    size: Some(size),
+                },
+            );
+            let (end, sources) = match input {
+                Input::File(file) => match read_blob(&file, &mut ingest, &mut pacer).await {
+                    Ok(end) => (end, ingest.finish()),
+                    Err(failed) => {
+                        let mut sources = ingest.finish();
+                        // The source being read when the browser failed carries the sentence.
+                        if let Some(last) = sources.last_mut() {
+                            let unreadable = SourceError::Unreadable(failed.0).to_string();
+                            last.info.error = Some(match last.info.error.take() {
+                                Some(e) => format!("{e}; {unreadable}"),
+                                None => unreadable,
+                            });
+                        }
+                        (ReadEnd::Complete, sources)
+                    }
+                },
+                Input::Bytes { bytes, .. } => {
                     let end = read_bytes(&bytes, &mut ingest, &mut pacer).await;
                     (end, ingest.finish())
                 }
@@ -357,30 +409,112 @@ impl WorkerCore {
                 cancelled = true;
                 break;
             }
-            // Mining runs as each file finishes (while the next one is not yet read); its share of the
-            // load time is reported with the patterns.
-            let reading_ms = now_ms() - read_started_ms;
-            let mine_started_ms = now_ms();
-            let cancel = || self.cancel.get();
-            let Some(patterns) = correlate::mine(&data, &cancel).await else {
-                cancelled = true;
-                break;
-            };
-            let mining_ms = now_ms() - mine_started_ms;
-            pacer.bytes_before += size;
-            pacer.events_before += data.len() as u64;
-            pacer.progress.files_done += 1;
-            let mut case = self.case.borrow_mut();
-            let before = case.source_count();
-            case.add(data);
-            if case.source_count() > before {
-                self.investigation
-                    .borrow_mut()
-                    .source_added(before, patterns, reading_ms, mining_ms);
+            // Every text file inside an archive is a source of its own, mined as it is added (while
+            // the next file is not yet read); mining's share of the load time is reported with the
+            // patterns, reading's is split evenly over the members.
+            let reading_ms = (now_ms() - read_started_ms) / sources.len().max(1) as f64;
+            let mut mined = Vec::with_capacity(sources.len());
+            for data in sources {
+                let cancel = || self.cancel.get();
+                // A plain file was mined while it was read (the pacer's miner); an archive's
+                // members are mined here.
+                let miner = std::mem::take(&mut pacer.mining);
+                let Some((patterns, mining_ms)) = miner.finish(&data, &cancel).await else {
+                    cancelled = true;
+                    break;
+                };
+                mined.push((data, patterns, mining_ms));
             }
+            if cancelled {
+                // The file being read when the cancel came is dropped whole, archive members too.
+                break;
+            }
+            for (data, patterns, mining_ms) in mined {
+                pacer.events_before += data.len() as u64;
+                let mut case = self.case.borrow_mut();
+                let before = case.source_count();
+                case.add_in_zone(data, &load.zone_name);
+                if case.source_count() > before {
+                    self.investigation
+                        .borrow_mut()
+                        .source_added(before, patterns, reading_ms, mining_ms);
+                }
+            }
+            pacer.bytes_before += size;
+            pacer.progress.files_done += 1;
         }
         self.case.borrow_mut().rebuild_timeline();
         self.post_loaded(load.id, cancelled, started_ms);
+    }
+}
+
+impl WorkerCore {
+    /// Reads the sources named `source` again from the bytes the case keeps, their zone-less
+    /// timestamps in `zone`, mines them again and puts them in place of the old ones (the caller
+    /// re-merges the timeline). Returns whether it was cancelled (then the old sources stay).
+    async fn retime(
+        self: Rc<Self>,
+        id: RequestId,
+        source: &str,
+        zone: Zone,
+        zone_name: &str,
+    ) -> bool {
+        let started_ms = now_ms();
+        let indexes = self.case.borrow().sources_named(source);
+        let bytes_total = {
+            let case = self.case.borrow();
+            indexes.iter().map(|&i| case.sources()[i].info.bytes).sum()
+        };
+        let mut pacer = LoadPacer {
+            core: self.clone(),
+            id,
+            started_ms,
+            last_post_ms: f64::NEG_INFINITY,
+            bytes_before: 0,
+            events_before: 0,
+            mining: correlate::StreamingMiner::default(),
+            progress: LoadProgress {
+                bytes_total,
+                files_total: indexes.len() as u32,
+                current: source.to_string(),
+                ..Default::default()
+            },
+        };
+        pacer.post_progress(None, true);
+        for index in indexes {
+            // The blocks are shared (Arc), so holding them does not copy the text.
+            let (mut ingest, blocks) = {
+                let case = self.case.borrow();
+                let original = &case.sources()[index];
+                let blocks: Vec<_> = original.blocks().iter().map(|b| b.bytes.clone()).collect();
+                (start_reread(original, zone.clone()), blocks)
+            };
+            for block in &blocks {
+                if read_bytes(block, &mut ingest, &mut pacer).await == ReadEnd::Cancelled {
+                    return true;
+                }
+            }
+            let data = {
+                let case = self.case.borrow();
+                finish_reread(ingest, &case.sources()[index])
+            };
+            let mine_started_ms = now_ms();
+            let cancel = || self.cancel.get();
+            let Some(patterns) = correlate::mine(&data, &cancel).await else {
+                return true;
+            };
+            let mining_ms = now_ms() - mine_started_ms;
+            pacer.bytes_before += data.info.bytes;
+            pacer.events_before += data.len() as u64;
+            pacer.progress.files_done += 1;
+            self.case
+                .borrow_mut()
+                .replace_source(index, data, zone_name);
+            self.investigation
+                .borrow_mut()
+                .source_replaced(index, patterns, mining_ms);
+        }
+        false
     }
 }
 
@@ -394,10 +528,12 @@ struct LoadPacer {
     bytes_before: u64,
     events_before: u64,
     progress: LoadProgress,
+    /// Mines the current file's events as they are stored (plain files).
+    mining: correlate::StreamingMiner,
 }
 
 impl LoadPacer {
-    fn post_progress(&mut self, ingest: Option<&SourceIngest>, force: bool) {
+    fn post_progress(&mut self, ingest: Option<&dyn ChunkSink>, force: bool) {
         let now = now_ms();
         if !force && now - self.last_post_ms < PROGRESS_EVERY_MS {
             return;
@@ -415,7 +551,11 @@ impl LoadPacer {
 }
 
 impl ReadPacer for LoadPacer {
-    fn tick(&mut self, ingest: &SourceIngest) {
+    fn tick(&mut self, ingest: &dyn ChunkSink) {
+        // Mine what was stored since the last tick, for at most half a yield interval.
+        if let Some(stored) = ingest.stored() {
+            self.mining.catch_up(stored, read::YIELD_EVERY_MS / 2.0);
+        }
         self.post_progress(Some(ingest), false);
     }
 

@@ -14,16 +14,16 @@ use super::filter::{build_indexes, CaseView, CompiledFilter, Evaluated};
 use super::read::yield_to_event_loop;
 use super::WorkerCore;
 use crate::engine::index::SourceIndex;
-use crate::engine::time::Zone;
 use crate::protocol::query::{FilterSpec, QueryPart};
 use crate::protocol::{Reply, Request, RequestId};
 
 /// The query state of one worker.
 #[derive(Default)]
 struct QueryState {
-    /// Token indexes of the case's sources, and the case size they were built for.
+    /// Token indexes of the case's sources, and the case size (and content generation: a source read
+    /// again in another zone) they were built for.
     indexes: Vec<SourceIndex>,
-    indexed: (usize, usize),
+    indexed: (usize, usize, u64),
     /// The latest filter evaluated over the whole case.
     evaluated: Option<Rc<Evaluated>>,
     /// The id of the newest query request; older ones stop at their next part.
@@ -33,7 +33,11 @@ struct QueryState {
 impl QueryState {
     /// Builds the indexes again (and forgets the evaluation) when the case has changed.
     fn refresh(&mut self, case: &Case) {
-        let key = (case.source_count(), case.total_events());
+        let key = (
+            case.source_count(),
+            case.total_events(),
+            case.content_generation(),
+        );
         if self.indexed != key {
             self.indexes = build_indexes(case.sources());
             self.indexed = key;
@@ -100,6 +104,7 @@ fn with_evaluated<T>(
     f: impl FnOnce(&CaseView<'_>, &Evaluated) -> T,
 ) -> T {
     let case = core.case.borrow();
+    let investigation = core.investigation.borrow();
     STATE.with(|state| {
         let mut state = state.borrow_mut();
         state.refresh(&case);
@@ -108,7 +113,8 @@ fn with_evaluated<T>(
             indexes: &state.indexes,
             timeline: case.timeline(),
             offsets: case.offsets().as_ns(),
-            zone: Zone::Utc,
+            zone: super::zone_named(&filter.zone),
+            patterns: investigation.patterns(),
             case_span: None,
         };
         let evaluated = match &state.evaluated {
@@ -129,6 +135,7 @@ async fn run_query(core: Rc<WorkerCore>, id: RequestId, filter: FilterSpec, firs
     // Part 1: errors and the first rows.
     let first = {
         let case = core.case.borrow();
+        let investigation = core.investigation.borrow();
         STATE.with(|state| {
             let mut state = state.borrow_mut();
             state.refresh(&case);
@@ -137,7 +144,8 @@ async fn run_query(core: Rc<WorkerCore>, id: RequestId, filter: FilterSpec, firs
                 indexes: &state.indexes,
                 timeline: case.timeline(),
                 offsets: case.offsets().as_ns(),
-                zone: Zone::Utc,
+                zone: super::zone_named(&filter.zone),
+                patterns: investigation.patterns(),
                 case_span: None,
             };
             let compiled = CompiledFilter::new(&filter, &view);

@@ -1,4 +1,5 @@
-//! Reading a `File` (any `Blob`) into a [`SourceIngest`], streaming, inside the worker.
+//! Reading a `File` (any `Blob`) into a [`FileIngest`] (which opens archives and compressed files and
+//! hands every text member to a `SourceIngest`), streaming, inside the worker.
 //!
 //! The bytes come in slices of [`SLICE_BYTES`] (`Blob.slice().arrayBuffer()`), with
 //! [`READS_IN_FLIGHT`] reads outstanding so the browser reads ahead while the worker parses (measured
@@ -14,7 +15,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, MessageChannel};
 
+use crate::engine::decode::FileIngest;
 use crate::engine::ingest::SourceIngest;
+use crate::engine::store::SourceData;
 
 /// Bytes per slice read (each read costs ~2 ms fixed, so slices are big).
 pub const SLICE_BYTES: usize = 16 << 20;
@@ -46,10 +49,55 @@ pub async fn yield_to_event_loop() {
     channel.port1().set_onmessage(None);
 }
 
+/// Where the bytes read go: a [`FileIngest`] for files, a [`SourceIngest`] for text already known
+/// to be one source.
+pub trait ChunkSink {
+    fn push(&mut self, chunk: &[u8]);
+    /// Bytes pushed so far.
+    fn bytes_read(&self) -> u64;
+    /// Events recognised so far (for progress reports).
+    fn events_so_far(&self) -> usize;
+    /// The events of the file's one text source stored so far, when it has one (to mine them while
+    /// the rest is read).
+    fn stored(&self) -> Option<&SourceData> {
+        None
+    }
+}
+
+impl ChunkSink for FileIngest {
+    fn push(&mut self, chunk: &[u8]) {
+        FileIngest::push(self, chunk)
+    }
+    fn stored(&self) -> Option<&SourceData> {
+        FileIngest::stored(self)
+    }
+    fn bytes_read(&self) -> u64 {
+        FileIngest::bytes_read(self)
+    }
+    fn events_so_far(&self) -> usize {
+        FileIngest::events_so_far(self)
+    }
+}
+
+impl ChunkSink for SourceIngest {
+    fn push(&mut self, chunk: &[u8]) {
+        SourceIngest::push(self, chunk)
+    }
+    fn stored(&self) -> Option<&SourceData> {
+        Some(SourceIngest::stored(self))
+    }
+    fn bytes_read(&self) -> u64 {
+        SourceIngest::bytes_read(self)
+    }
+    fn events_so_far(&self) -> usize {
+        SourceIngest::events_so_far(self)
+    }
+}
+
 /// What the reader asks of its caller while reading.
 pub trait ReadPacer {
     /// Called after each yield to the event loop, with the ingest as it is now.
-    fn tick(&mut self, ingest: &SourceIngest);
+    fn tick(&mut self, ingest: &dyn ChunkSink);
     /// Whether the read should stop (checked after each yield).
     fn cancelled(&self) -> bool;
 }
@@ -95,7 +143,7 @@ impl Default for ReadOptions {
 /// Reads `blob` into `ingest` (which the caller then finishes), slice by slice, with reads in flight.
 pub async fn read_blob(
     blob: &Blob,
-    ingest: &mut SourceIngest,
+    ingest: &mut dyn ChunkSink,
     pacer: &mut dyn ReadPacer,
 ) -> Result<ReadEnd, ReadFailed> {
     read_blob_with(blob, ingest, pacer, ReadOptions::default()).await
@@ -104,7 +152,7 @@ pub async fn read_blob(
 /// [`read_blob`] with other slice sizes or yield intervals (tests use small ones).
 pub async fn read_blob_with(
     blob: &Blob,
-    ingest: &mut SourceIngest,
+    ingest: &mut dyn ChunkSink,
     pacer: &mut dyn ReadPacer,
     options: ReadOptions,
 ) -> Result<ReadEnd, ReadFailed> {
@@ -134,7 +182,7 @@ pub async fn read_blob_with(
         if now_ms() - last_yield >= options.yield_every_ms {
             yield_to_event_loop().await;
             last_yield = now_ms();
-            pacer.tick(ingest);
+            pacer.tick(&*ingest);
             if pacer.cancelled() {
                 return Ok(ReadEnd::Cancelled);
             }
@@ -146,7 +194,7 @@ pub async fn read_blob_with(
 /// Pushes bytes already in memory (pasted text, the demo) in slices, pacing like [`read_blob`].
 pub async fn read_bytes(
     bytes: &[u8],
-    ingest: &mut SourceIngest,
+    ingest: &mut dyn ChunkSink,
     pacer: &mut dyn ReadPacer,
 ) -> ReadEnd {
     let mut last_yield = now_ms();
@@ -155,7 +203,7 @@ pub async fn read_bytes(
         if now_ms() - last_yield >= YIELD_EVERY_MS {
             yield_to_event_loop().await;
             last_yield = now_ms();
-            pacer.tick(ingest);
+            pacer.tick(&*ingest);
             if pacer.cancelled() {
                 return ReadEnd::Cancelled;
             }

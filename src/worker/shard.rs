@@ -19,12 +19,13 @@ use super::case::Case;
 use super::filter::{
     build_indexes, match_span, CaseView, CompiledFilter, Evaluated, HISTOGRAM_BARS,
 };
-use super::read::{now_ms, read_blob, read_bytes, ReadEnd, ReadPacer};
+use super::read::{now_ms, read_blob, read_bytes, ChunkSink, ReadEnd, ReadPacer};
 use crate::engine::correlate::Offsets;
+use crate::engine::decode::FileIngest;
 use crate::engine::demo::{self, DEMO_SEED};
 use crate::engine::error::SourceError;
 use crate::engine::index::SourceIndex;
-use crate::engine::ingest::{IngestOptions, SourceIngest};
+use crate::engine::ingest::IngestOptions;
 use crate::engine::level::Level;
 use crate::engine::query::results::sort_time;
 use crate::engine::query::{facets, Histogram, MatchKey, Matches, StackBy};
@@ -223,67 +224,89 @@ impl Shard {
             .any(|(i, _)| matches!(i.kind, ShardInputKind::Demo { .. }))
             .then(|| demo::generate(DEMO_SEED));
         for (input, file) in load.inputs {
-            let (end, data, size) = match (input.kind, file) {
-                (ShardInputKind::File, Some(file)) => {
-                    let size = file.size() as u64;
-                    pacer.current = file.name();
-                    pacer.post(None, true);
-                    let mut ingest = SourceIngest::new(
-                        &file.name(),
-                        IngestOptions {
-                            zone: load.zone.clone(),
-                            modified_ns: Some((file.last_modified() * 1e6) as i64),
-                            size: Some(size),
-                        },
-                    );
-                    match read_blob(&file, &mut ingest, &mut pacer).await {
-                        Ok(end) => (end, ingest.finish(), size),
-                        Err(failed) => {
-                            let mut data = ingest.finish();
-                            data.info.error = Some(SourceError::Unreadable(failed.0).to_string());
-                            (ReadEnd::Complete, data, size)
-                        }
+            // Every input goes through the decoder: an archive becomes several sources.
+            let (name, modified_ns, size, bytes): (String, Option<i64>, u64, Option<Vec<u8>>) =
+                match (&input.kind, &file) {
+                    (ShardInputKind::File, Some(f)) => (
+                        f.name(),
+                        Some((f.last_modified() * 1e6) as i64),
+                        f.size() as u64,
+                        None,
+                    ),
+                    (ShardInputKind::Text { name, text }, _) => (
+                        name.clone(),
+                        None,
+                        text.len() as u64,
+                        Some(text.as_bytes().to_vec()),
+                    ),
+                    (ShardInputKind::Demo { index }, _) => {
+                        let Some(f) = demo_files.as_ref().and_then(|d| d.get(*index as usize))
+                        else {
+                            continue;
+                        };
+                        (
+                            f.name.to_string(),
+                            Some(f.modified_ns),
+                            f.bytes.len() as u64,
+                            Some(f.bytes.clone()),
+                        )
                     }
-                }
-                (ShardInputKind::Text { name, text }, _) => {
-                    self.read_bytes(&name, text.as_bytes(), None, &load.zone, &mut pacer)
-                        .await
-                }
-                (ShardInputKind::Demo { index }, _) => {
-                    let Some(f) = demo_files.as_ref().and_then(|d| d.get(index as usize)) else {
-                        continue;
-                    };
-                    self.read_bytes(
-                        f.name,
-                        &f.bytes,
-                        Some(f.modified_ns),
-                        &load.zone,
-                        &mut pacer,
-                    )
-                    .await
-                }
-                (ShardInputKind::File, None) => continue,
+                    (ShardInputKind::File, None) => continue,
+                };
+            pacer.current = name.clone();
+            pacer.post(None, true);
+            let mut ingest = FileIngest::open(
+                &name,
+                IngestOptions {
+                    zone: load.zone.clone(),
+                    modified_ns,
+                    size: Some(size),
+                },
+            );
+            let (end, sources) = match (bytes, file) {
+                (Some(bytes), _) => (
+                    read_bytes(&bytes, &mut ingest, &mut pacer).await,
+                    ingest.finish(),
+                ),
+                (None, Some(file)) => match read_blob(&file, &mut ingest, &mut pacer).await {
+                    Ok(end) => (end, ingest.finish()),
+                    Err(failed) => {
+                        let mut sources = ingest.finish();
+                        if let Some(last) = sources.last_mut() {
+                            let unreadable = SourceError::Unreadable(failed.0).to_string();
+                            last.info.error = Some(match last.info.error.take() {
+                                Some(e) => format!("{e}; {unreadable}"),
+                                None => unreadable,
+                            });
+                        }
+                        (ReadEnd::Complete, sources)
+                    }
+                },
+                (None, None) => continue,
             };
             if end == ReadEnd::Cancelled {
                 cancelled = true;
                 break;
             }
             pacer.bytes_before += size;
-            pacer.events_before += data.len() as u64;
             pacer.files_done += 1;
             let mut loaded = LoadedInput {
                 file: input.file,
-                summaries: vec![FileSummary::of(&data)],
+                summaries: Vec::new(),
                 sources: Vec::new(),
             };
-            if !data.is_empty() || data.info.error.is_none() {
-                loaded.sources.push(SourceFacts {
-                    name: data.info.name.clone(),
-                    first_ts: data.info.first_ts,
-                    last_ts: data.info.last_ts,
-                    events: data.len() as u64,
-                });
-                self.pending.borrow_mut().push(data);
+            for data in sources {
+                pacer.events_before += data.len() as u64;
+                loaded.summaries.push(FileSummary::of(&data));
+                if !data.is_empty() || data.info.error.is_none() {
+                    loaded.sources.push(SourceFacts {
+                        name: data.info.name.clone(),
+                        first_ts: data.info.first_ts,
+                        last_ts: data.info.last_ts,
+                        events: data.len() as u64,
+                    });
+                    self.pending.borrow_mut().push(data);
+                }
             }
             done.push(loaded);
         }
@@ -296,29 +319,6 @@ impl Shard {
             },
             None,
         );
-    }
-
-    async fn read_bytes(
-        &self,
-        name: &str,
-        bytes: &[u8],
-        modified_ns: Option<i64>,
-        zone: &Zone,
-        pacer: &mut ShardPacer,
-    ) -> (ReadEnd, SourceData, u64) {
-        pacer.current = name.to_string();
-        pacer.post(None, true);
-        let size = bytes.len() as u64;
-        let mut ingest = SourceIngest::new(
-            name,
-            IngestOptions {
-                zone: zone.clone(),
-                modified_ns,
-                size: Some(size),
-            },
-        );
-        let end = read_bytes(bytes, &mut ingest, pacer).await;
-        (end, ingest.finish(), size)
     }
 
     /// Takes the pending sources into the case under their case-wide ids and re-merges the shard's
@@ -380,7 +380,9 @@ impl Shard {
             indexes: &cache.indexes,
             timeline: case.timeline(),
             offsets: case.offsets().as_ns(),
-            zone: Zone::Utc,
+            zone: Zone::parse(&filter.zone).unwrap_or_default(),
+            // Not mined on shards yet: placeholder fields (`tpl.num1`) match nothing here.
+            patterns: &[],
             case_span: Some(self.case_span.get()),
         };
         let evaluated = match &cache.evaluated {
@@ -536,7 +538,9 @@ impl Shard {
             indexes: &cache.indexes,
             timeline: case.timeline(),
             offsets: case.offsets().as_ns(),
-            zone: Zone::Utc,
+            zone: Zone::parse(&filter.zone).unwrap_or_default(),
+            // Not mined on shards yet: placeholder fields (`tpl.num1`) match nothing here.
+            patterns: &[],
             case_span: Some(self.case_span.get()),
         };
         let compiled = CompiledFilter::new(filter, &view);
@@ -582,7 +586,7 @@ struct ShardPacer {
 }
 
 impl ShardPacer {
-    fn post(&mut self, ingest: Option<&SourceIngest>, force: bool) {
+    fn post(&mut self, ingest: Option<&dyn ChunkSink>, force: bool) {
         let now = now_ms();
         if !force && now - self.last_post_ms < PROGRESS_EVERY_MS {
             return;
@@ -603,7 +607,7 @@ impl ShardPacer {
 }
 
 impl ReadPacer for ShardPacer {
-    fn tick(&mut self, ingest: &SourceIngest) {
+    fn tick(&mut self, ingest: &dyn ChunkSink) {
         self.post(Some(ingest), false);
     }
 

@@ -172,6 +172,8 @@ pub struct JsonLinesParser {
     /// The sample has records whose message is a stack frame (`" at a.b(C.java:1)"`): such records
     /// join the record above. Checked only in such files, so other files pay nothing for it.
     join_trace_records: bool,
+    /// The file is a reframed records document (its `{"Records":` line was seen).
+    records_document: bool,
 }
 
 impl Default for JsonLinesParser {
@@ -179,6 +181,7 @@ impl Default for JsonLinesParser {
         JsonLinesParser {
             name: FormatName::JsonLines,
             join_trace_records: false,
+            records_document: false,
         }
     }
 }
@@ -235,14 +238,11 @@ fn cloudtrail_level(line: &[u8]) -> Level {
     Level::Info
 }
 
-/// The lines around the records of a reframed records document (see
-/// [`crate::engine::decode::records`]): its header `{"Records":` and its closing `}`.
-fn is_records_frame(line: &[u8]) -> bool {
-    let t = line.trim_ascii();
-    if t == b"}" {
-        return true;
-    }
-    t.strip_prefix(b"{")
+/// The header line of a reframed records document, `{"Records":` (see
+/// [`crate::engine::decode::records`]).
+fn is_records_header(line: &[u8]) -> bool {
+    line.trim_ascii()
+        .strip_prefix(b"{")
         .map(|r| r.trim_ascii_start())
         .and_then(|r| r.strip_prefix(b"\"Records\""))
         .map(|r| r.trim_ascii())
@@ -293,6 +293,7 @@ impl JsonLinesParser {
         JsonLinesParser {
             name,
             join_trace_records,
+            records_document: false,
         }
     }
 
@@ -421,7 +422,12 @@ impl LineParser for JsonLinesParser {
                 level: cloudtrail_level(line),
             },
             Some((ts, level)) => LineClass::Start { ts, level },
-            None if is_records_frame(line) => LineClass::Skip,
+            None if is_records_header(line) => {
+                self.records_document = true;
+                LineClass::Skip
+            }
+            // The document's closing brace (elsewhere a lone `}` stays with the object above).
+            None if self.records_document && line.trim_ascii() == b"}" => LineClass::Skip,
             None if line.first().is_some_and(|c| *c == b' ' || *c == b'\t') => LineClass::Continue,
             // A broken object is unparsed; a plain log line among the objects is an event.
             None if line.first() == Some(&b'{') => LineClass::Unparsed,
@@ -561,5 +567,18 @@ mod tests {
         assert_eq!(json_unescape(br"caf\u00e9 \ud83d\ude00"), "café 😀");
         assert_eq!(json_unescape(br"bad \u12"), "bad \\u12");
         assert!(matches!(json_unescape(b"plain"), Cow::Borrowed("plain")));
+    }
+
+    #[test]
+    fn a_lone_closing_brace_is_skipped_only_in_a_records_document() {
+        let cx = TimeContext::default();
+        let mut p = JsonLinesParser::default();
+        assert_eq!(p.classify(b"}", &cx), LineClass::Unparsed);
+        assert_eq!(p.classify(br#"{"Records": "#, &cx), LineClass::Skip);
+        assert!(matches!(
+            p.classify(br#"{"eventTime":"2026-07-03T09:00:00Z","x":1}"#, &cx),
+            LineClass::Start { ts: Some(_), .. }
+        ));
+        assert_eq!(p.classify(b"}", &cx), LineClass::Skip);
     }
 }

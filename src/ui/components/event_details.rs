@@ -7,6 +7,7 @@ use yew::prelude::*;
 
 use super::marked::marked_text;
 use crate::protocol::query::EventDetails;
+use crate::ui::zones::DisplayZone;
 
 #[derive(Properties, PartialEq)]
 pub struct EventDetailsProps {
@@ -16,6 +17,7 @@ pub struct EventDetailsProps {
 
 #[function_component(EventDetailsPanel)]
 pub fn event_details(props: &EventDetailsProps) -> Html {
+    let display = use_context::<DisplayZone>().unwrap_or_default();
     let Some(d) = props.details.clone() else {
         return html! {};
     };
@@ -30,7 +32,7 @@ pub fn event_details(props: &EventDetailsProps) -> Html {
                 <button type="button" class="button" onclick={close}>{ "Close" }</button>
             </div>
             <dl class="details__fields">
-                <dt>{ "time" }</dt><dd>{ d.ts.clone().unwrap_or_else(|| "—".into()) }</dd>
+                <dt>{ "time" }</dt><dd>{ display.show_opt(d.ts.as_deref()) }</dd>
                 <dt>{ "level" }</dt><dd>{ d.level.as_str() }</dd>
                 <dt>{ "source" }</dt><dd>{ format!("{} ({})", d.source, d.format) }</dd>
                 { for d.fields.iter().map(|(k, v)| html! {

@@ -11,12 +11,12 @@ use web_sys::Element;
 use yew::prelude::*;
 
 use crate::engine::query::StackBy;
-use crate::engine::time::format_rfc3339;
 use crate::protocol::query::{HistogramData, TimeRange};
 use crate::ui::commands::Commands;
 use crate::ui::query_state::QueryAction;
 use crate::ui::state::Action;
 use crate::ui::text::thousands;
+use crate::ui::zones::{self, DisplayZone};
 
 /// The drawing's own units: every bar is this wide, the chart this tall (scaled to the box by CSS).
 const BAR_W: f64 = 10.0;
@@ -31,9 +31,9 @@ pub struct HistogramProps {
     pub range: Option<TimeRange>,
 }
 
-/// A time in ms as shown: RFC 3339 UTC.
+/// A time in ms as shown: RFC 3339 in the display zone.
 fn when(ms: i64) -> String {
-    format_rfc3339(ms.saturating_mul(1_000_000))
+    zones::current().format(ms.saturating_mul(1_000_000))
 }
 
 /// The share of the chart's width at the pointer, 0..=1.
@@ -91,6 +91,8 @@ fn series_class(stack_by: StackBy, key: &str, index: usize) -> String {
 
 #[function_component(HistogramPanel)]
 pub fn histogram_panel(props: &HistogramProps) -> Html {
+    // Times on the axis and in the hover readout follow the display zone.
+    let _display = use_context::<DisplayZone>();
     let svg = use_node_ref();
     // The press being dragged: where it started and where the pointer is, as shares of the width.
     let drag = use_state(|| None::<(f64, f64)>);

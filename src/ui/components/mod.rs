@@ -16,3 +16,4 @@ pub mod open_controls;
 pub mod paste_box;
 pub mod status;
 pub mod timeline;
+pub mod zone_input;

@@ -19,6 +19,7 @@ use crate::protocol::query::FilterSpec;
 use crate::protocol::Row;
 use crate::ui::commands::Commands;
 use crate::ui::state::{Action, RowsPage};
+use crate::ui::zones::DisplayZone;
 
 /// Height of one row; the CSS reads it from `--row-height`, set from here.
 pub const ROW_HEIGHT_PX: f64 = 24.0;
@@ -143,6 +144,7 @@ fn one_line(text: &str, marks: &[(u32, u32)]) -> Html {
 }
 
 fn render_row(
+    display: &DisplayZone,
     position: u32,
     row: Option<&Row>,
     marks: &[(u32, u32)],
@@ -165,7 +167,7 @@ fn render_row(
                     aria-rowindex={(position + 1).to_string()}
                     {onclick}
                 >
-                    <span class="row__time" role="cell">{ row.ts.clone().unwrap_or_else(|| "—".into()) }</span>
+                    <span class="row__time" role="cell">{ display.show_opt(row.ts.as_deref()) }</span>
                     <span class="row__level" role="cell">{ level }</span>
                     <span class="row__source" role="cell">{ row.source.clone() }</span>
                     <span class="row__text" role="cell" title={row.text.clone()}>{ one_line(&row.text, marks) }</span>
@@ -186,6 +188,7 @@ fn render_row(
 
 #[function_component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
+    let display = use_context::<DisplayZone>().unwrap_or_default();
     let scroller = use_node_ref();
     let spacer = use_node_ref();
     let window = use_node_ref();
@@ -322,7 +325,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 </button>
             </div>
             <div class="timeline__header" aria-hidden="true">
-                <span class="row__time">{ "Time (UTC)" }</span>
+                <span class="row__time">{ format!("Time ({})", display.label()) }</span>
                 <span class="row__level">{ "Level" }</span>
                 <span class="row__source">{ "Source" }</span>
                 <span class="row__text">{ "Event" }</span>
@@ -330,7 +333,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
             <div class="timeline__scroller" ref={scroller} onscroll={on_scroll} tabindex="0" role="table" aria-label="Events" aria-rowcount={total.to_string()}>
                 <div class="timeline__spacer" ref={spacer}></div>
                 <div class="timeline__window" ref={window} role="rowgroup">
-                    { for (geometry.first..geometry.end).map(|p| render_row(p, props.page.row(p), props.page.marks(p), props.selected == Some(p), &props.on_select)) }
+                    { for (geometry.first..geometry.end).map(|p| render_row(&display, p, props.page.row(p), props.page.marks(p), props.selected == Some(p), &props.on_select)) }
                 </div>
                 if total == 0 && props.filter.is_some() {
                     <p class="timeline__empty">{ "No events match the filter." }</p>

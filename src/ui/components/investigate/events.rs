@@ -4,6 +4,7 @@
 use yew::prelude::*;
 
 use crate::engine::correlate::EventRef;
+use crate::ui::zones;
 
 /// `+0.25 s`, `+3.0 s`, `+2 min 5 s`, `+1 h 4 min` between steps (null: no time to compare).
 pub fn gap(seconds: Option<f64>) -> String {
@@ -39,13 +40,14 @@ pub fn first_line(text: &str) -> String {
 }
 
 /// One event as a list line; `extra` is shown before the time (a step gap, a distance from centre).
+/// The time is shown in the display zone.
 pub fn event_line(event: &EventRef, extra: String, marked: bool) -> Html {
     let level = event.level.as_str();
     html! {
         <li class={classes!("event-line", format!("row--{level}"), marked.then_some("event-line--marked"))}
             aria-current={marked.then_some("true")}>
             <span class="event-line__extra">{ extra }</span>
-            <span class="event-line__time">{ event.ts.clone().unwrap_or_else(|| "—".into()) }</span>
+            <span class="event-line__time">{ zones::current().show_opt(event.ts.as_deref()) }</span>
             <span class="event-line__level">{ level }</span>
             <span class="event-line__source">{ event.path.clone() }</span>
             <span class="event-line__text" title={event.text.clone()}>{ first_line(&event.text) }</span>
