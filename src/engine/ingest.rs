@@ -144,6 +144,12 @@ impl SourceIngest {
         self.data.len() + self.complete.len() + usize::from(self.pending.is_some())
     }
 
+    /// The events stored so far (their blocks complete): their ids and text are final, so they can
+    /// be worked on (mined) while the rest of the file is read.
+    pub fn stored(&self) -> &SourceData {
+        &self.data
+    }
+
     /// The detected format, once enough bytes have arrived.
     pub fn format(&self) -> Option<FormatName> {
         self.parser.as_ref().map(|p| p.name())
@@ -284,6 +290,7 @@ impl SourceIngest {
         }
         problems.append(&mut self.notes);
         let mut data = self.data;
+        data.shrink_to_fit();
         data.info.bytes = self.size.unwrap_or(self.bytes_in);
         data.info.format = self
             .parser

@@ -29,6 +29,7 @@ pub mod ingest;
 pub mod level;
 pub mod patterns;
 pub mod query;
+pub mod redact;
 pub mod store;
 pub mod summary;
 pub mod time;

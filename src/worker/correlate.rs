@@ -1,5 +1,5 @@
-//! The worker's investigations: the message patterns of every loaded source (mined as each file
-//! finishes loading), the id index (built when first needed), clock offsets, and the answers to the
+//! The worker's investigations: the message patterns of every loaded source (mined while each file
+//! loads, [`StreamingMiner`]), the id index (built when first needed), clock offsets, and the answers to the
 //! UI's [`Ask`]s, all computed here so the UI thread only renders.
 //!
 //! The patterns are kept parallel to the case's sources (`patterns[i]` belongs to source `i`); the id
@@ -42,24 +42,62 @@ pub struct Investigation {
     reading_ms: f64,
 }
 
-/// Mines `source` in steps, yielding to the event loop every [`YIELD_EVERY_MS`] so requests are still
-/// answered; `None` when `cancelled` says stop.
-pub async fn mine(source: &SourceData, cancelled: &dyn Fn() -> bool) -> Option<SourcePatterns> {
-    let mut miner = PatternMiner::new();
-    let mut last_yield = now_ms();
-    for start in (0..source.len()).step_by(MINE_STEP) {
-        for e in start..(start + MINE_STEP).min(source.len()) {
-            miner.add(source.text(e), source.level(e));
-        }
-        if now_ms() - last_yield >= YIELD_EVERY_MS {
-            yield_to_event_loop().await;
-            last_yield = now_ms();
-            if cancelled() {
-                return None;
+/// Mines one source as it loads: the events stored so far are mined between two reads (a bounded
+/// amount each time, so reading still yields often), the rest once the file is read.
+#[derive(Default)]
+pub struct StreamingMiner {
+    miner: PatternMiner,
+    /// Events of the source mined so far.
+    mined: usize,
+    /// Time spent mining, in ms.
+    pub mining_ms: f64,
+}
+
+impl StreamingMiner {
+    /// Mines events of `stored` (the source so far) not yet mined, for at most `budget_ms`.
+    pub fn catch_up(&mut self, stored: &SourceData, budget_ms: f64) {
+        let started = now_ms();
+        while self.mined < stored.len() {
+            let end = (self.mined + MINE_STEP).min(stored.len());
+            for e in self.mined..end {
+                self.miner.add(stored.text(e), stored.level(e));
+            }
+            self.mined = end;
+            if now_ms() - started >= budget_ms {
+                break;
             }
         }
+        self.mining_ms += now_ms() - started;
     }
-    Some(miner.finish(source.ts_column()))
+
+    /// Mines the rest of the loaded `source` in steps, yielding to the event loop every
+    /// [`YIELD_EVERY_MS`] so requests are still answered; `None` when `cancelled` says stop.
+    pub async fn finish(
+        mut self,
+        source: &SourceData,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Option<(SourcePatterns, f64)> {
+        while self.mined < source.len() {
+            self.catch_up(source, YIELD_EVERY_MS);
+            if self.mined < source.len() {
+                yield_to_event_loop().await;
+                if cancelled() {
+                    return None;
+                }
+            }
+        }
+        let started = now_ms();
+        let patterns = self.miner.finish(source.ts_column());
+        Some((patterns, self.mining_ms + now_ms() - started))
+    }
+}
+
+/// Mines a whole loaded `source` in yielding steps (see [`StreamingMiner::finish`]).
+pub async fn mine(source: &SourceData, cancelled: &dyn Fn() -> bool) -> Option<SourcePatterns> {
+    StreamingMiner::default()
+        .finish(source, cancelled)
+        .await
+        .map(|(patterns, _)| patterns)
 }
 
 fn seconds(offset_ns: i64) -> f64 {
@@ -85,6 +123,11 @@ impl Investigation {
         self.mining_ms += mining_ms;
         self.ids = None;
         self.skew = None;
+    }
+
+    /// The patterns of the case's sources, in source order (a source still being mined has none).
+    pub fn patterns(&self) -> &[SourcePatterns] {
+        &self.patterns
     }
 
     /// Records the patterns of source `index` mined again after it was read again (in another zone);

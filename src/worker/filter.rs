@@ -10,6 +10,8 @@ use std::ops::Range;
 use crate::engine::fields::FieldReader;
 use crate::engine::index::SourceIndex;
 use crate::engine::level::Level;
+use crate::engine::patterns::fields::placeholder_facets;
+use crate::engine::patterns::SourcePatterns;
 use crate::engine::query::{
     facets, Facets, Histogram, Matches, Plan, Query, QueryContext, SourceView, StackBy,
 };
@@ -38,6 +40,9 @@ pub struct CaseView<'a> {
     /// Clock offsets applied to the timeline (ns per source): they change its order.
     pub offsets: &'a [i64],
     pub zone: Zone,
+    /// The mined patterns of the sources (parallel to `sources`; fewer while mining): their
+    /// placeholders are fields (`tpl.num1`) of the query language and the facets.
+    pub patterns: &'a [SourcePatterns],
 }
 
 /// What identifies a case's content: more sources or events, or other clock offsets, mean a new
@@ -57,7 +62,13 @@ impl CaseView<'_> {
         self.sources
             .iter()
             .enumerate()
-            .map(|(i, s)| SourceView::new(s, self.indexes.get(i)))
+            .map(|(i, s)| {
+                let view = SourceView::new(s, self.indexes.get(i));
+                match self.patterns.get(i) {
+                    Some(p) => view.with_derived(p),
+                    None => view,
+                }
+            })
             .collect()
     }
 
@@ -261,13 +272,25 @@ impl Evaluated {
     }
 
     /// Level, source, then the [`FACET_FIELDS`] extracted fields most matches have.
+    /// When the matches are (nearly) all of one template, its placeholder fields come right after
+    /// level and source.
     pub fn facets(&self, case: &CaseView<'_>) -> Facets {
-        top_facets(facets(
+        let mut out = top_facets(facets(
             case.sources,
             &self.matches,
             FACET_VALUES,
             FACET_SAMPLE,
-        ))
+        ));
+        let placeholders = placeholder_facets(
+            case.sources,
+            case.patterns,
+            &self.matches,
+            FACET_VALUES,
+            FACET_SAMPLE,
+        );
+        let at = out.facets.len().min(2);
+        out.facets.splice(at..at, placeholders);
+        out
     }
 }
 
@@ -428,6 +451,52 @@ mod tests {
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_template_filter_facets_its_placeholders_and_they_filter() {
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(&format!(
+                "2026-07-03 09:00:{:02} ERROR upstream 10.0.0.{} timed out after {} ms\n2026-07-03 09:00:{:02} INFO handled job {}\n",
+                i,
+                i % 4,
+                100 * (i % 3),
+                i,
+                i
+            ));
+        }
+        let sources = vec![ingest_bytes(
+            "a.log",
+            text.as_bytes(),
+            IngestOptions::default(),
+        )];
+        let patterns: Vec<SourcePatterns> = sources
+            .iter()
+            .map(crate::engine::patterns::mine_source)
+            .collect();
+        let timeline = Timeline::build(&sources);
+        let indexes = build_indexes(&sources);
+        let cv = CaseView {
+            sources: &sources,
+            indexes: &indexes,
+            timeline: &timeline,
+            offsets: &[],
+            zone: Zone::Utc,
+            patterns: &patterns,
+        };
+        let facets = Evaluated::new(&spec("upstream"), &cv).facets(&cv);
+        let names: Vec<&str> = facets.facets.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names[..4], ["level", "source", "tpl.ip1", "tpl.duration1"]);
+        assert_eq!(facets.facets[2].top.len(), 4);
+        assert_eq!(facets.facets[2].top[0].count, 10);
+        // Clicking a value adds it to the filter: the list narrows to it.
+        let narrowed = Evaluated::new(&spec("upstream tpl.ip1:10.0.0.3"), &cv);
+        assert_eq!(narrowed.count(), 10);
+        // Over both templates, no placeholder facets.
+        let all = Evaluated::new(&spec(""), &cv).facets(&cv);
+        assert!(all.facets.iter().all(|f| !f.field.starts_with("tpl.")));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn typed_times_without_a_zone_are_read_in_the_filter_zone() {
         let (sources, timeline) = case();
         let indexes = build_indexes(&sources);
@@ -437,6 +506,7 @@ mod tests {
             timeline: &timeline,
             offsets: &[],
             zone: crate::worker::zone_named(zone),
+            patterns: &[],
         };
         let mut tokyo = spec("after:2026-07-03T18:00:02");
         tokyo.zone = "Asia/Tokyo".into();
@@ -461,6 +531,7 @@ mod tests {
             timeline: &timeline,
             offsets: &[],
             zone: Zone::Utc,
+            patterns: &[],
         };
         let ev = Evaluated::new(&spec("level:error OR slow"), &cv);
         assert_eq!(ev.count(), 3);
@@ -501,6 +572,7 @@ mod tests {
             timeline: &timeline,
             offsets: &[],
             zone: Zone::Utc,
+            patterns: &[],
         };
         let t0 = sources[0].ts(0).unwrap();
         let mut s = spec("");
@@ -534,6 +606,7 @@ mod tests {
             timeline: &timeline,
             offsets: &[],
             zone: Zone::Utc,
+            patterns: &[],
         };
         let ev = Evaluated::new(&spec("level:error"), &cv);
         let parts = vec![
@@ -567,6 +640,7 @@ mod tests {
             timeline: &timeline,
             offsets: &[],
             zone: Zone::Utc,
+            patterns: &[],
         };
         let ev = Evaluated::new(&spec("\"timed out\""), &cv);
         let d = ev.details(&cv, 0, false, true).unwrap();

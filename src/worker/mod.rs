@@ -333,6 +333,7 @@ impl WorkerCore {
             last_post_ms: f64::NEG_INFINITY,
             bytes_before: 0,
             events_before: 0,
+            mining: correlate::StreamingMiner::default(),
             progress: LoadProgress {
                 bytes_total: inputs.iter().map(Input::size).sum(),
                 files_total: inputs.len() as u32,
@@ -344,6 +345,7 @@ impl WorkerCore {
             let size = input.size();
             let read_started_ms = now_ms();
             pacer.progress.current = input.name();
+            pacer.mining = correlate::StreamingMiner::default();
             pacer.post_progress(None, true);
             let (name, modified_ns) = match &input {
                 Input::File(file) => (file.name(), Some((file.last_modified() * 1e6) as i64)),
@@ -390,13 +392,15 @@ impl WorkerCore {
             let reading_ms = (now_ms() - read_started_ms) / sources.len().max(1) as f64;
             let mut mined = Vec::with_capacity(sources.len());
             for data in sources {
-                let mine_started_ms = now_ms();
                 let cancel = || self.cancel.get();
-                let Some(patterns) = correlate::mine(&data, &cancel).await else {
+                // A plain file was mined while it was read (the pacer's miner); an archive's
+                // members are mined here.
+                let miner = std::mem::take(&mut pacer.mining);
+                let Some((patterns, mining_ms)) = miner.finish(&data, &cancel).await else {
                     cancelled = true;
                     break;
                 };
-                mined.push((data, patterns, now_ms() - mine_started_ms));
+                mined.push((data, patterns, mining_ms));
             }
             if cancelled {
                 // The file being read when the cancel came is dropped whole, archive members too.
@@ -445,6 +449,7 @@ impl WorkerCore {
             last_post_ms: f64::NEG_INFINITY,
             bytes_before: 0,
             events_before: 0,
+            mining: correlate::StreamingMiner::default(),
             progress: LoadProgress {
                 bytes_total,
                 files_total: indexes.len() as u32,
@@ -500,6 +505,8 @@ struct LoadPacer {
     bytes_before: u64,
     events_before: u64,
     progress: LoadProgress,
+    /// Mines the current file's events as they are stored (plain files).
+    mining: correlate::StreamingMiner,
 }
 
 impl LoadPacer {
@@ -522,6 +529,10 @@ impl LoadPacer {
 
 impl ReadPacer for LoadPacer {
     fn tick(&mut self, ingest: &dyn ChunkSink) {
+        // Mine what was stored since the last tick, for at most half a yield interval.
+        if let Some(stored) = ingest.stored() {
+            self.mining.catch_up(stored, read::YIELD_EVERY_MS / 2.0);
+        }
         self.post_progress(Some(ingest), false);
     }
 

@@ -104,6 +104,7 @@ fn with_evaluated<T>(
     f: impl FnOnce(&CaseView<'_>, &Evaluated) -> T,
 ) -> T {
     let case = core.case.borrow();
+    let investigation = core.investigation.borrow();
     STATE.with(|state| {
         let mut state = state.borrow_mut();
         state.refresh(&case);
@@ -113,6 +114,7 @@ fn with_evaluated<T>(
             timeline: case.timeline(),
             offsets: case.offsets().as_ns(),
             zone: super::zone_named(&filter.zone),
+            patterns: investigation.patterns(),
         };
         let evaluated = match &state.evaluated {
             Some(ev) if ev.answers(filter, &view) => ev.clone(),
@@ -132,6 +134,7 @@ async fn run_query(core: Rc<WorkerCore>, id: RequestId, filter: FilterSpec, firs
     // Part 1: errors and the first rows.
     let first = {
         let case = core.case.borrow();
+        let investigation = core.investigation.borrow();
         STATE.with(|state| {
             let mut state = state.borrow_mut();
             state.refresh(&case);
@@ -141,6 +144,7 @@ async fn run_query(core: Rc<WorkerCore>, id: RequestId, filter: FilterSpec, firs
                 timeline: case.timeline(),
                 offsets: case.offsets().as_ns(),
                 zone: super::zone_named(&filter.zone),
+                patterns: investigation.patterns(),
             };
             let compiled = CompiledFilter::new(&filter, &view);
             let errors = compiled.query.errors().to_vec();

@@ -17,6 +17,7 @@ use web_sys::{Blob, MessageChannel};
 
 use crate::engine::decode::FileIngest;
 use crate::engine::ingest::SourceIngest;
+use crate::engine::store::SourceData;
 
 /// Bytes per slice read (each read costs ~2 ms fixed, so slices are big).
 pub const SLICE_BYTES: usize = 16 << 20;
@@ -56,11 +57,19 @@ pub trait ChunkSink {
     fn bytes_read(&self) -> u64;
     /// Events recognised so far (for progress reports).
     fn events_so_far(&self) -> usize;
+    /// The events of the file's one text source stored so far, when it has one (to mine them while
+    /// the rest is read).
+    fn stored(&self) -> Option<&SourceData> {
+        None
+    }
 }
 
 impl ChunkSink for FileIngest {
     fn push(&mut self, chunk: &[u8]) {
         FileIngest::push(self, chunk)
+    }
+    fn stored(&self) -> Option<&SourceData> {
+        FileIngest::stored(self)
     }
     fn bytes_read(&self) -> u64 {
         FileIngest::bytes_read(self)
@@ -73,6 +82,9 @@ impl ChunkSink for FileIngest {
 impl ChunkSink for SourceIngest {
     fn push(&mut self, chunk: &[u8]) {
         SourceIngest::push(self, chunk)
+    }
+    fn stored(&self) -> Option<&SourceData> {
+        Some(SourceIngest::stored(self))
     }
     fn bytes_read(&self) -> u64 {
         SourceIngest::bytes_read(self)

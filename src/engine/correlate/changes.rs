@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::shape::{shape_group, FieldReader, MessageGroup};
 use super::{secs, Offsets};
 use crate::engine::level::Level;
+use crate::engine::redact::{is_secret_name, redact, REDACTED};
 use crate::engine::store::{SourceData, SourceId};
 use crate::engine::time::{format_rfc3339, NANOS_PER_SEC};
 
@@ -349,8 +350,9 @@ pub fn compare_with(
             .get(key.source as usize)
             .map(|s| s.info.name.clone())
             .unwrap_or_default();
+        // Sentences and examples are shown: obvious secrets in them are hidden.
         let example = (key.kind == ItemKind::Template)
-            .then(|| tally.example.clone())
+            .then(|| tally.example.as_deref().map(redact))
             .flatten();
         let label = match key.kind {
             ItemKind::Template => match (&example, tally.uniform) {
@@ -361,19 +363,23 @@ pub fn compare_with(
             ItemKind::Level => format!("{} events", key.value),
             ItemKind::Source => "All events".into(),
         };
-        let headline = headline(
+        let headline = redact(&headline(
             &label,
             change,
             (tally.before, tally.after),
             (before_per_min, after_per_min),
             onset_ns,
             &path,
-        );
+        ));
+        let value = match (&key.kind, &key.name) {
+            (ItemKind::Field, Some(name)) if is_secret_name(name) => REDACTED.to_string(),
+            _ => key.value,
+        };
         items.push((
             ChangeItem {
                 kind: key.kind,
                 name: key.name,
-                value: key.value,
+                value,
                 example,
                 source: key.source,
                 path,
@@ -633,6 +639,53 @@ mod tests {
         assert!(ok
             .headline
             .starts_with("status=200 fell from 30 to 24 per minute"));
+    }
+
+    #[test]
+    fn secrets_in_headlines_and_examples_are_hidden() {
+        let mut app = String::new();
+        for s in 0..3600 {
+            let (m, sec) = (s / 60, s % 60);
+            app.push_str(&format!(
+                "2026-07-03T10:{m:02}:{sec:02}Z INFO handled request token=t0k{s}\n"
+            ));
+            if s >= 1800 && s % 5 == 0 {
+                app.push_str(&format!(
+                    "2026-07-03T10:{m:02}:{sec:02}Z ERROR login failed for bob password=hunter2 api_key=AKIAIOSFODNN7EXAMPLE\n"
+                ));
+            }
+        }
+        let opts = IngestOptions {
+            modified_ns: Some(1_783_080_000 * NANOS_PER_SEC),
+            ..Default::default()
+        };
+        let sources = vec![ingest_bytes("app.log", app.as_bytes(), opts)];
+        let changes = compare(
+            &sources,
+            &Offsets::zero(1),
+            Window::new(at("10:30"), at("11:00")),
+            None,
+        );
+        let login = changes
+            .items
+            .iter()
+            .find(|i| i.kind == ItemKind::Template && i.headline.contains("login failed"))
+            .expect("the failed logins are new");
+        assert_eq!(
+            login.headline,
+            "'ERROR login failed for bob password=[redacted] api_key=[redacted]' went from 0 to 12 per minute at 10:30 in app.log"
+        );
+        assert!(login
+            .example
+            .as_deref()
+            .is_some_and(|x| !x.contains("hunter2")));
+        for item in &changes.items {
+            assert!(!item.headline.contains("hunter2"), "{}", item.headline);
+            assert!(!item.headline.contains("AKIA"), "{}", item.headline);
+            if item.name.as_deref() == Some("password") {
+                assert_eq!(item.value, REDACTED);
+            }
+        }
     }
 
     #[test]

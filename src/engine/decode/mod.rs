@@ -174,6 +174,19 @@ impl FileIngest {
         }
     }
 
+    /// The events stored so far of the file's one text source (a plain or compressed file; `None`
+    /// for an archive or before the kind of file is known): their ids are final, so they can be mined
+    /// while the rest is read.
+    pub fn stored(&self) -> Option<&SourceData> {
+        match &self.stage {
+            Stage::Plain(ingest) | Stage::Records { ingest, .. } => Some(ingest.stored()),
+            Stage::Gzip { inner, .. } | Stage::Zstd { inner, .. } | Stage::Bzip2 { inner, .. } => {
+                inner.stored()
+            }
+            Stage::Sniffing(_) | Stage::Zip(_) | Stage::Tar(_) => None,
+        }
+    }
+
     /// Feeds the next bytes of the file.
     pub fn push(&mut self, chunk: &[u8]) {
         self.bytes_in += chunk.len() as u64;

@@ -21,8 +21,10 @@
 //! kinds.
 
 pub mod cluster;
+pub mod fields;
 pub mod lines;
 pub mod mask;
+mod memo;
 pub mod message;
 pub mod overview;
 
@@ -33,6 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use self::cluster::{SigRef, TemplateWord};
 use self::mask::{Masked, VarKind, VAR};
+use self::memo::MessageMemo;
 use super::level::Level;
 use super::store::{SourceData, NO_TIME};
 
@@ -54,6 +57,8 @@ struct Signature {
 #[derive(Debug)]
 pub struct PatternMiner {
     scratch: Masked,
+    /// Signatures of recently mined messages: a message seen again skips masking.
+    memo: MessageMemo,
     /// Signature id by the hash of its key (the key itself is kept once, in `sigs`).
     index: FxHashMap<u64, u32>,
     /// Signatures whose key hash is already taken by another key.
@@ -137,6 +142,7 @@ impl PatternMiner {
     pub fn new() -> Self {
         PatternMiner {
             scratch: Masked::default(),
+            memo: MessageMemo::new(),
             index: FxHashMap::default(),
             collisions: FxHashMap::default(),
             sigs: Vec::new(),
@@ -159,16 +165,32 @@ impl PatternMiner {
     /// Mines the next event (its raw text as stored, header included); returns its signature id.
     pub fn add(&mut self, text: &[u8], level: Level) -> u32 {
         let msg = message::message_of(text);
-        mask::mask(&msg, &mut self.scratch);
-        let id = self.signature_of_scratch();
+        let hash = if self.memo.active() {
+            Some(key_hash(&msg))
+        } else {
+            None
+        };
+        let id = match hash.and_then(|h| self.memo.get(h, &msg)) {
+            // The same message again: same signature, and its kinds are already recorded.
+            Some(id) => id,
+            None => {
+                mask::mask(&msg, &mut self.scratch);
+                let id = self.signature_of_scratch();
+                let sig = &mut self.sigs[id as usize];
+                if sig.kinds.len() == self.scratch.kinds.len() {
+                    for (bits, kind) in sig.kinds.iter_mut().zip(&self.scratch.kinds) {
+                        *bits |= kind;
+                    }
+                }
+                if let Some(h) = hash {
+                    self.memo.put(h, &msg, id);
+                }
+                id
+            }
+        };
         let sig = &mut self.sigs[id as usize];
         sig.count += 1;
         sig.levels |= 1 << (level as u8);
-        if sig.kinds.len() == self.scratch.kinds.len() {
-            for (bits, kind) in sig.kinds.iter_mut().zip(&self.scratch.kinds) {
-                *bits |= kind;
-            }
-        }
         self.event_sig.push(id);
         id
     }

@@ -58,7 +58,8 @@ pub struct TemplateLine {
 /// The values one placeholder of a template took.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlaceholderValues {
-    /// The placeholder and its position among the template's placeholders: `NUM 1`, `IP 2`.
+    /// The placeholder as a field of the query language: `tpl.num1`, `tpl.ip1` (see
+    /// [`super::fields`]).
     pub name: String,
     /// Most common values with their counts, most frequent first.
     pub values: Vec<(String, u64)>,
@@ -232,34 +233,23 @@ fn sample_values(
             continue;
         }
         seen[slot] += 1;
-        for (i, v) in patterns.values(e, source.text(e)).into_iter().enumerate() {
+        for (i, (_, v)) in patterns
+            .placeholder_fields(e, source.text(e))
+            .into_iter()
+            .enumerate()
+        {
             if out[slot].len() <= i {
                 out[slot].resize_with(i + 1, FxHashMap::default);
             }
-            *out[slot][i].entry(v.into_owned()).or_default() += 1;
+            *out[slot][i].entry(v).or_default() += 1;
         }
     }
     out
 }
 
-/// The placeholders of `text` in order (`NUM`, `IP`, ...).
-fn placeholder_names(text: &str) -> Vec<&'static str> {
-    let mut names = Vec::new();
-    let mut rest = text;
-    while let Some((at, p)) = PLACEHOLDERS
-        .iter()
-        .filter_map(|p| rest.find(p).map(|at| (at, *p)))
-        .min()
-    {
-        names.push(&p[1..p.len() - 1]);
-        rest = &rest[at + p.len()..];
-    }
-    names
-}
-
 /// Merges per-placeholder value counts into the listed form (most frequent first, ties by value).
 fn fields_of(text: &str, counts: &[FxHashMap<String, u64>]) -> Vec<PlaceholderValues> {
-    placeholder_names(text)
+    super::fields::field_names(text)
         .into_iter()
         .enumerate()
         .map(|(i, name)| {
@@ -269,10 +259,7 @@ fn fields_of(text: &str, counts: &[FxHashMap<String, u64>]) -> Vec<PlaceholderVa
                 .unwrap_or_default();
             values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             values.truncate(VALUES_SHOWN);
-            PlaceholderValues {
-                name: format!("{name} {}", i + 1),
-                values,
-            }
+            PlaceholderValues { name, values }
         })
         .collect()
 }
@@ -422,8 +409,8 @@ mod tests {
         );
         assert_eq!(template_query("<NUM> <*>", None), None);
         assert_eq!(
-            placeholder_names("a <IP>:<NUM> b<*>"),
-            vec!["IP", "NUM", "*"]
+            super::super::fields::field_names("a <IP>:<NUM> b<*> <NUM>"),
+            ["tpl.ip1", "tpl.num1", "tpl.any1", "tpl.num2"]
         );
     }
 
@@ -523,8 +510,8 @@ mod tests {
         let line = &view.sources[0].templates[0];
         assert_eq!(line.text, "user <*> logged in from <IP>");
         assert_eq!(line.fields.len(), 2);
-        assert_eq!(line.fields[0].name, "* 1");
-        assert_eq!(line.fields[1].name, "IP 2");
+        assert_eq!(line.fields[0].name, "tpl.any1");
+        assert_eq!(line.fields[1].name, "tpl.ip1");
         let (top_user, top_count) = expected.iter().max_by_key(|(_, c)| **c).unwrap();
         assert_eq!(line.fields[0].values[0], (top_user.clone(), *top_count));
         assert_eq!(line.fields[1].values.len(), 5);

@@ -86,6 +86,7 @@
 //! assert_eq!(query.run_all(&sources).count(), 1);
 //! ```
 
+pub mod columns;
 pub mod eval;
 pub mod parse;
 pub mod plan;
@@ -93,7 +94,7 @@ pub mod results;
 
 use std::ops::Range;
 
-pub use self::eval::{EventSet, SourceView};
+pub use self::eval::{DerivedFields, EventSet, SourceView};
 pub use self::parse::{parse, CompareOp, Expr, ParsedQuery, QueryError, Span, TimeFilter};
 pub use self::plan::{compile, CompiledQuery, Plan, QueryContext};
 pub use self::results::{

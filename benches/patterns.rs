@@ -1,0 +1,95 @@
+//! Throughput of template mining over a generated incident set, in bytes per second of log text, split
+//! by stage: cutting the header off each event (`message`), masking the message (`mask`), and the
+//! whole per-event mining step (`add`: both, plus the signature lookup), per file, and ingest alone for
+//! comparison (mining should cost well under half of it).
+//!
+//! The data is `../shared/bench/genlogs.py --mb $CASEFILE_BENCH_MB` (default 16), generated once into
+//! `target/bench-data/` (shared with the other benches), or an existing set named by
+//! `$CASEFILE_BENCH_DIR`. Everything runs on one thread, as one worker does.
+//!
+//! Run: `cargo bench --bench patterns` (add `-- nginx` to run only one file's benchmarks).
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use casefile::engine::ingest::{ingest_bytes, IngestOptions};
+use casefile::engine::patterns::mask::{mask, Masked};
+use casefile::engine::patterns::message::message_of;
+use casefile::engine::patterns::PatternMiner;
+use casefile::engine::store::SourceData;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+const FILES: [&str; 5] = [
+    "app-payments.jsonl",
+    "nginx-access.log",
+    "syslog",
+    "containers.log",
+    "transactions.csv",
+];
+
+fn data_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("CASEFILE_BENCH_DIR") {
+        return PathBuf::from(dir);
+    }
+    let mb = std::env::var("CASEFILE_BENCH_MB").unwrap_or_else(|_| "16".into());
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-data/mb{mb}"));
+    if !dir.join("truth.json").exists() {
+        let genlogs = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/bench/genlogs.py");
+        let ok = Command::new("python3")
+            .args([genlogs, &dir.to_string_lossy(), "--mb", &mb])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "genlogs.py could not generate the benchmark data");
+    }
+    dir
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = data_dir();
+    for file in FILES {
+        let bytes = std::fs::read(dir.join(file)).expect("benchmark data file");
+        let source: SourceData = ingest_bytes(file, &bytes, IngestOptions::default());
+        let short = file.split(['-', '.']).next().unwrap_or(file);
+        let mut group = c.benchmark_group(short);
+        group.sample_size(10);
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_function("ingest", |b| {
+            b.iter(|| black_box(ingest_bytes(file, &bytes, IngestOptions::default()).len()))
+        });
+        group.bench_function("message", |b| {
+            b.iter(|| {
+                let mut n = 0usize;
+                for e in 0..source.len() {
+                    n += message_of(source.text(e)).len();
+                }
+                black_box(n)
+            })
+        });
+        let messages: Vec<Vec<u8>> = (0..source.len())
+            .map(|e| message_of(source.text(e)).into_owned())
+            .collect();
+        group.bench_function("mask", |b| {
+            let mut out = Masked::default();
+            b.iter(|| {
+                let mut n = 0usize;
+                for m in &messages {
+                    mask(m, &mut out);
+                    n += out.key.len();
+                }
+                black_box(n)
+            })
+        });
+        group.bench_function("add", |b| {
+            b.iter(|| {
+                let mut miner = PatternMiner::new();
+                miner.add_source(&source);
+                black_box(miner.signatures())
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
