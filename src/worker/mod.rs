@@ -498,12 +498,12 @@ impl WorkerCore {
                 let case = self.case.borrow();
                 finish_reread(ingest, &case.sources()[index])
             };
-            let mine_started_ms = now_ms();
+            // Mined while read again, like a load (the templates do not change, their times do).
             let cancel = || self.cancel.get();
-            let Some(patterns) = correlate::mine(&data, &cancel).await else {
+            let miner = std::mem::take(&mut pacer.mining);
+            let Some((patterns, mining_ms)) = miner.finish(&data, &cancel).await else {
                 return true;
             };
-            let mining_ms = now_ms() - mine_started_ms;
             pacer.bytes_before += data.info.bytes;
             pacer.events_before += data.len() as u64;
             pacer.progress.files_done += 1;
