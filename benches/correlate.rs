@@ -3,69 +3,25 @@
 //! changed between the incident window and the time before it, and the spike finder.
 //!
 //! The data is `../shared/bench/genlogs.py --mb $CASEFILE_BENCH_MB` (default 16), generated once into
-//! `target/bench-data/` (shared with `benches/query.rs`), or an existing set named by
+//! `target/bench-data/` (see `benches/common`), or an existing set named by
 //! `$CASEFILE_BENCH_DIR`. Everything runs on one thread, as one worker does. The id index's memory
 //! is printed once (bytes per event).
 //!
 //! Run: `cargo bench --bench correlate` (add `-- ids` to run only the id benchmarks).
 
+mod common;
+
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::UNIX_EPOCH;
+use std::path::Path;
 
 use casefile::engine::correlate::changes::{compare, Window};
 use casefile::engine::correlate::ids::{scan_ids, IdIndex};
 use casefile::engine::correlate::skew::estimate;
 use casefile::engine::correlate::spikes::{find_spikes, SpikeOptions};
 use casefile::engine::correlate::Offsets;
-use casefile::engine::ingest::{ingest_bytes, IngestOptions};
 use casefile::engine::store::SourceData;
 use casefile::engine::time::{parse_iso, TimeContext};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-
-const FILES: [&str; 5] = [
-    "app-payments.jsonl",
-    "nginx-access.log",
-    "syslog",
-    "containers.log",
-    "transactions.csv",
-];
-
-fn data_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("CASEFILE_BENCH_DIR") {
-        return PathBuf::from(dir);
-    }
-    let mb = std::env::var("CASEFILE_BENCH_MB").unwrap_or_else(|_| "16".into());
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-data/mb{mb}"));
-    if !dir.join("truth.json").exists() {
-        let genlogs = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/bench/genlogs.py");
-        let ok = Command::new("python3")
-            .args([genlogs, &dir.to_string_lossy(), "--mb", &mb])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "genlogs.py could not generate the benchmark data");
-    }
-    dir
-}
-
-fn load(path: &Path) -> SourceData {
-    let bytes = std::fs::read(path).expect("benchmark data file");
-    let modified_ns = std::fs::metadata(path)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
-        .map(|d| d.as_nanos() as i64);
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    ingest_bytes(
-        &name.unwrap_or_default(),
-        &bytes,
-        IngestOptions {
-            modified_ns,
-            ..Default::default()
-        },
-    )
-}
 
 /// The incident window from truth.json.
 fn incident(dir: &Path) -> Window {
@@ -81,8 +37,8 @@ fn incident(dir: &Path) -> Window {
 }
 
 fn bench(c: &mut Criterion) {
-    let dir = data_dir();
-    let sources: Vec<SourceData> = FILES.iter().map(|f| load(&dir.join(f))).collect();
+    let dir = common::data_dir();
+    let sources: Vec<SourceData> = common::load_sources(&dir);
     let total_bytes: u64 = sources.iter().map(|s| s.text_bytes() as u64).sum();
     let events: usize = sources.iter().map(SourceData::len).sum();
     let index = IdIndex::build(&sources);

@@ -14,7 +14,8 @@
 #   ingest   casefile summary (read, detect, split events, time and level columns), the token index
 #            build (casefile query --index --timings), lnav loading the files (`lnav -n -c ':goto 100%'`),
 #            ripgrep scanning every byte (`rg -c` of a string that never occurs)
-#   queries  every query of benches/queries.txt on the loaded set: full evaluation (count), first page
+#   queries  every query of benches/queries.txt on the loaded set: full evaluation (count), the same
+#            again (field columns built by the first evaluation are read), first page
 #            of 100 rows in timeline order, histogram (200 buckets by level), facets (top 10 of every
 #            field over a 20,000-event sample), next to `rg -c` with the equivalent pattern
 # Prints Markdown tables; nothing is written outside target/.
@@ -95,18 +96,16 @@ print("| ingest | time | MB/s |\n|---|---:|---:|")
 for name, ms in rows:
     print(f"| {name} | {ms / 1000:.2f} s | {mbytes / (ms / 1000):.0f} |")
 events = t0["events"]
-print(f"\n{events:,} events; memory beyond the raw text, per event: store columns "
-      f"{t0['store_bytes_per_event']} B, timeline {t0['timeline_bytes_per_event']} B, token index "
-      f"{t0['index_bytes_per_event']} B (total "
-      f"{t0['store_bytes_per_event'] + t0['timeline_bytes_per_event'] + t0['index_bytes_per_event']:.1f} B; "
-      f"budget 48 B). Index build alone: {t0['index_ms']:.0f} ms.\n")
+print(f"\n{events:,} events. Index build alone: {t0['index_ms']:.0f} ms.\n")
 
-print("| query | matches | count (full evaluation) | first page (100 rows) | histogram | facets | `rg -c` | rg lines |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|")
+print("| query | matches | count (full evaluation) | count again (field columns built) | first page (100 rows) | histogram | facets | `rg -c` | rg lines |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+columns_per_event = 0.0
 queries = [l.rstrip("\n").split("\t") for l in open("benches/queries.txt")
            if l.strip() and not l.startswith("#")]
 for name, query, rg in queries:
     t = timings(query)
+    columns_per_event = max(columns_per_event, t["field_columns_bytes_per_event"])
     rg_cell, rg_count = "–", "–"
     if rg != "-":
         words = rg.split(" ")
@@ -116,8 +115,13 @@ for name, query, rg in queries:
         rg_cell = f"{ms:.0f} ms"
         rg_count = f"{sum(int(l.rsplit(':', 1)[1]) for l in out.splitlines() if ':' in l):,}"
     cell = query.replace("|", "\\|")
-    print(f"| `{cell}` | {t['count']:,} | {t['eval_ms']:.0f} ms | {t['first_page_ms']:.0f} ms | "
+    print(f"| `{cell}` | {t['count']:,} | {t['eval_ms']:.0f} ms | {t['eval_again_ms']:.0f} ms | {t['first_page_ms']:.0f} ms | "
           f"{t['histogram_ms']:.0f} ms | {t['facets_ms']:.0f} ms | {rg_cell} | {rg_count} |")
+fixed = t0["store_bytes_per_event"] + t0["timeline_bytes_per_event"] + t0["index_bytes_per_event"]
+print(f"\nMemory beyond the raw text, per event: store columns {t0['store_bytes_per_event']} B, "
+      f"timeline {t0['timeline_bytes_per_event']} B, token index {t0['index_bytes_per_event']} B, "
+      f"field columns at most {columns_per_event} B after any one query above (a cache bounded at 8 B) "
+      f"(total {fixed + columns_per_event:.1f} B; budget 48 B).")
 print("\ncasefile times are measured inside one `casefile query --index --timings` process after loading "
       "(as a worker answers a filter); rg times are whole runs over the cached files.")
 PY

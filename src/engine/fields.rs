@@ -276,6 +276,50 @@ fn split_csv(record: &[u8], delimiter: u8) -> Vec<Cow<'_, [u8]>> {
 
 pub use super::formats::json_unescape;
 
+/// The value of a top-level JSON key found by a text search, read right there without parsing the
+/// object: `key` is the range of the first `"name"` in `text`. `None` when this cannot be told
+/// safely, and the caller parses the object ([`FieldReader::get`]): the match must be the key form
+/// (followed by `:`) on the object's line, and that line must hold no nested object (so the match is
+/// a top-level key, the first one, which is what a full parse finds; the first line of a JSON event
+/// is a well-formed object, or ingest would not have started an event there).
+pub fn json_value_at_key(text: &[u8], key: std::ops::Range<usize>) -> Option<Cow<'_, str>> {
+    let line = &text[..memchr::memchr(b'\n', text).unwrap_or(text.len())];
+    if key.end > line.len() || line.get(key.start) != Some(&b'"') {
+        return None;
+    }
+    if memchr::memchr(b'{', line.get(1..)?).is_some() || line.last() != Some(&b'}') {
+        return None;
+    }
+    let rest = &line[key.end..];
+    let colon = rest.iter().position(|c| !c.is_ascii_whitespace())?;
+    if rest[colon] != b':' {
+        return None;
+    }
+    let rest = &rest[colon + 1..];
+    let value_at = rest.iter().position(|c| !c.is_ascii_whitespace())?;
+    json_value_after(&rest[value_at..])
+}
+
+/// A JSON value at the start of `rest`: a string (unescaped) or the raw text of a scalar.
+fn json_value_after(rest: &[u8]) -> Option<Cow<'_, str>> {
+    if rest.first() == Some(&b'"') {
+        let mut i = 1;
+        loop {
+            let r = memchr::memchr2(b'"', b'\\', rest.get(i..)?)?;
+            if rest[i + r] == b'\\' {
+                i += r + 2;
+            } else {
+                return Some(json_unescape(&rest[1..i + r]));
+            }
+        }
+    }
+    let end = rest
+        .iter()
+        .position(|c| matches!(c, b',' | b'}' | b']') || c.is_ascii_whitespace())
+        .unwrap_or(rest.len());
+    Some(String::from_utf8_lossy(&rest[..end]))
+}
+
 /// Visits the keys of the JSON object in `text` (flattened under `prefix`), then, at the top level,
 /// the `key=value` pairs inside its message strings; false when stopped.
 fn json_fields<'t>(

@@ -23,6 +23,7 @@
 //! - It is per source and per event range, so shards (workers owning some sources or a byte range)
 //!   each build and query their own part; [`SourceIndex::append`] joins consecutive parts.
 
+use crate::engine::query::columns::FieldColumns;
 use crate::engine::query::eval::EventSet;
 use crate::engine::store::SourceData;
 
@@ -42,6 +43,8 @@ pub struct SourceIndex {
     /// Offset into `bits` of each group's filter (in 64-bit words), plus one past the end.
     offsets: Vec<u32>,
     bits: Vec<u64>,
+    /// Values of fields read by queries so far, over the same events (built lazily).
+    columns: FieldColumns,
 }
 
 /// Which bytes make up tokens: [`crate::engine::query::plan::is_word_byte`] as a table for the hot loop.
@@ -153,6 +156,7 @@ impl SourceIndex {
             events: end.saturating_sub(first_event),
             offsets,
             bits,
+            columns: FieldColumns::new(first_event..end.max(first_event)),
         }
     }
 
@@ -210,9 +214,16 @@ impl SourceIndex {
             .extend(next.offsets.iter().skip(1).map(|o| o + base));
         self.bits.extend(next.bits);
         self.events += next.events;
+        self.columns = FieldColumns::new(self.first_event..self.first_event + self.events);
     }
 
-    /// Bytes used, for memory reports.
+    /// The field-value cache over this index's events (see [`crate::engine::query::columns`]).
+    pub fn columns(&self) -> &FieldColumns {
+        &self.columns
+    }
+
+    /// Bytes used by the token filters, for memory reports (the field columns report their own:
+    /// [`FieldColumns::overhead_bytes`]).
     pub fn overhead_bytes(&self) -> usize {
         self.bits.capacity() * 8 + self.offsets.capacity() * 4
     }

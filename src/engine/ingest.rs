@@ -290,6 +290,7 @@ impl SourceIngest {
         }
         problems.append(&mut self.notes);
         let mut data = self.data;
+        data.shrink_to_fit();
         data.info.bytes = self.size.unwrap_or(self.bytes_in);
         data.info.format = self
             .parser

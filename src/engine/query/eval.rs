@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::plan::{FieldTest, Plan, TextMatcher};
-use crate::engine::fields::FieldReader;
+use crate::engine::fields::{json_value_at_key, FieldReader};
 use crate::engine::index::SourceIndex;
 use crate::engine::level::Level;
 use crate::engine::store::{SourceData, NO_TIME};
@@ -64,6 +64,37 @@ impl EventSet {
         if let Some(i) = event.checked_sub(self.start).filter(|i| *i < self.len) {
             self.words[i / 64] |= 1 << (i % 64);
         }
+    }
+
+    pub fn remove(&mut self, event: usize) {
+        if let Some(i) = event.checked_sub(self.start).filter(|i| *i < self.len) {
+            self.words[i / 64] &= !(1 << (i % 64));
+        }
+    }
+
+    /// Members within `events`.
+    pub fn count_in(&self, events: Range<usize>) -> usize {
+        let lo = events.start.max(self.start) - self.start;
+        let hi = events
+            .end
+            .min(self.start + self.len)
+            .saturating_sub(self.start);
+        if lo >= hi {
+            return 0;
+        }
+        let (wl, wh) = (lo / 64, (hi - 1) / 64);
+        let mask_lo = u64::MAX << (lo % 64);
+        let mask_hi = u64::MAX >> (63 - (hi - 1) % 64);
+        if wl == wh {
+            return (self.words[wl] & mask_lo & mask_hi).count_ones() as usize;
+        }
+        let middle: usize = self.words[wl + 1..wh]
+            .iter()
+            .map(|w| w.count_ones() as usize)
+            .sum();
+        (self.words[wl] & mask_lo).count_ones() as usize
+            + middle
+            + (self.words[wh] & mask_hi).count_ones() as usize
     }
 
     pub fn count(&self) -> usize {
@@ -266,15 +297,61 @@ pub fn eval(plan: &Plan, view: &SourceView<'_>, mask: EventSet) -> EventSet {
             retain(mask, |e| d.get(e, view.source.text(e), name).is_some())
         }
         Plan::Has { name, name_hint } => {
+            let (hits, mask) = column_pass(name, view, mask, &|_| true);
+            if mask.is_empty() {
+                return hits;
+            }
             let mask = match name_hint {
                 Some(hint) if view.reader.name_in_text(name) => eval_regex(hint, view.source, mask),
                 _ => mask,
             };
-            retain(mask, |e| {
+            let mut out = retain(mask, |e| {
                 view.reader.get(view.source.text(e), name).is_some()
-            })
+            });
+            out.or_with(&hits);
+            out
         }
     }
+}
+
+/// Decides what the field columns of `view`'s index can (see [`super::columns`]): returns the
+/// events of `mask` whose value of field `name` passes `test` among those decided, and the events
+/// left undecided (no index, or chunks not built and with too few candidates to be worth building,
+/// or a field too varied to cache), which the caller reads from the text.
+fn column_pass(
+    name: &str,
+    view: &SourceView<'_>,
+    mut mask: EventSet,
+    test: &dyn Fn(&str) -> bool,
+) -> (EventSet, EventSet) {
+    let mut hits = EventSet::empty(mask.range());
+    let Some(columns) = view.index.map(|i| i.columns()) else {
+        return (hits, mask);
+    };
+    let column = columns.column(name);
+    let range = mask.range();
+    for (k, events) in columns.chunks_over(range.clone()) {
+        let lo = events.start.max(range.start);
+        let hi = events.end.min(range.end);
+        let candidates = mask.count_in(lo..hi);
+        if candidates == 0 {
+            continue;
+        }
+        let dense = candidates * SPARSE_RATIO >= hi - lo;
+        let Some(chunk) = columns.chunk(&column, k, view.source, &view.reader, dense) else {
+            continue;
+        };
+        let passing = chunk.passing(test);
+        let mut next = mask.next_from(lo);
+        while let Some(e) = next.filter(|e| *e < hi) {
+            if passing[chunk.code(e - events.start)] {
+                hits.insert(e);
+            }
+            mask.remove(e);
+            next = mask.next_from(e + 1);
+        }
+    }
+    (hits, mask)
 }
 
 /// Keeps the members for which `keep` holds.
@@ -395,7 +472,37 @@ fn scan_blocks_with(
 
 fn eval_field(f: &FieldTest, view: &SourceView<'_>, mask: EventSet) -> EventSet {
     let mut mask = mask;
-    if let Some(hint) = &f.value_hint {
+    // A value written in every matching event (`status:502`) rules most events out before any field
+    // is read: the token index, then a text search. Once the field's columns are built, reading
+    // them is cheaper than that search.
+    let columns_ready = view
+        .index
+        .is_some_and(|i| i.columns().ready(&f.name, mask.range()));
+    let hinted = !columns_ready && f.value_hint.is_some();
+    if let (true, Some(hint)) = (hinted, &f.value_hint) {
+        if let (Some(index), false) = (view.index, f.value_tokens.is_empty()) {
+            mask = index.candidates(&f.value_tokens, mask);
+        }
+        mask = eval_regex(hint, view.source, mask);
+    }
+    let (hits, mask) = column_pass(&f.name, view, mask, &|v| f.test.test(v));
+    if mask.is_empty() {
+        return hits;
+    }
+    let mut out = eval_field_in_text(f, view, mask, hinted);
+    out.or_with(&hits);
+    out
+}
+
+/// [`eval_field`] reading the values from the text (`hinted`: the value hint was applied already).
+fn eval_field_in_text(
+    f: &FieldTest,
+    view: &SourceView<'_>,
+    mask: EventSet,
+    hinted: bool,
+) -> EventSet {
+    let mut mask = mask;
+    if let (false, Some(hint)) = (hinted, &f.value_hint) {
         mask = eval_regex(hint, view.source, mask);
     }
     let json_key = f.json_key.as_ref().filter(|_| view.reader.is_json());
@@ -411,60 +518,16 @@ fn eval_field(f: &FieldTest, view: &SourceView<'_>, mask: EventSet) -> EventSet 
     };
     match json_key {
         // Dense JSON candidates: find `"name":` (or `name=`) in whole blocks and read the value
-        // right there; see `judge_json_key`.
+        // right there; see `json_value_at_key`.
         Some(key) if mask.count() * SPARSE_RATIO >= mask.len => {
             let find = |hay: &[u8], at: usize| key.find_at(hay, at).map(|m| m.range());
             scan_blocks_with(find, view.source, mask, |e, m| {
-                judge_json_key(view.source.text(e), m, &|v| f.test.test(v))
-                    .unwrap_or_else(|| full(e))
+                json_value_at_key(view.source.text(e), m)
+                    .map_or_else(|| full(e), |v| f.test.test(&v))
             })
         }
         _ => retain(mask, full),
     }
-}
-
-/// The verdict for an event whose first match of `"name"` or `name=` is `m`, when the value can be
-/// read at the match: the match is the key form (followed by `:`), on the object's line, the line holds no
-/// nested object (so it is a top-level key, the first one, which is what a full parse finds; the
-/// first line of a JSON event is a well-formed object, or ingest would not have started an event
-/// there). `None` when the shortcut does not apply and the caller parses the object.
-fn judge_json_key(text: &[u8], m: Range<usize>, test: &dyn Fn(&str) -> bool) -> Option<bool> {
-    let line = &text[..memchr::memchr(b'\n', text).unwrap_or(text.len())];
-    if m.end > line.len() || line.get(m.start) != Some(&b'"') {
-        return None;
-    }
-    if memchr::memchr(b'{', line.get(1..)?).is_some() || line.last() != Some(&b'}') {
-        return None;
-    }
-    let rest = &line[m.end..];
-    let colon = rest.iter().position(|c| !c.is_ascii_whitespace())?;
-    if rest[colon] != b':' {
-        return None;
-    }
-    let rest = &rest[colon + 1..];
-    let value_at = rest.iter().position(|c| !c.is_ascii_whitespace())?;
-    let value = json_value_after(&rest[value_at..])?;
-    Some(test(&value))
-}
-
-/// A JSON value at the start of `rest`: a string (unescaped) or the raw text of a scalar.
-fn json_value_after(rest: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
-    if rest.first() == Some(&b'"') {
-        let mut i = 1;
-        loop {
-            let r = memchr::memchr2(b'"', b'\\', rest.get(i..)?)?;
-            if rest[i + r] == b'\\' {
-                i += r + 2;
-            } else {
-                return Some(crate::engine::fields::json_unescape(&rest[1..i + r]));
-            }
-        }
-    }
-    let end = rest
-        .iter()
-        .position(|c| matches!(c, b',' | b'}' | b']') || c.is_ascii_whitespace())
-        .unwrap_or(rest.len());
-    Some(String::from_utf8_lossy(&rest[..end]))
 }
 
 #[cfg(test)]
@@ -473,7 +536,7 @@ mod tests {
 
     #[test]
     fn the_json_key_shortcut_agrees_with_a_full_parse() {
-        use crate::engine::fields::FieldReader;
+        use crate::engine::fields::{json_value_at_key, FieldReader};
         use crate::engine::formats::FormatName;
         let key = regex::bytes::Regex::new(r#"(?-u)"lat""#).unwrap();
         let reader = FieldReader::for_format(FormatName::JsonLines);
@@ -485,12 +548,12 @@ mod tests {
         ] {
             let full = reader.get(line.as_bytes(), "lat").map(|v| v.into_owned());
             let m = key.find(line.as_bytes()).unwrap();
-            let fast = judge_json_key(line.as_bytes(), m.range(), &|v| Some(v) == full.as_deref());
-            assert_eq!(fast, Some(true), "{line}");
+            let fast = json_value_at_key(line.as_bytes(), m.range());
+            assert_eq!(fast.as_deref(), full.as_deref(), "{line}");
         }
         let nested = br#"{"n":{"lat":1}}"#;
         let m = key.find(nested).unwrap();
-        assert_eq!(judge_json_key(nested, m.range(), &|_| true), None);
+        assert_eq!(json_value_at_key(nested, m.range()), None);
     }
 
     #[test]
@@ -511,5 +574,21 @@ mod tests {
         let mut c = EventSet::full(0..64);
         c.append(EventSet::full(64..70));
         assert_eq!(c.count(), 70);
+        for (lo, hi) in [
+            (0, 300),
+            (10, 11),
+            (11, 73),
+            (12, 74),
+            (73, 75),
+            (74, 199),
+            (199, 200),
+        ] {
+            let want = a.iter().filter(|e| (lo..hi).contains(e)).count();
+            assert_eq!(a.count_in(lo..hi), want, "{lo}..{hi}");
+        }
+        let mut d = a.clone();
+        d.remove(73);
+        d.remove(5);
+        assert_eq!(d.iter().collect::<Vec<_>>(), vec![10, 11, 74, 199]);
     }
 }

@@ -86,6 +86,7 @@
 //! assert_eq!(query.run_all(&sources).count(), 1);
 //! ```
 
+pub mod columns;
 pub mod eval;
 pub mod parse;
 pub mod plan;

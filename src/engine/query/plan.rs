@@ -91,6 +91,8 @@ pub struct FieldTest {
     /// Text every matching event must contain (the value, or the key name where names appear in the
     /// text), used to rule events out before extracting fields.
     pub value_hint: Option<Arc<BytesRegex>>,
+    /// The index tokens of that value (lowercase; empty when there is no value hint).
+    pub value_tokens: Vec<String>,
     pub name_hint: Option<Arc<BytesRegex>>,
     /// `"name":` as a JSON key or `name=` (top-level names only): every JSON event that has the
     /// field holds a match, and the value can often be read right at it without parsing the object.
@@ -501,8 +503,11 @@ impl Compiler<'_> {
                 escape_bytes(v, &mut re);
                 bytes_regex(&re).ok().map(Arc::new)
             }
+            // Digits as written, without leading zeros (`status:0502` equals a written 502).
             ValueTest::Number(CompareOp::Equal, _)
-                if value.bytes().all(|c| c.is_ascii_digit()) && !value.is_empty() =>
+                if value.bytes().all(|c| c.is_ascii_digit())
+                    && !value.is_empty()
+                    && (value == "0" || !value.starts_with('0')) =>
             {
                 bytes_regex(&format!(r"(?-u)\b{}", regex::escape(value.trim())))
                     .ok()
@@ -510,10 +515,16 @@ impl Compiler<'_> {
             }
             _ => None,
         };
+        let value_tokens = if value_hint.is_some() {
+            tokens_of(value)
+        } else {
+            Vec::new()
+        };
         let plan = Plan::Field(FieldTest {
             name: name.to_string(),
             test,
             value_hint,
+            value_tokens,
             name_hint: name_hint(name),
             json_key: json_key_regex(name),
         });

@@ -5,7 +5,7 @@
 //! positions by the timeline, counts and histogram buckets by adding (shards share the bucket grid, as
 //! it comes from the case's span, not from the shard's), facet counts by adding per value.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -324,7 +324,7 @@ pub const MAX_DISTINCT: usize = 10_000;
 #[derive(Default)]
 struct FieldTally {
     events: u64,
-    values: HashMap<String, u64>,
+    values: FxHashMap<String, u64>,
     capped: bool,
     numbers: Vec<f64>,
 }
@@ -337,9 +337,16 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 impl FieldTally {
     fn add(&mut self, value: &str) {
         self.events += 1;
-        if let Ok(n) = value.trim().parse::<f64>() {
-            if n.is_finite() {
-                self.numbers.push(n);
+        let number_like = value
+            .trim_start()
+            .bytes()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.'));
+        if number_like {
+            if let Ok(n) = value.trim().parse::<f64>() {
+                if n.is_finite() {
+                    self.numbers.push(n);
+                }
             }
         }
         if let Some(c) = self.values.get_mut(value) {
@@ -385,6 +392,13 @@ impl FieldTally {
     }
 }
 
+/// Names a query reads as the event's level or file rather than as an extracted field.
+fn is_pseudo_field(name: &str) -> bool {
+    ["level", "source", "file"]
+        .iter()
+        .any(|p| name.eq_ignore_ascii_case(p))
+}
+
 /// Facets of `matches`: `level`, `source`, then every extracted field (by name), each with its `top`
 /// values, extracted fields from at most `sample` matches.
 pub fn facets(sources: &[SourceData], matches: &Matches, top: usize, sample: usize) -> Facets {
@@ -392,7 +406,7 @@ pub fn facets(sources: &[SourceData], matches: &Matches, top: usize, sample: usi
     let step = (matched as usize).div_ceil(sample.max(1)).max(1);
     let mut level = FieldTally::default();
     let mut source = FieldTally::default();
-    let mut fields: HashMap<String, FieldTally> = HashMap::new();
+    let mut fields: FxHashMap<String, FieldTally> = FxHashMap::default();
     let mut examined = 0u64;
     let mut seen = 0usize;
     for (s, set) in sources.iter().zip(&matches.sets) {
@@ -405,7 +419,13 @@ pub fn facets(sources: &[SourceData], matches: &Matches, top: usize, sample: usi
             if seen.is_multiple_of(step) {
                 examined += 1;
                 reader.for_each(s.text(e), &mut |key, value| {
-                    fields.entry(key.to_string()).or_default().add(&value);
+                    // `level` and `source` in a query mean the event's level and file, whatever
+                    // the text calls so: an extracted field of that name is no facet of its own.
+                    if let Some(tally) = fields.get_mut(key) {
+                        tally.add(&value);
+                    } else if !is_pseudo_field(key) {
+                        fields.entry(key.to_string()).or_default().add(&value);
+                    }
                     true
                 });
             }
@@ -413,9 +433,11 @@ pub fn facets(sources: &[SourceData], matches: &Matches, top: usize, sample: usi
         }
         for (l, c) in by_level.iter().enumerate().filter(|(_, c)| **c > 0) {
             level.events += c;
-            level
+            // Summed over sources (each source adds its own counts of a level).
+            *level
                 .values
-                .insert(Level::from_u8(l as u8).as_str().to_string(), *c);
+                .entry(Level::from_u8(l as u8).as_str().to_string())
+                .or_default() += c;
         }
         if n > 0 {
             source.events += n;
@@ -492,6 +514,44 @@ mod tests {
             }
         );
         assert_eq!(merged[2].source, 1, "ties go to the lower source id");
+    }
+
+    #[test]
+    fn level_facet_counts_equal_level_query_counts_on_the_demo() {
+        use crate::engine::demo::{generate, DEMO_SEED};
+        use crate::engine::ingest::{ingest_bytes, IngestOptions};
+        use crate::engine::query::{Query, QueryContext};
+        use crate::engine::time::Zone;
+        let sources: Vec<SourceData> = generate(DEMO_SEED)
+            .into_iter()
+            .map(|f| {
+                let options = IngestOptions {
+                    modified_ns: Some(f.modified_ns),
+                    ..Default::default()
+                };
+                ingest_bytes(f.name, &f.bytes, options)
+            })
+            .collect();
+        let cx = QueryContext::for_sources(&sources, Zone::Utc);
+        let all = Matches::all(&sources);
+        let found = facets(&sources, &all, Level::ALL.len(), 20_000);
+        let level_facets: Vec<&Facet> =
+            found.facets.iter().filter(|f| f.field == "level").collect();
+        assert_eq!(level_facets.len(), 1, "one level facet: {level_facets:?}");
+        assert_eq!(level_facets[0].events, all.count());
+        let mut checked = 0;
+        for level in Level::ALL {
+            let query = Query::new(&format!("level={}", level.as_str()), &cx);
+            let count = query.run_all(&sources).count();
+            let in_facet = level_facets[0]
+                .top
+                .iter()
+                .find(|v| v.value == level.as_str())
+                .map_or(0, |v| v.count);
+            assert_eq!(in_facet, count, "level {}", level.as_str());
+            checked += u64::from(count > 0);
+        }
+        assert!(checked >= 3, "the demo has several levels");
     }
 
     #[test]

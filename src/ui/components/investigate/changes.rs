@@ -67,16 +67,19 @@ fn item(i: &ChangeItem) -> Html {
     }
 }
 
-/// `10:36:00` from an RFC 3339 time.
-fn clock(rfc3339: &str) -> &str {
-    rfc3339
-        .split_once('T')
-        .map(|(_, t)| t.trim_end_matches('Z'))
-        .unwrap_or(rfc3339)
+/// `10:36:00` from an RFC 3339 time, in the display zone (`12:36:00+02:00` outside UTC).
+fn clock(rfc3339: &str) -> String {
+    let shown = crate::ui::zones::current().show(rfc3339);
+    match shown.split_once('T') {
+        Some((_, t)) => t.trim_end_matches('Z').to_string(),
+        None => shown,
+    }
 }
 
 #[function_component(ChangesPanel)]
 pub fn changes_panel(props: &ChangesPanelProps) -> Html {
+    // Re-rendered when the display zone changes: its times are shown in it.
+    let _display = use_context::<crate::ui::zones::DisplayZone>();
     let Some(changes) = props.changes.as_ref() else {
         return html! { <p class="investigate__empty">{ "Comparing the incident window with the time before it…" }</p> };
     };

@@ -23,6 +23,8 @@ pub struct ContextPanelProps {
 
 #[function_component(ContextPanel)]
 pub fn context_panel(props: &ContextPanelProps) -> Html {
+    // Re-rendered when the display zone changes: its times are shown in it.
+    let _display = use_context::<crate::ui::zones::DisplayZone>();
     let on_seconds = {
         let commands = props.commands.clone();
         Callback::from(move |s: f64| {

@@ -48,6 +48,8 @@ fn id_form(commands: &Commands) -> Html {
 
 #[function_component(FollowPanel)]
 pub fn follow_panel(props: &FollowPanelProps) -> Html {
+    // Re-rendered when the display zone changes: its times are shown in it.
+    let _display = use_context::<crate::ui::zones::DisplayZone>();
     let form = id_form(&props.commands);
     let Some(story) = props.story.as_ref() else {
         return html! {

@@ -27,11 +27,12 @@ pub struct SpikeStripProps {
     pub span: Option<(i64, i64)>,
 }
 
-fn clock(rfc3339: &str) -> &str {
-    rfc3339
-        .split_once('T')
-        .map(|(_, t)| t.trim_end_matches('Z'))
-        .unwrap_or(rfc3339)
+fn clock(rfc3339: &str) -> String {
+    let shown = crate::ui::zones::current().show(rfc3339);
+    match shown.split_once('T') {
+        Some((_, t)) => t.trim_end_matches('Z').to_string(),
+        None => shown,
+    }
 }
 
 /// The marker's accessible name: what spiked, where and when.
@@ -50,6 +51,8 @@ pub fn spike_label(s: &Spike) -> String {
 
 #[function_component(SpikeStrip)]
 pub fn spike_strip(props: &SpikeStripProps) -> Html {
+    // Re-rendered when the display zone changes: its times are shown in it.
+    let _display = use_context::<crate::ui::zones::DisplayZone>();
     let (Some(report), Some((from, to))) = (props.spikes.as_ref(), props.span) else {
         return html! {};
     };
