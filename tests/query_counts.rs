@@ -12,8 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::UNIX_EPOCH;
 
+use casefile::engine::fields::FieldReader;
 use casefile::engine::index::SourceIndex;
 use casefile::engine::ingest::{ingest_bytes, IngestOptions};
+use casefile::engine::query::columns::common_fields;
 use casefile::engine::query::{Query, QueryContext, SourceView};
 use casefile::engine::store::SourceData;
 use casefile::engine::time::Zone;
@@ -237,6 +239,31 @@ fn counts_match_an_independent_reading_of_the_generated_set() {
         .zip(&indexes)
         .map(|(s, i)| SourceView::new(s, Some(i)))
         .collect();
+    // And with the columns of each source's common fields built ahead of any query, in steps.
+    let prebuilt: Vec<SourceIndex> = sources
+        .iter()
+        .map(|s| {
+            let mut index = SourceIndex::default();
+            while index.end() < s.len() {
+                index.extend_to(s, index.end() + 4096);
+            }
+            let reader = FieldReader::for_source(s);
+            let columns = index.columns();
+            for name in common_fields(s, &reader, 0..s.len(), 2000, 8) {
+                columns.prebuild(&name, 0..columns.chunk_count(), s, &reader);
+            }
+            index
+        })
+        .collect();
+    assert!(
+        prebuilt.iter().any(|i| !i.columns().fields().is_empty()),
+        "common fields were pre-built"
+    );
+    let prebuilt_views: Vec<SourceView<'_>> = sources
+        .iter()
+        .zip(&prebuilt)
+        .map(|(s, i)| SourceView::new(s, Some(i)))
+        .collect();
 
     for (query_text, rule) in &checks {
         let query = Query::new(query_text, &cx);
@@ -249,12 +276,13 @@ fn counts_match_an_independent_reading_of_the_generated_set() {
         let indexed = [
             query.run(&views).count_by_source(),
             query.run(&views).count_by_source(),
+            query.run(&prebuilt_views).count_by_source(),
         ];
         let mut nonzero = 0;
         for (i, file) in FILES.iter().enumerate() {
             let want = expected_events[file].iter().filter(|e| rule(e)).count() as u64;
             assert_eq!(got[i], want, "{query_text} in {file}");
-            for (pass, counts) in ["building", "reading"].iter().zip(&indexed) {
+            for (pass, counts) in ["building", "reading", "pre-built"].iter().zip(&indexed) {
                 assert_eq!(
                     counts[i], want,
                     "{query_text} in {file}, index {pass} columns"

@@ -205,6 +205,29 @@ impl SourceIndex {
         mask
     }
 
+    /// One past the last event covered.
+    pub fn end(&self) -> usize {
+        self.first_event + self.events
+    }
+
+    /// Extends the index over the events up to `end` of `source` (as far as it has), so an index
+    /// can be built in bounded steps (start from [`SourceIndex::default`]; steps should end on a
+    /// multiple of [`GROUP_EVENTS`]). Nothing changes, the field columns included, when the index
+    /// already reaches `end`; otherwise the columns start empty over the longer range.
+    pub fn extend_to(&mut self, source: &SourceData, end: usize) {
+        let end = end.min(source.len());
+        if end <= self.end() {
+            return;
+        }
+        let next = SourceIndex::build(source, self.end()..end);
+        if self.offsets.is_empty() {
+            // The default index has no offsets at all (not even the first one): start from `next`.
+            *self = next;
+        } else {
+            self.append(next);
+        }
+    }
+
     /// Appends the index of the events right after these (built by another thread or worker).
     pub fn append(&mut self, next: SourceIndex) {
         debug_assert_eq!(next.first_event, self.first_event + self.events);
@@ -257,6 +280,16 @@ mod tests {
             joined.candidates(&["req0777".into()], all.clone()),
             hit,
             "an index built in pieces answers as one"
+        );
+        let mut stepped = SourceIndex::default();
+        while stepped.end() < source.len() {
+            stepped.extend_to(&source, stepped.end() + 3 * GROUP_EVENTS);
+        }
+        assert_eq!(stepped.end(), source.len());
+        assert_eq!(
+            stepped.candidates(&["req0777".into()], all.clone()),
+            hit,
+            "an index built in steps answers as one"
         );
         for c in 0..=255u8 {
             assert_eq!(

@@ -304,6 +304,7 @@ impl WorkerCore {
         }
         self.cancel.set(false);
         self.running.set(false);
+        query::warm_up(self);
     }
 
     fn post_loaded(&self, id: RequestId, cancelled: bool, started_ms: f64) {

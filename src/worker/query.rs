@@ -5,15 +5,25 @@
 //! Between two parts the worker returns to its event loop; if a newer query has arrived by then the
 //! older one is abandoned, so typing never queues up work. The evaluation is kept (see
 //! [`super::filter::Evaluated`]) for the page and detail requests that follow.
+//!
+//! After a load (or a zone re-read) completes, [`warm_up`] builds the token indexes and then the
+//! field columns of each source's common fields in the background, in steps of a few milliseconds
+//! with a return to the event loop between two, so the first query finds them ready. The work
+//! stops when another load starts or another warm-up replaces it, and starts over when the case
+//! changed under it. A query arriving meanwhile finishes the missing index parts at once and reads
+//! whatever columns exist (the others are built by its evaluation, as without the warm-up): its
+//! results never depend on how far the warm-up got.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::case::Case;
-use super::filter::{build_indexes, CaseView, CompiledFilter, Evaluated};
+use super::filter::{CaseView, CompiledFilter, Evaluated};
 use super::read::yield_to_event_loop;
 use super::WorkerCore;
-use crate::engine::index::SourceIndex;
+use crate::engine::fields::FieldReader;
+use crate::engine::index::{SourceIndex, GROUP_EVENTS};
+use crate::engine::query::columns::common_fields;
 use crate::protocol::query::{FilterSpec, QueryPart};
 use crate::protocol::{Reply, Request, RequestId};
 
@@ -28,22 +38,118 @@ struct QueryState {
     evaluated: Option<Rc<Evaluated>>,
     /// The id of the newest query request; older ones stop at their next part.
     latest: RequestId,
+    /// The number of the current warm-up; older ones stop at their next step.
+    warm_task: u64,
+    /// The columns the warm-up still has to build: (source, field) pairs, the next one last, and
+    /// the next chunk of the last one. `None` until planned for the current indexes.
+    prebuild: Option<(Vec<(usize, String)>, usize)>,
 }
 
+/// Events indexed per warm-up step (about 10 ms of work in a browser).
+const INDEX_STEP_EVENTS: usize = 64 * GROUP_EVENTS;
+/// Events sampled per source to choose the fields to pre-build.
+const COMMON_FIELDS_SAMPLE: usize = 2_000;
+/// Most fields pre-built per source.
+const COMMON_FIELDS_MAX: usize = 8;
+
 impl QueryState {
-    /// Builds the indexes again (and forgets the evaluation) when the case has changed.
-    fn refresh(&mut self, case: &Case) {
+    /// Starts over with empty indexes (and forgets the evaluation) when the case has changed.
+    fn follow_case(&mut self, case: &Case) {
         let key = (
             case.source_count(),
             case.total_events(),
             case.content_generation(),
         );
         if self.indexed != key {
-            self.indexes = build_indexes(case.sources());
+            self.indexes = case
+                .sources()
+                .iter()
+                .map(|_| SourceIndex::default())
+                .collect();
             self.indexed = key;
             self.evaluated = None;
+            self.prebuild = None;
         }
     }
+
+    /// Makes the indexes whole for the case as it is now (building what the warm-up has not).
+    fn refresh(&mut self, case: &Case) {
+        self.follow_case(case);
+        for (index, source) in self.indexes.iter_mut().zip(case.sources()) {
+            index.extend_to(source, source.len());
+        }
+    }
+
+    /// One bounded step of the warm-up: a stretch of an index, else one chunk of a common field's
+    /// column. Returns whether there is more to do.
+    fn warm_step(&mut self, case: &Case) -> bool {
+        self.follow_case(case);
+        let sources = case.sources();
+        for (index, source) in self.indexes.iter_mut().zip(sources) {
+            if index.end() < source.len() {
+                index.extend_to(source, index.end() + INDEX_STEP_EVENTS);
+                return true;
+            }
+        }
+        let (pending, chunk) = self.prebuild.get_or_insert_with(|| {
+            let mut pending: Vec<(usize, String)> = Vec::new();
+            for (s, source) in sources.iter().enumerate() {
+                let reader = FieldReader::for_source(source);
+                let fields = common_fields(
+                    source,
+                    &reader,
+                    0..source.len(),
+                    COMMON_FIELDS_SAMPLE,
+                    COMMON_FIELDS_MAX,
+                );
+                pending.extend(fields.into_iter().map(|f| (s, f)));
+            }
+            pending.reverse();
+            (pending, 0)
+        });
+        let Some((s, field)) = pending.last() else {
+            return false;
+        };
+        let (source, columns) = (&sources[*s], self.indexes[*s].columns());
+        let reader = FieldReader::for_source(source);
+        let room = columns.prebuild(field, *chunk..*chunk + 1, source, &reader);
+        *chunk += 1;
+        if !room {
+            // This source's columns are full: none of its other fields either.
+            let full = *s;
+            pending.retain(|(other, _)| *other != full);
+            *chunk = 0;
+        } else if *chunk >= columns.chunk_count() || columns.ready(field, 0..source.len()) {
+            pending.pop();
+            *chunk = 0;
+        }
+        !pending.is_empty()
+    }
+}
+
+/// Builds the indexes and the common fields' columns of the case in the background (see the
+/// module documentation); called when loading has completed.
+pub(super) fn warm_up(core: Rc<WorkerCore>) {
+    let task = STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        s.warm_task += 1;
+        s.warm_task
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        loop {
+            yield_to_event_loop().await;
+            let replaced = STATE.with(|s| s.borrow().warm_task != task);
+            if replaced || core.running.get() {
+                return;
+            }
+            let Ok(case) = core.case.try_borrow() else {
+                continue;
+            };
+            if !STATE.with(|s| s.borrow_mut().warm_step(&case)) {
+                return;
+            }
+        }
+    });
 }
 
 thread_local! {

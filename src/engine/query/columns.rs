@@ -361,6 +361,58 @@ impl FieldColumns {
         chunk
     }
 
+    /// Number of chunks a column of these events has.
+    pub fn chunk_count(&self) -> usize {
+        self.range.len().div_ceil(self.chunk_events)
+    }
+
+    /// Builds the chunks `chunks` of field `name` ahead of any query that reads it (chunks built
+    /// before are kept), so the first such query reads codes instead of the text. Results are the
+    /// same either way ([`FieldColumns::chunk`] builds the same chunk lazily).
+    ///
+    /// Returns `false` when it stopped because the cache has no room left for another chunk of
+    /// this field (its bytes per event so far, at least one, times the chunk's events): later
+    /// fields should not be tried, since building them would only push out columns built before.
+    /// A field found too varied to cache returns `true` (nothing more to do for it).
+    pub fn prebuild(
+        &self,
+        name: &str,
+        chunks: Range<usize>,
+        source: &SourceData,
+        reader: &FieldReader,
+    ) -> bool {
+        let column = self.column(name);
+        for k in chunks {
+            if column.too_varied.load(Ordering::Relaxed) {
+                return true;
+            }
+            let Some(cell) = column.chunks.get(k) else {
+                return true;
+            };
+            if cell.get().is_some() {
+                continue;
+            }
+            let kept = column.kept.load(Ordering::Relaxed);
+            let per_event = if kept == 0 {
+                1
+            } else {
+                (column.bytes.load(Ordering::Relaxed) / (kept * self.chunk_events)).max(1)
+            };
+            if self.used_bytes() + per_event * self.chunk_events > self.budget {
+                return false;
+            }
+            self.chunk(&column, k, source, reader, true);
+        }
+        true
+    }
+
+    fn used_bytes(&self) -> usize {
+        self.lock()
+            .iter()
+            .map(|c| c.bytes.load(Ordering::Relaxed))
+            .sum()
+    }
+
     /// Drops the least recently used columns (never `keep`) while the cache is over its budget.
     fn keep_within_budget(&self, keep: &str) {
         let mut columns = self.lock();
@@ -395,6 +447,47 @@ impl FieldColumns {
             .map(|c| c.bytes.load(Ordering::Relaxed) + std::mem::size_of::<FieldColumn>())
             .sum()
     }
+}
+
+/// The fields worth building columns for ahead of queries: those present in more than half of
+/// about `sample` events spread over `events` of `source`, the most common first (ties by name),
+/// at most `max`. Columns are per field and bounded by the cache's budget, so a few fields that
+/// nearly every event has (an access log's status, a JSON log's service) are what pays off.
+pub fn common_fields(
+    source: &SourceData,
+    reader: &FieldReader,
+    events: Range<usize>,
+    sample: usize,
+    max: usize,
+) -> Vec<String> {
+    let events = events.start.min(source.len())..events.end.min(source.len());
+    if events.is_empty() || sample == 0 {
+        return Vec::new();
+    }
+    let step = events.len().div_ceil(sample).max(1);
+    let mut counts: FxHashMap<String, usize> = FxHashMap::default();
+    let mut seen: Vec<String> = Vec::new();
+    let mut sampled = 0usize;
+    for e in events.step_by(step) {
+        sampled += 1;
+        seen.clear();
+        reader.for_each(source.text(e), &mut |key, _| {
+            if !seen.iter().any(|k| k == key) {
+                seen.push(key.to_string());
+            }
+            true
+        });
+        for key in seen.drain(..) {
+            *counts.entry(key).or_insert(0) += 1;
+        }
+    }
+    let mut common: Vec<(String, usize)> = counts
+        .into_iter()
+        .filter(|(_, n)| 2 * n > sampled)
+        .collect();
+    common.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    common.truncate(max);
+    common.into_iter().map(|(name, _)| name).collect()
 }
 
 #[cfg(test)]
@@ -463,6 +556,46 @@ mod tests {
         assert!(tight.chunk(&took, 0, &source, &reader, true).is_some());
         assert_eq!(tight.fields(), vec!["took".to_string()]);
         assert!(tight.chunk(&took, 0, &source, &reader, false).is_some());
+    }
+
+    #[test]
+    fn prebuilt_chunks_equal_lazily_built_ones_for_the_common_fields() {
+        let source = json_source(2 * CHUNK_EVENTS + 10);
+        let reader = FieldReader::for_source(&source);
+        let fields = common_fields(&source, &reader, 0..source.len(), 1000, 8);
+        // Every event has these; `missing` none; `id` is common but too varied to keep.
+        assert_eq!(fields, vec!["id", "msg", "status", "took", "ts"]);
+        assert_eq!(
+            common_fields(&source, &reader, 0..source.len(), 1000, 2).len(),
+            2
+        );
+        let prebuilt = FieldColumns::new(0..source.len());
+        for name in &fields {
+            assert!(prebuilt.prebuild(name, 0..prebuilt.chunk_count(), &source, &reader));
+        }
+        assert!(prebuilt.ready("status", 0..source.len()));
+        assert!(prebuilt.ready("id", 0..source.len()), "known too varied");
+        let lazy = FieldColumns::new(0..source.len());
+        for name in ["status", "took"] {
+            let (p, l) = (prebuilt.column(name), lazy.column(name));
+            for (k, events) in lazy.chunks_over(0..source.len()) {
+                let a = prebuilt
+                    .chunk(&p, k, &source, &reader, false)
+                    .expect("pre-built");
+                let b = lazy.chunk(&l, k, &source, &reader, true).expect("built");
+                for i in 0..events.len() {
+                    let value = |c: &Chunk| (c.code(i) > 0).then(|| c.value(c.code(i)).to_string());
+                    assert_eq!(value(a), value(b), "{name} of event {}", events.start + i);
+                }
+            }
+        }
+        // A cache with room for one chunk stops pre-building at the next.
+        let tight = FieldColumns {
+            budget: CHUNK_EVENTS + 1000,
+            ..FieldColumns::new(0..source.len())
+        };
+        assert!(!tight.prebuild("status", 0..tight.chunk_count(), &source, &reader));
+        assert!(tight.overhead_bytes() <= tight.budget + 4096);
     }
 
     #[test]
