@@ -6,11 +6,14 @@
 // memory included), sampled every 100 ms. Target: under 10 s, no main-thread task over 200 ms.
 //
 //   trunk build --release --offline          # dist/ must be built first
-//   node scripts/bench-load.mjs [FILE]        # or: npm run bench:load -- [FILE]
+//   node scripts/bench-load.mjs [FILE|DIR]    # or: npm run bench:load -- [FILE|DIR]
+//   BENCH_SHARDS=2 node scripts/bench-load.mjs /tmp/g1024   # every file of a folder; two shard workers
 //
 // Without FILE it writes bench-out/app-1gib.jsonl once: 1 GiB of JSON lines shaped like the payment
 // gateway log of ../shared/bench/genlogs.py (which would need --mb 1700 and many minutes for one such
-// file), from a seeded PRNG, with rising timestamps. Any other file can be given, e.g. genlogs output.
+// file), from a seeded PRNG, with rising timestamps. Any other file can be given, or a folder (its files
+// but truth.json are opened together), e.g. genlogs output. BENCH_SHARDS=N opens the page with `?shards=N`
+// (N shard workers behind a coordinator; 0: one per core, at least two; unset: the one worker).
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -21,6 +24,7 @@ import { chromium } from "@playwright/test";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PORT = Number(process.env.BENCH_PORT || 8392);
 const URL_ = `http://127.0.0.1:${PORT}/`;
+const PAGE_URL = process.env.BENCH_SHARDS ? `${URL_}?shards=${process.env.BENCH_SHARDS}` : URL_;
 
 const GIB = 1 << 30;
 
@@ -58,6 +62,17 @@ function writeJsonLines(file, size) {
   }
   fs.closeSync(fd);
   fs.renameSync(file + ".part", file);
+}
+
+function benchFiles() {
+  const given = process.argv[2] && path.resolve(process.argv[2]);
+  if (given && fs.statSync(given).isDirectory()) {
+    return fs
+      .readdirSync(given)
+      .filter((f) => f !== "truth.json")
+      .map((f) => path.join(given, f));
+  }
+  return [benchFile()];
 }
 
 function benchFile() {
@@ -130,8 +145,9 @@ function browserUsage() {
 const mb = (b) => `${(b / (1 << 20)).toFixed(0)} MiB`;
 
 async function main() {
-  const file = benchFile();
-  const size = fs.statSync(file).size;
+  const files = benchFiles();
+  const file = files.length === 1 ? files[0] : `${path.dirname(files[0])} (${files.length} files)`;
+  const size = files.reduce((sum, f) => sum + fs.statSync(f).size, 0);
   if (!fs.existsSync(path.join(ROOT, "dist", "index.html"))) {
     throw new Error("dist/ is missing: run `trunk build --release --offline` first");
   }
@@ -155,7 +171,7 @@ async function main() {
     const page = await browser.newPage();
     const cdp = await page.context().newCDPSession(page);
     await cdp.send("Performance.enable");
-    await page.goto(URL_);
+    await page.goto(PAGE_URL);
     const status = page.getByRole("status");
     await status.filter({ hasText: "No files loaded yet." }).waitFor();
     await page.evaluate(() => {
@@ -187,7 +203,7 @@ async function main() {
     const before = browserUsage();
 
     const started = performance.now();
-    await page.getByLabel("Open files").setInputFiles(file);
+    await page.getByLabel("Open files").setInputFiles(files);
     await page.waitForFunction(
       () => document.querySelector('[role="status"]')?.textContent.startsWith("Indexed "),
       null,
@@ -204,6 +220,8 @@ async function main() {
     const longest = longTasks.length ? Math.max(...longTasks) : 0;
     console.log(`file:                ${file} (${mb(size)})`);
     console.log(`status:              ${finalStatus}`);
+    const shards = await page.locator(".app").getAttribute("data-shards");
+    console.log(`shard workers:       ${shards}`);
     console.log(`time to "Indexed":   ${seconds.toFixed(2)} s (${(size / (1 << 20) / seconds).toFixed(0)} MiB/s)`);
     console.log(`main-thread tasks:   ${longTasks.length} over 50 ms, longest ${longest.toFixed(0)} ms`);
     console.log(`peak JS heap (page): ${mb(peakHeap)}`);

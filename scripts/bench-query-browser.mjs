@@ -21,6 +21,8 @@ import { chromium } from "@playwright/test";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PORT = Number(process.env.BENCH_PORT || 8393);
 const URL_ = `http://127.0.0.1:${PORT}/`;
+// BENCH_SHARDS=N opens the page with `?shards=N` (N shard workers behind a coordinator; 0: one per core).
+const PAGE_URL = process.env.BENCH_SHARDS ? `${URL_}?shards=${process.env.BENCH_SHARDS}` : URL_;
 const FILES = ["app-payments.jsonl", "nginx-access.log", "syslog", "containers.log", "transactions.csv"];
 
 function args() {
@@ -133,7 +135,7 @@ async function main() {
   try {
     await waitForServer();
     const page = await browser.newPage();
-    await page.goto(URL_);
+    await page.goto(PAGE_URL);
     await page.getByRole("status").filter({ hasText: "No files loaded yet." }).waitFor();
     await page.evaluate(() => {
       window.__longTasks = [];

@@ -7,7 +7,7 @@ system, all threads) of each: mining share = (templates - summary) / summary. CP
 time, because the benchmark machine is shared; the smallest of several runs, because noise only adds.
 
 Usage: scripts/mining_share.py [--runs N] FILE...   (e.g. /tmp/g200/*.log /tmp/g200/*.jsonl ...)
-Build first: cargo build --release --bin casefile
+Build first: cargo build --release --bin casefile (or name another build in $CASEFILE_BIN, to compare).
 """
 import os
 import resource
@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CASEFILE = os.path.join(ROOT, "target", "release", "casefile")
+CASEFILE = os.environ.get("CASEFILE_BIN") or os.path.join(ROOT, "target", "release", "casefile")
 
 
 def cpu_seconds(args):
@@ -39,7 +39,8 @@ def main(argv):
     ingest = min(cpu_seconds([CASEFILE, "summary", "--json", *files]) for _ in range(runs))
     mined = min(cpu_seconds([CASEFILE, "templates", "--json", *files]) for _ in range(runs))
     share = (mined[0] - ingest[0]) / ingest[0]
-    print(f"{len(files)} files, {size / 1e6:.0f} MB, best of {runs} runs")
+    print(f"{len(files)} files, {size / 1e6:.0f} MB, best of {runs} runs, {CASEFILE}, "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(f"ingest only (casefile summary):      {ingest[0]:6.2f} s CPU  ({ingest[1]:.2f} s wall)")
     print(f"ingest + mining (casefile templates): {mined[0]:6.2f} s CPU  ({mined[1]:.2f} s wall)")
     print(f"mining: {mined[0] - ingest[0]:.2f} s CPU = {100 * share:.0f}% of ingest "

@@ -10,6 +10,7 @@
 
 pub mod investigate;
 pub mod query;
+pub mod shard;
 
 use serde::{Deserialize, Serialize};
 
@@ -166,6 +167,9 @@ pub enum Reply {
         /// The zone each source's zone-less timestamps were read in.
         #[serde(default)]
         zones: Vec<SourceZone>,
+        /// Workers holding a part of the case each (1 without sharding).
+        #[serde(default)]
+        shards: u32,
     },
     Rows {
         id: RequestId,

@@ -30,6 +30,7 @@ pub mod level;
 pub mod patterns;
 pub mod query;
 pub mod redact;
+pub mod shard;
 pub mod store;
 pub mod summary;
 pub mod time;

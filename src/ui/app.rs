@@ -75,7 +75,8 @@ pub fn app() -> Html {
     let commands = (*commands).clone();
     html! {
         <ContextProvider<DisplayZone> context={state.display.clone()}>
-        <div class="app">
+        // `data-shards`: how many workers hold a part of the case (after the first load).
+        <div class="app" data-shards={state.shards.to_string()}>
             <Header
                 display={state.display.clone()}
                 display_error={state.display_error.clone()}

@@ -5,6 +5,9 @@
 //! reference; the worker reads the bytes itself) and `msg` is the [`Request`] through
 //! `serde-wasm-bindgen`.
 //!
+//! With `?shards=N` the worker started is the coordinator ([`crate::worker::coordinator`]), which
+//! starts the shard workers itself and speaks the same protocol as one worker does.
+//!
 //! A worker drops messages that arrive before its wasm has started and installed its handler, so
 //! requests are held here until the worker's `Ready` reply and then posted in order.
 
@@ -21,6 +24,26 @@ use crate::protocol::{Reply, Request, RequestId};
 
 /// The worker's entry script (www/worker_loader.js: loads worker.js and worker_bg.wasm).
 pub const WORKER_SCRIPT: &str = "./worker_loader.js";
+
+/// The name the worker starts under. `?shards=N` in the page's address starts the coordinator of N
+/// shard workers ([`crate::worker::coordinator`]; `?shards=0` one per core, at least two); without
+/// it the page has one worker holding the whole case. Sharding is not the default yet: changing a
+/// file's zone, per-file zones and template placeholder fields are not sharded (see the coordinator).
+fn worker_name() -> String {
+    let shards = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|q| {
+            q.trim_start_matches('?')
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("shards=").map(str::to_string))
+        })
+        .and_then(|n| n.parse::<u32>().ok());
+    match shards {
+        Some(0) => crate::worker::COORDINATOR_NAME.to_string(),
+        Some(n) => format!("{}:{n}", crate::worker::COORDINATOR_NAME),
+        None => "casefile".to_string(),
+    }
+}
 
 /// The worker and the requests waiting for it to be ready.
 struct Port {
@@ -55,7 +78,9 @@ pub struct Bridge {
 impl Bridge {
     /// Starts the worker; `on_reply` receives every reply, `on_failure` a sentence if the worker dies.
     pub fn spawn(on_reply: Callback<Reply>, on_failure: Callback<String>) -> Result<Self, String> {
-        let worker = Worker::new(WORKER_SCRIPT).map_err(|e| {
+        let options = web_sys::WorkerOptions::new();
+        options.set_name(&worker_name());
+        let worker = Worker::new_with_options(WORKER_SCRIPT, &options).map_err(|e| {
             format!(
                 "The background worker could not start ({}), so files cannot be read.",
                 e.as_string().unwrap_or_else(|| "unknown reason".into())

@@ -60,6 +60,8 @@ pub struct AppState {
     pub sources: u32,
     /// Events on the merged timeline.
     pub total_events: u64,
+    /// Workers holding a part of the case each (known after the first load).
+    pub shards: u32,
     /// Whether any load has finished.
     pub loaded_once: bool,
     /// Whether the last finished load was cancelled.
@@ -205,7 +207,9 @@ impl AppState {
                 cancelled,
                 elapsed_ms: _,
                 zones,
+                shards,
             } => {
+                self.shards = shards;
                 let Some(at) = self.loads.iter().position(|l| *l == id) else {
                     return;
                 };

@@ -159,6 +159,7 @@ fn requests_and_replies_cross_serde_wasm_bindgen_unchanged() {
                 source: "bundle.zip!/logs/app.log".into(),
                 zone: "Europe/Berlin".into(),
             }],
+            shards: 2,
         },
         Reply::Rows {
             id: 8,

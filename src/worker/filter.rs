@@ -43,6 +43,9 @@ pub struct CaseView<'a> {
     /// The mined patterns of the sources (parallel to `sources`; fewer while mining): their
     /// placeholders are fields (`tpl.num1`) of the query language and the facets.
     pub patterns: &'a [SourcePatterns],
+    /// The whole case's first and last instants when the view is one shard of it (else they are
+    /// read from `sources`), so relative times such as `last 15m` mean the same on every shard.
+    pub case_span: Option<(Option<i64>, Option<i64>)>,
 }
 
 /// What identifies a case's content: more sources or events, or other clock offsets, mean a new
@@ -58,7 +61,7 @@ impl CaseView<'_> {
         )
     }
 
-    fn views(&self) -> Vec<SourceView<'_>> {
+    pub fn views(&self) -> Vec<SourceView<'_>> {
         self.sources
             .iter()
             .enumerate()
@@ -73,7 +76,14 @@ impl CaseView<'_> {
     }
 
     fn context(&self) -> QueryContext {
-        QueryContext::for_sources(self.sources, self.zone.clone())
+        match self.case_span {
+            Some((data_first, data_last)) => QueryContext {
+                zone: self.zone.clone(),
+                data_first,
+                data_last,
+            },
+            None => QueryContext::for_sources(self.sources, self.zone.clone()),
+        }
     }
 }
 
@@ -130,7 +140,12 @@ impl CompiledFilter {
     }
 
     /// The row at timeline position `position` (oldest first), shown at `list_index`.
-    fn marked_row(&self, case: &CaseView<'_>, position: u32, list_index: u32) -> Option<MarkedRow> {
+    pub fn marked_row(
+        &self,
+        case: &CaseView<'_>,
+        position: u32,
+        list_index: u32,
+    ) -> Option<MarkedRow> {
         let id = case.timeline.get(position as usize, false)?;
         let source = case.sources.get(id.source as usize)?;
         let event = id.event as usize;
@@ -304,7 +319,13 @@ pub fn top_facets(mut all: Facets) -> Facets {
     let mut fields: Vec<_> = Vec::new();
     for f in all.facets.drain(..) {
         if f.field == "level" || f.field == "source" {
-            fixed.push(f);
+            // A field extracted under one of these names (a JSON key) would repeat the column's facet.
+            if !fixed
+                .iter()
+                .any(|x: &crate::engine::query::Facet| x.field == f.field)
+            {
+                fixed.push(f);
+            }
         } else {
             fields.push(f);
         }
@@ -317,7 +338,7 @@ pub fn top_facets(mut all: Facets) -> Facets {
 }
 
 /// Earliest and latest time among the matches.
-fn match_span(sources: &[SourceData], matches: &Matches) -> Option<(i64, i64)> {
+pub fn match_span(sources: &[SourceData], matches: &Matches) -> Option<(i64, i64)> {
     let mut span: Option<(i64, i64)> = None;
     for (source, set) in sources.iter().zip(&matches.sets) {
         let ts = source.ts_column();
@@ -481,6 +502,7 @@ mod tests {
             offsets: &[],
             zone: Zone::Utc,
             patterns: &patterns,
+            case_span: None,
         };
         let facets = Evaluated::new(&spec("upstream"), &cv).facets(&cv);
         let names: Vec<&str> = facets.facets.iter().map(|f| f.field.as_str()).collect();
@@ -507,6 +529,7 @@ mod tests {
             offsets: &[],
             zone: crate::worker::zone_named(zone),
             patterns: &[],
+            case_span: None,
         };
         let mut tokyo = spec("after:2026-07-03T18:00:02");
         tokyo.zone = "Asia/Tokyo".into();
@@ -532,6 +555,7 @@ mod tests {
             offsets: &[],
             zone: Zone::Utc,
             patterns: &[],
+            case_span: None,
         };
         let ev = Evaluated::new(&spec("level:error OR slow"), &cv);
         assert_eq!(ev.count(), 3);
@@ -573,6 +597,7 @@ mod tests {
             offsets: &[],
             zone: Zone::Utc,
             patterns: &[],
+            case_span: None,
         };
         let t0 = sources[0].ts(0).unwrap();
         let mut s = spec("");
@@ -607,6 +632,7 @@ mod tests {
             offsets: &[],
             zone: Zone::Utc,
             patterns: &[],
+            case_span: None,
         };
         let ev = Evaluated::new(&spec("level:error"), &cv);
         let parts = vec![
@@ -641,6 +667,7 @@ mod tests {
             offsets: &[],
             zone: Zone::Utc,
             patterns: &[],
+            case_span: None,
         };
         let ev = Evaluated::new(&spec("\"timed out\""), &cv);
         let d = ev.details(&cv, 0, false, true).unwrap();

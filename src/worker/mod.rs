@@ -13,10 +13,12 @@
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests;
 pub mod case;
+pub mod coordinator;
 pub mod correlate;
 pub mod filter;
 mod query;
 pub mod read;
+pub mod shard;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -96,10 +98,30 @@ struct WorkerCore {
     cancel: Cell<bool>,
 }
 
-/// Starts the worker: installs the message handler and tells the UI it is ready.
+/// Name prefixes of the workers' roles (the `name` given to `new Worker`): the coordinator of shard
+/// workers (`casefile-coordinator`, or `casefile-coordinator:N` for N shards), and its shards. Any
+/// other name (the page's one worker, the coordinator's investigation replica, tests) runs the
+/// one-worker case.
+pub const COORDINATOR_NAME: &str = "casefile-coordinator";
+pub const SHARD_NAME: &str = "casefile-shard";
+
+/// Starts the worker in the role its name gives it (see [`COORDINATOR_NAME`]).
 pub fn start() {
     console_error_panic_hook::set_once();
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let name = scope.name();
+    if name.starts_with(SHARD_NAME) {
+        return shard::start(scope);
+    }
+    if let Some(rest) = name.strip_prefix(COORDINATOR_NAME) {
+        let shards = rest.strip_prefix(':').and_then(|n| n.parse().ok());
+        return coordinator::start(scope, shards);
+    }
+    start_single(scope);
+}
+
+/// Starts the one-worker case: installs the message handler and tells the UI it is ready.
+fn start_single(scope: DedicatedWorkerGlobalScope) {
     let core = Rc::new(WorkerCore {
         scope: scope.clone(),
         case: RefCell::new(Case::default()),
@@ -300,6 +322,7 @@ impl WorkerCore {
                     0
                 },
                 zones: case.zones(),
+                shards: 1,
             }
         };
         self.post(&reply);
@@ -476,12 +499,12 @@ impl WorkerCore {
                 let case = self.case.borrow();
                 finish_reread(ingest, &case.sources()[index])
             };
-            let mine_started_ms = now_ms();
+            // Mined while read again, like a load (the templates do not change, their times do).
             let cancel = || self.cancel.get();
-            let Some(patterns) = correlate::mine(&data, &cancel).await else {
+            let miner = std::mem::take(&mut pacer.mining);
+            let Some((patterns, mining_ms)) = miner.finish(&data, &cancel).await else {
                 return true;
             };
-            let mining_ms = now_ms() - mine_started_ms;
             pacer.bytes_before += data.info.bytes;
             pacer.events_before += data.len() as u64;
             pacer.progress.files_done += 1;

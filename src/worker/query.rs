@@ -221,6 +221,7 @@ fn with_evaluated<T>(
             offsets: case.offsets().as_ns(),
             zone: super::zone_named(&filter.zone),
             patterns: investigation.patterns(),
+            case_span: None,
         };
         let evaluated = match &state.evaluated {
             Some(ev) if ev.answers(filter, &view) => ev.clone(),
@@ -251,6 +252,7 @@ async fn run_query(core: Rc<WorkerCore>, id: RequestId, filter: FilterSpec, firs
                 offsets: case.offsets().as_ns(),
                 zone: super::zone_named(&filter.zone),
                 patterns: investigation.patterns(),
+                case_span: None,
             };
             let compiled = CompiledFilter::new(&filter, &view);
             let errors = compiled.query.errors().to_vec();

@@ -371,8 +371,10 @@ pub fn compare_with(
             onset_ns,
             &path,
         ));
+        // Values are shown too: message texts and field values are redacted like the sentences.
         let value = match (&key.kind, &key.name) {
             (ItemKind::Field, Some(name)) if is_secret_name(name) => REDACTED.to_string(),
+            (ItemKind::Field | ItemKind::Template, _) => redact(&key.value),
             _ => key.value,
         };
         items.push((
@@ -682,6 +684,8 @@ mod tests {
         for item in &changes.items {
             assert!(!item.headline.contains("hunter2"), "{}", item.headline);
             assert!(!item.headline.contains("AKIA"), "{}", item.headline);
+            assert!(!item.value.contains("hunter2"), "{}", item.value);
+            assert!(!item.value.contains("AKIA"), "{}", item.value);
             if item.name.as_deref() == Some("password") {
                 assert_eq!(item.value, REDACTED);
             }
