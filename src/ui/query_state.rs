@@ -227,12 +227,15 @@ impl AppState {
                             });
                         }
                     }
-                    QueryPart::Count { matched, total: _ } => {
+                    // A count for a filter the person has since changed would be shown under the
+                    // new filter's text ("N of N events match" for a phrase that matches less).
+                    QueryPart::Count { matched, total: _ } if current => {
                         self.query.matched = Some(matched);
                         if self.query.is_filtered() {
                             self.query.shown = matched;
                         }
                     }
+                    QueryPart::Count { .. } => {}
                     QueryPart::Histogram { histogram } => {
                         self.query.histogram = Some(Rc::new(histogram));
                     }
@@ -274,5 +277,41 @@ impl AppState {
         if !self.query.is_filtered() {
             self.take_pending_selection();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(id: RequestId, matched: u64) -> Reply {
+        Reply::Query {
+            id,
+            part: QueryPart::Count {
+                matched,
+                total: 100,
+            },
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_count_for_a_filter_since_changed_is_not_shown_under_the_new_text() {
+        let mut state = AppState::default();
+        state.apply_query_action(QueryAction::SetText("timeout".into()));
+        state.apply_query_action(QueryAction::Requested(7));
+        // The person types on before the count of "timeout" arrives.
+        state.apply_query_action(QueryAction::SetText("timeout refused".into()));
+        state.apply_query_reply(count(7, 100));
+        assert_eq!(state.query.matched, None);
+        assert_eq!(
+            state.query.status(100),
+            Some("Counting matches…".to_string())
+        );
+        // The new filter's own count is shown.
+        state.apply_query_action(QueryAction::Requested(8));
+        state.apply_query_reply(count(8, 12));
+        assert_eq!(state.query.matched, Some(12));
+        assert_eq!(state.query.shown, 12);
     }
 }
