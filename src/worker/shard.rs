@@ -55,6 +55,18 @@ struct QueryCache {
     evaluated: Option<Rc<Evaluated>>,
 }
 
+impl QueryCache {
+    /// Builds the indexes again (and forgets the evaluation) when the case has changed.
+    fn refresh(&mut self, case: &Case) {
+        let key = (case.source_count(), case.total_events());
+        if self.indexed != key {
+            self.indexes = build_indexes(case.sources());
+            self.indexed = key;
+            self.evaluated = None;
+        }
+    }
+}
+
 struct Shard {
     scope: DedicatedWorkerGlobalScope,
     case: RefCell<Case>,
@@ -92,6 +104,25 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
 }
 
 impl Shard {
+    /// The shard's case as a filter sees it.
+    fn view<'a>(
+        &self,
+        case: &'a Case,
+        indexes: &'a [SourceIndex],
+        filter: &FilterSpec,
+    ) -> CaseView<'a> {
+        CaseView {
+            sources: case.sources(),
+            indexes,
+            timeline: case.timeline(),
+            offsets: case.offsets().as_ns(),
+            zone: Zone::parse(&filter.zone).unwrap_or_default(),
+            // Not mined on shards yet: placeholder fields (`tpl.num1`) match nothing here.
+            patterns: &[],
+            case_span: Some(self.case_span.get()),
+        }
+    }
+
     fn post(&self, reply: &ShardReply, keys: Option<Vec<u8>>) {
         let Ok(text) = serde_json::to_string(reply) else {
             web_sys::console::error_1(&"casefile shard: could not encode a reply".into());
@@ -369,22 +400,8 @@ impl Shard {
     ) -> T {
         let case = self.case.borrow();
         let mut cache = self.cache.borrow_mut();
-        let key = (case.source_count(), case.total_events());
-        if cache.indexed != key {
-            cache.indexes = build_indexes(case.sources());
-            cache.indexed = key;
-            cache.evaluated = None;
-        }
-        let view = CaseView {
-            sources: case.sources(),
-            indexes: &cache.indexes,
-            timeline: case.timeline(),
-            offsets: case.offsets().as_ns(),
-            zone: Zone::parse(&filter.zone).unwrap_or_default(),
-            // Not mined on shards yet: placeholder fields (`tpl.num1`) match nothing here.
-            patterns: &[],
-            case_span: Some(self.case_span.get()),
-        };
+        cache.refresh(&case);
+        let view = self.view(&case, &cache.indexes, filter);
         let evaluated = match &cache.evaluated {
             Some(ev) if ev.answers(filter, &view) => ev.clone(),
             _ => Rc::new(Evaluated::new(filter, &view)),
@@ -527,22 +544,8 @@ impl Shard {
     ) -> ShardReply {
         let case = self.case.borrow();
         let mut cache = self.cache.borrow_mut();
-        let key = (case.source_count(), case.total_events());
-        if cache.indexed != key {
-            cache.indexes = build_indexes(case.sources());
-            cache.indexed = key;
-            cache.evaluated = None;
-        }
-        let view = CaseView {
-            sources: case.sources(),
-            indexes: &cache.indexes,
-            timeline: case.timeline(),
-            offsets: case.offsets().as_ns(),
-            zone: Zone::parse(&filter.zone).unwrap_or_default(),
-            // Not mined on shards yet: placeholder fields (`tpl.num1`) match nothing here.
-            patterns: &[],
-            case_span: Some(self.case_span.get()),
-        };
+        cache.refresh(&case);
+        let view = self.view(&case, &cache.indexes, filter);
         let compiled = CompiledFilter::new(filter, &view);
         let errors = compiled.query.errors().to_vec();
         if filter.is_empty() {
