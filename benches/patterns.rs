@@ -10,8 +10,6 @@
 //! Run: `cargo bench --bench patterns` (add `-- nginx` to run only one file's benchmarks).
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use casefile::engine::ingest::{ingest_bytes, IngestOptions};
 use casefile::engine::patterns::mask::{mask, Masked};
@@ -20,30 +18,8 @@ use casefile::engine::patterns::PatternMiner;
 use casefile::engine::store::SourceData;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-const FILES: [&str; 5] = [
-    "app-payments.jsonl",
-    "nginx-access.log",
-    "syslog",
-    "containers.log",
-    "transactions.csv",
-];
-
-fn data_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("CASEFILE_BENCH_DIR") {
-        return PathBuf::from(dir);
-    }
-    let mb = std::env::var("CASEFILE_BENCH_MB").unwrap_or_else(|_| "16".into());
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-data/mb{mb}"));
-    if !dir.join("truth.json").exists() {
-        let genlogs = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/bench/genlogs.py");
-        let ok = Command::new("python3")
-            .args([genlogs, &dir.to_string_lossy(), "--mb", &mb])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "genlogs.py could not generate the benchmark data");
-    }
-    dir
-}
+mod common;
+use common::{data_dir, FILES};
 
 fn bench(c: &mut Criterion) {
     let dir = data_dir();

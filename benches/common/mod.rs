@@ -1,5 +1,5 @@
-//! The generated incident set the engine benchmarks share (`benches/query.rs`, `benches/correlate.rs`):
-//! where it lives, generating it once, and reading its files as sources.
+//! The generated incident set the engine benchmarks share (`benches/query.rs`, `benches/correlate.rs`,
+//! `benches/patterns.rs`): where it lives, generating it once, and reading its files as sources.
 //!
 //! The data is `../shared/bench/genlogs.py --mb $CASEFILE_BENCH_MB` (default 16), generated once into
 //! `target/bench-data/mbN`, or an existing set named by `$CASEFILE_BENCH_DIR`.
