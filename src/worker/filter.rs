@@ -7,6 +7,7 @@
 
 use std::ops::Range;
 
+use super::case::Case;
 use crate::engine::fields::FieldReader;
 use crate::engine::index::SourceIndex;
 use crate::engine::level::Level;
@@ -51,6 +52,27 @@ pub struct CaseView<'a> {
 /// What identifies a case's content: more sources or events, or other clock offsets, mean a new
 /// evaluation.
 pub type CaseKey = (usize, usize, Vec<i64>);
+
+impl<'a> CaseView<'a> {
+    /// What a filter typed in the display zone named `zone` sees of `case`, whose sources `indexes`
+    /// and `patterns` belong to.
+    pub fn of_case(
+        case: &'a Case,
+        indexes: &'a [SourceIndex],
+        patterns: &'a [SourcePatterns],
+        zone: &str,
+    ) -> Self {
+        CaseView {
+            sources: case.sources(),
+            indexes,
+            timeline: case.timeline(),
+            offsets: case.offsets().as_ns(),
+            zone: super::zone_named(zone),
+            patterns,
+            case_span: None,
+        }
+    }
+}
 
 impl CaseView<'_> {
     pub fn key(&self) -> CaseKey {

@@ -214,15 +214,12 @@ fn with_evaluated<T>(
     STATE.with(|state| {
         let mut state = state.borrow_mut();
         state.refresh(&case);
-        let view = CaseView {
-            sources: case.sources(),
-            indexes: &state.indexes,
-            timeline: case.timeline(),
-            offsets: case.offsets().as_ns(),
-            zone: super::zone_named(&filter.zone),
-            patterns: investigation.patterns(),
-            case_span: None,
-        };
+        let view = CaseView::of_case(
+            &case,
+            &state.indexes,
+            investigation.patterns(),
+            &filter.zone,
+        );
         let evaluated = match &state.evaluated {
             Some(ev) if ev.answers(filter, &view) => ev.clone(),
             _ => Rc::new(Evaluated::new(filter, &view)),
@@ -245,15 +242,12 @@ async fn run_query(core: Rc<WorkerCore>, id: RequestId, filter: FilterSpec, firs
         STATE.with(|state| {
             let mut state = state.borrow_mut();
             state.refresh(&case);
-            let view = CaseView {
-                sources: case.sources(),
-                indexes: &state.indexes,
-                timeline: case.timeline(),
-                offsets: case.offsets().as_ns(),
-                zone: super::zone_named(&filter.zone),
-                patterns: investigation.patterns(),
-                case_span: None,
-            };
+            let view = CaseView::of_case(
+                &case,
+                &state.indexes,
+                investigation.patterns(),
+                &filter.zone,
+            );
             let compiled = CompiledFilter::new(&filter, &view);
             let errors = compiled.query.errors().to_vec();
             let (rows, complete) = if filter.is_empty() {

@@ -112,14 +112,9 @@ impl Shard {
         filter: &FilterSpec,
     ) -> CaseView<'a> {
         CaseView {
-            sources: case.sources(),
-            indexes,
-            timeline: case.timeline(),
-            offsets: case.offsets().as_ns(),
-            zone: Zone::parse(&filter.zone).unwrap_or_default(),
-            // Not mined on shards yet: placeholder fields (`tpl.num1`) match nothing here.
-            patterns: &[],
             case_span: Some(self.case_span.get()),
+            // Not mined on shards yet: placeholder fields (`tpl.num1`) match nothing here.
+            ..CaseView::of_case(case, indexes, &[], &filter.zone)
         }
     }
 
