@@ -1,7 +1,7 @@
 // The filter's views: the URL fragment round trip, the histogram (drag to set a time range, hover for
 // counts) and the facets (click to include, Alt-click to exclude).
 const { test, expect } = require("@playwright/test");
-const { ALL, indexedText, openApp, filter, status, rows, cliCount, totalEvents, matchText, dropGenerated, loadDemo } = require("./helpers");
+const { ALL, thousands, indexedText, openApp, filter, status, rows, cliCount, totalEvents, matchText, dropGenerated, loadDemo } = require("./helpers");
 
 const selected = (page) => page.locator('.timeline__window .row[aria-selected="true"]');
 const hash = (page) => page.evaluate(() => decodeURIComponent(location.hash));
@@ -107,4 +107,43 @@ test("a facet click includes its value, an Alt-click excludes it", async ({ page
   // Numeric fields show their distribution.
   await filter(page).fill("");
   await expect(fields.locator(".facet__numeric").first()).toHaveText(/^min [-\d,.]+ · p50 [-\d,.]+ · p90 [-\d,.]+ · p99 [-\d,.]+ · max [-\d,.]+$/);
+});
+
+// Issue 4: the UI thread is never blocked long. Every reply of the worker used to re-render every
+// component (callbacks made anew on each render are changed props), the patterns panel's templates
+// included; the histogram was ~900 SVG elements rebuilt on each hover. `?timing` makes the app record
+// a user-timing measure per component render (src/ui/timing.rs), so the renders a step caused can be
+// named. (scripts/bench-ui-tasks.mjs measures the tasks themselves on the 1 GB set.)
+test("a query re-renders only the panels it changed, and hovering the histogram does not rebuild its bars", async ({ page }) => {
+  const renders = () =>
+    page.evaluate(() => performance.getEntriesByType("measure").map((m) => m.name.replace("casefile:render ", "")));
+  const clear = () => page.evaluate(() => performance.clearMeasures());
+  await page.goto("/?timing");
+  await expect(status(page)).toHaveText("No files loaded yet.");
+  await dropGenerated(page);
+  await expect(status(page)).toHaveText(indexedText(totalEvents(), ALL.length));
+  await expect(page.getByRole("list", { name: "Templates" }).locator(".pattern").first()).toBeVisible();
+  // The overviews asked after the load have come (their panels are drawn): settle, then measure.
+  await page.waitForTimeout(500);
+  await clear();
+  await filter(page).fill("level:error");
+  const matched = cliCount("level:error");
+  await expect(status(page)).toHaveText(matchText(matched));
+  await expect(page.locator(".facets__note")).toContainText(`${thousands(matched)} matches`);
+  await expect(rows(page).first()).not.toHaveClass(/row--pending/);
+  const afterQuery = await renders();
+  expect(afterQuery).toContain("facets");
+  expect(afterQuery).toContain("histogram bars");
+  expect(afterQuery).not.toContain("patterns");
+  expect(afterQuery).not.toContain("investigate");
+  // The chart is a handful of elements: a path per level, the hit area, the hover mark.
+  const chart = page.getByRole("img", { name: "Histogram of matching events over time" });
+  expect(await chart.locator("*").count()).toBeLessThan(20);
+  await clear();
+  const box = await chart.boundingBox();
+  for (let i = 1; i < 10; i++) await page.mouse.move(box.x + (box.width * i) / 10, box.y + box.height / 2);
+  await expect(page.locator(".hist__readout")).toHaveText(/ – .*: /);
+  const afterHover = await renders();
+  expect(afterHover).toContain("histogram");
+  expect(afterHover).not.toContain("histogram bars");
 });
