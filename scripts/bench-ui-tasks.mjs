@@ -5,13 +5,16 @@
 //   - queries: each query of benches/queries.txt committed with Enter, until every part is shown;
 //   - typing: a query typed slowly enough that the filter commits (and queries run) between keys;
 //   - scrolling: the list scrolled by the wheel, rows fetched as it goes;
-//   - panels: the investigation tabs, the histogram's stacking, a facet click.
+//   - panels: the investigation tabs, the histogram's stacking and hover, a facet click, j/k;
+//   - load (first): the load itself, the overviews asked after it and the first query.
 // For each it reports the main-thread tasks over 50 ms as a PerformanceObserver for 'longtask' sees them
 // (their count and the longest, in wall time), and from Chrome's trace the CPU time of the costliest
 // task ("max CPU"), the main thread's CPU time in all ("CPU all") and wall/CPU of the tasks over 50 ms.
 // A task whose CPU time is far below its wall time was waiting for a core (machine load), not working;
-// the CPU time is what the task would take on an idle machine. The app's user-timing measures (`?timing`, src/ui/timing.rs) inside each long task name
-// what it spent the time on: decoding a reply, rendering a component.
+// the CPU time is what the task would take on an idle machine. The app's user-timing measures
+// (`?timing`, src/ui/timing.rs) inside each long task name what it spent the time on: decoding a reply,
+// rendering a component. The harness's own polling and selector lookups run on the main thread too and
+// are in "CPU all". Run it again with BENCH_DIST=<another dist> to compare two builds in one sitting.
 //
 //   trunk build --release --offline                  # dist/ must be built first
 //   node scripts/bench-ui-tasks.mjs [--mb N | DIR] [--trace-out FILE]
