@@ -121,22 +121,101 @@ pub fn timeline_keys(
     timeline: &Timeline,
     ids: &[u16],
 ) -> Vec<u8> {
-    let times: Vec<Vec<i64>> = sources
+    let mut times: Vec<SortTimes> = sources
         .iter()
         .enumerate()
-        .map(|(i, s)| sort_times(s, offsets_ns.get(i).copied().unwrap_or(0)))
+        .map(|(i, s)| SortTimes::of(s, offsets_ns.get(i).copied().unwrap_or(0)))
         .collect();
     let mut out = vec![0u8; timeline.len() * KEY_BYTES];
     for (p, key) in out.chunks_exact_mut(KEY_BYTES).enumerate() {
         let Some(id) = timeline.get(p, false) else {
             break;
         };
-        let time = times[id.source as usize][id.event as usize];
+        let time = times[id.source as usize].at(id.event as usize);
         let source = ids.get(id.source as usize).copied().unwrap_or(id.source);
         key[..8].copy_from_slice(&time.to_le_bytes());
         key[8..].copy_from_slice(&source.to_le_bytes());
     }
     out
+}
+
+/// One source's sort times (as [`sort_times`] gives them) for [`timeline_keys`]. A source in time
+/// order by itself meets the timeline in event order, so its times are read off the time column as
+/// they come, without a table of 8 bytes per event; another source gets the table.
+enum SortTimes<'a> {
+    Streamed {
+        ts: &'a [i64],
+        first_known: i64,
+        offset: i64,
+        /// The event expected next, and the time of the last timed event before it.
+        next: usize,
+        last: i64,
+    },
+    Table(Vec<i64>),
+}
+
+impl<'a> SortTimes<'a> {
+    fn of(source: &'a SourceData, offset: i64) -> Self {
+        let ts = source.ts_column();
+        let mut timed = ts.iter().copied().filter(|t| *t != NO_TIME);
+        let first_known = timed.next().unwrap_or(NO_TIME);
+        let mut last = first_known;
+        let in_order = timed.all(|t| {
+            let ok = t >= last;
+            last = t;
+            ok
+        });
+        if in_order {
+            SortTimes::Streamed {
+                ts,
+                first_known,
+                offset,
+                next: 0,
+                last: NO_TIME,
+            }
+        } else {
+            SortTimes::Table(sort_times(source, offset))
+        }
+    }
+
+    /// The sort time of `event`.
+    fn at(&mut self, event: usize) -> i64 {
+        match self {
+            SortTimes::Table(times) => times[event],
+            SortTimes::Streamed {
+                ts,
+                first_known,
+                offset,
+                next,
+                last,
+            } => {
+                if event != *next {
+                    // Not met in order (not a timeline of this source): the last time before it.
+                    *last = ts[..event]
+                        .iter()
+                        .rev()
+                        .copied()
+                        .find(|t| *t != NO_TIME)
+                        .unwrap_or(NO_TIME);
+                }
+                *next = event + 1;
+                let t = ts[event];
+                let k = if t != NO_TIME {
+                    *last = t;
+                    t
+                } else if *last != NO_TIME {
+                    *last
+                } else {
+                    *first_known
+                };
+                if k == NO_TIME {
+                    k
+                } else {
+                    k.saturating_sub(*offset)
+                }
+            }
+        }
+    }
 }
 
 /// The merged order of sorted lists held by several shards (see the module docs).
@@ -535,6 +614,23 @@ mod tests {
         let keys = timeline_keys(&all, &offsets, &timeline, &ids);
         assert_eq!(encode(&shard_keys(&all, &ids, &offsets)), keys);
         assert_eq!(keys.len(), timeline.len() * KEY_BYTES);
+        // Source 1 is out of order (its times come from a table); a source met out of event order
+        // (not its timeline) still gets each event's own sort time.
+        assert!(matches!(SortTimes::of(&all[1], 0), SortTimes::Table(_)));
+        let gaps = ingest_bytes(
+            "gaps.jsonl",
+            b"{\"msg\":\"first, untimed\"}\n{\"ts\":\"2026-07-03T09:00:01Z\",\"msg\":\"a\"}\n{\"msg\":\"b\"}\n{\"ts\":\"2026-07-03T09:00:03Z\",\"msg\":\"c\"}\n{\"msg\":\"d\"}\n",
+            IngestOptions::default(),
+        );
+        assert_eq!(gaps.len(), 5);
+        let mut streamed = SortTimes::of(&gaps, 5);
+        assert!(matches!(streamed, SortTimes::Streamed { .. }));
+        let expected = sort_times(&gaps, 5);
+        assert_eq!(expected[0], expected[1]);
+        assert_eq!(expected[2], expected[1]);
+        for e in [0, 1, 2, 3, 4, 2, 0, 4, 3, 1] {
+            assert_eq!(streamed.at(e), expected[e], "event {e}");
+        }
     }
 
     #[test]
