@@ -12,17 +12,13 @@
 //   node scripts/bench-query-browser.mjs [--mb N] [DIR] [--runs R]
 //
 // Without DIR it writes bench-out/genlogs-<N>mb once with genlogs.py --mb N (default 20).
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "@playwright/test";
+import { ROOT, openApp, waitForIndexed } from "./bench-browser.mjs";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PORT = Number(process.env.BENCH_PORT || 8393);
-const URL_ = `http://127.0.0.1:${PORT}/`;
 // BENCH_SHARDS=N opens the page with `?shards=N` (N shard workers behind a coordinator; 0: one per core).
-const PAGE_URL = process.env.BENCH_SHARDS ? `${URL_}?shards=${process.env.BENCH_SHARDS}` : URL_;
 const FILES = ["app-payments.jsonl", "nginx-access.log", "syslog", "containers.log", "transactions.csv"];
 
 function args() {
@@ -56,19 +52,6 @@ function queries() {
       const [name, query] = l.split("\t");
       return { name, query };
     });
-}
-
-async function waitForServer() {
-  for (let i = 0; i < 100; i++) {
-    try {
-      const r = await fetch(URL_);
-      if (r.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the static server on ${URL_} did not start`);
 }
 
 const median = (xs) => {
@@ -121,34 +104,11 @@ async function timeQuery(page, query) {
 async function main() {
   const opts = args();
   const dir = dataDir(opts);
-  if (!fs.existsSync(path.join(ROOT, "dist", "index.html"))) {
-    throw new Error("dist/ is missing: run `trunk build --release --offline` first");
-  }
-  const server = spawn("python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", "dist", String(PORT)], {
-    cwd: ROOT,
-    stdio: "ignore",
-  });
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  const { page, close } = await openApp(PORT);
   try {
-    await waitForServer();
-    const page = await browser.newPage();
-    await page.goto(PAGE_URL);
-    await page.getByRole("status").filter({ hasText: "No files loaded yet." }).waitFor();
-    await page.evaluate(() => {
-      window.__longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.__longTasks.push(e.duration);
-      }).observe({ type: "longtask", buffered: true });
-    });
     const started = performance.now();
     await page.getByLabel("Open files").setInputFiles(FILES.map((f) => path.join(dir, f)));
-    await page.waitForFunction(() => document.querySelector('[role="status"]')?.textContent.startsWith("Indexed "), null, {
-      polling: 20,
-      timeout: 300_000,
-    });
+    await waitForIndexed(page);
     const loadSeconds = (performance.now() - started) / 1000;
     const indexed = await page.getByRole("status").textContent();
     const bytes = FILES.reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
@@ -185,8 +145,7 @@ async function main() {
       console.log(`${pad(r.name, 16)}${pad(r.matched, 10)}${pad(ms(r.firstPage), 12)}${pad(ms(r.count), 10)}${pad(ms(r.all), 10)}${ms(r.longest)}`);
     }
   } finally {
-    await browser.close();
-    server.kill();
+    await close();
   }
 }
 

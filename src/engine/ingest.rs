@@ -440,6 +440,9 @@ impl SourceIngest {
         let tail = self.buf[cut..].to_vec();
         self.buf.truncate(cut);
         let block = std::mem::replace(&mut self.buf, tail);
+        if self.data.blocks().is_empty() {
+            self.reserve_columns(cut);
+        }
         self.data.push_block(Arc::new(block), self.buf_file_offset);
         for e in self.complete.drain(..) {
             self.data
@@ -451,6 +454,24 @@ impl SourceIngest {
             p.start -= cut;
             p.end -= cut;
         }
+    }
+}
+
+impl SourceIngest {
+    /// Sizes the event columns for the whole file from its first block (`bytes` of it holding the
+    /// complete events), when the file's size is known and its text is not transcoded: the events of
+    /// the first block, scaled to the file, plus an eighth. `finish` gives back what is not used.
+    fn reserve_columns(&mut self, bytes: usize) {
+        let (Some(size), true) = (self.size, self.decoder.passes_through()) else {
+            return;
+        };
+        if bytes == 0 || self.complete.is_empty() || size <= bytes as u64 {
+            return;
+        }
+        let estimate = (self.complete.len() as u64).saturating_mul(size) / bytes as u64;
+        let estimate = estimate.saturating_add(estimate / 8).min(u32::MAX as u64) as usize;
+        self.data
+            .reserve(estimate.saturating_sub(self.complete.len()));
     }
 }
 

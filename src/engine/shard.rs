@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use crate::engine::query::results::{Distribution, FacetValue};
 use crate::engine::query::{Facet, Facets, MatchKey};
 use crate::engine::store::{SourceData, NO_TIME};
+use crate::engine::timeline::Timeline;
 
 /// Most shards a case is split into (one byte per position names the shard).
 pub const MAX_SHARDS: usize = 8;
@@ -111,6 +112,112 @@ pub fn sort_times(source: &SourceData, offset_ns: i64) -> Vec<i64> {
         .collect()
 }
 
+/// The encoded [`OrderKey`]s of a shard's `timeline` over `sources` (each with its clock offset in
+/// `offsets_ns`), their sources named by the case-wide `ids`: what the shard sends the coordinator
+/// to merge. Written into one buffer of the exact size.
+pub fn timeline_keys(
+    sources: &[SourceData],
+    offsets_ns: &[i64],
+    timeline: &Timeline,
+    ids: &[u16],
+) -> Vec<u8> {
+    let mut times: Vec<SortTimes> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| SortTimes::of(s, offsets_ns.get(i).copied().unwrap_or(0)))
+        .collect();
+    let mut out = vec![0u8; timeline.len() * KEY_BYTES];
+    for (p, key) in out.chunks_exact_mut(KEY_BYTES).enumerate() {
+        let Some(id) = timeline.get(p, false) else {
+            break;
+        };
+        let time = times[id.source as usize].at(id.event as usize);
+        let source = ids.get(id.source as usize).copied().unwrap_or(id.source);
+        key[..8].copy_from_slice(&time.to_le_bytes());
+        key[8..].copy_from_slice(&source.to_le_bytes());
+    }
+    out
+}
+
+/// One source's sort times (as [`sort_times`] gives them) for [`timeline_keys`]. A source in time
+/// order by itself meets the timeline in event order, so its times are read off the time column as
+/// they come, without a table of 8 bytes per event; another source gets the table.
+enum SortTimes<'a> {
+    Streamed {
+        ts: &'a [i64],
+        first_known: i64,
+        offset: i64,
+        /// The event expected next, and the time of the last timed event before it.
+        next: usize,
+        last: i64,
+    },
+    Table(Vec<i64>),
+}
+
+impl<'a> SortTimes<'a> {
+    fn of(source: &'a SourceData, offset: i64) -> Self {
+        let ts = source.ts_column();
+        let mut timed = ts.iter().copied().filter(|t| *t != NO_TIME);
+        let first_known = timed.next().unwrap_or(NO_TIME);
+        let mut last = first_known;
+        let in_order = timed.all(|t| {
+            let ok = t >= last;
+            last = t;
+            ok
+        });
+        if in_order {
+            SortTimes::Streamed {
+                ts,
+                first_known,
+                offset,
+                next: 0,
+                last: NO_TIME,
+            }
+        } else {
+            SortTimes::Table(sort_times(source, offset))
+        }
+    }
+
+    /// The sort time of `event`.
+    fn at(&mut self, event: usize) -> i64 {
+        match self {
+            SortTimes::Table(times) => times[event],
+            SortTimes::Streamed {
+                ts,
+                first_known,
+                offset,
+                next,
+                last,
+            } => {
+                if event != *next {
+                    // Not met in order (not a timeline of this source): the last time before it.
+                    *last = ts[..event]
+                        .iter()
+                        .rev()
+                        .copied()
+                        .find(|t| *t != NO_TIME)
+                        .unwrap_or(NO_TIME);
+                }
+                *next = event + 1;
+                let t = ts[event];
+                let k = if t != NO_TIME {
+                    *last = t;
+                    t
+                } else if *last != NO_TIME {
+                    *last
+                } else {
+                    *first_known
+                };
+                if k == NO_TIME {
+                    k
+                } else {
+                    k.saturating_sub(*offset)
+                }
+            }
+        }
+    }
+}
+
 /// The merged order of sorted lists held by several shards (see the module docs).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MergedOrder {
@@ -135,15 +242,16 @@ impl MergedOrder {
         let total: usize = lens.iter().sum();
         let mut shard_of = Vec::with_capacity(total);
         let mut at = vec![0usize; shards];
-        let head = |s: usize, at: &[usize]| -> Option<OrderKey> {
-            (at[s] < lens[s]).then(|| OrderKey::decode_at(lists[s], at[s]))
-        };
+        // Each list's head, decoded once per item.
+        let mut heads: Vec<Option<OrderKey>> = (0..shards)
+            .map(|s| (lens[s] > 0).then(|| OrderKey::decode_at(lists[s], 0)))
+            .collect();
         loop {
             // The smallest head, and the smallest of the others (the run of the first ends there).
             let mut best: Option<(OrderKey, usize)> = None;
             let mut second: Option<OrderKey> = None;
-            for s in 0..shards {
-                let Some(k) = head(s, &at) else { continue };
+            for (s, head) in heads.iter().enumerate() {
+                let Some(k) = *head else { continue };
                 match best {
                     Some((b, _)) if k >= b => second = Some(second.map_or(k, |x| x.min(k))),
                     _ => {
@@ -155,15 +263,20 @@ impl MergedOrder {
                 }
             }
             let Some((_, s)) = best else { break };
-            loop {
+            let list = lists[s];
+            let mut i = at[s];
+            heads[s] = loop {
                 shard_of.push(s as u8);
-                at[s] += 1;
-                match (head(s, &at), second) {
-                    (Some(k), Some(limit)) if k < limit => {}
-                    (Some(_), None) => {}
-                    _ => break,
+                i += 1;
+                if i >= lens[s] {
+                    break None;
                 }
-            }
+                let k = OrderKey::decode_at(list, i);
+                if second.is_some_and(|limit| k >= limit) {
+                    break Some(k);
+                }
+            };
+            at[s] = i;
         }
         Self::from_sequence(shards, shard_of)
     }
@@ -392,7 +505,6 @@ mod tests {
     use super::*;
     use crate::engine::ingest::{ingest_bytes, IngestOptions};
     use crate::engine::query::{facets, Matches};
-    use crate::engine::timeline::Timeline;
 
     #[test]
     fn files_go_largest_first_to_the_least_loaded_shard() {
@@ -490,6 +602,34 @@ mod tests {
                 assert_eq!(order.position_of(s, rank), Some(p));
             }
             assert_eq!(order.position_of(1, order.shard_len(1)), None);
+        }
+    }
+
+    #[test]
+    fn timeline_keys_encode_each_position_with_its_case_wide_source() {
+        let all = sources();
+        let offsets = [0i64, 3_000_000_000, -1_000_000_000];
+        let timeline = Timeline::build_with_offsets(&all, &offsets);
+        let ids = [4u16, 9, 2];
+        let keys = timeline_keys(&all, &offsets, &timeline, &ids);
+        assert_eq!(encode(&shard_keys(&all, &ids, &offsets)), keys);
+        assert_eq!(keys.len(), timeline.len() * KEY_BYTES);
+        // Source 1 is out of order (its times come from a table); a source met out of event order
+        // (not its timeline) still gets each event's own sort time.
+        assert!(matches!(SortTimes::of(&all[1], 0), SortTimes::Table(_)));
+        let gaps = ingest_bytes(
+            "gaps.jsonl",
+            b"{\"msg\":\"first, untimed\"}\n{\"ts\":\"2026-07-03T09:00:01Z\",\"msg\":\"a\"}\n{\"msg\":\"b\"}\n{\"ts\":\"2026-07-03T09:00:03Z\",\"msg\":\"c\"}\n{\"msg\":\"d\"}\n",
+            IngestOptions::default(),
+        );
+        assert_eq!(gaps.len(), 5);
+        let mut streamed = SortTimes::of(&gaps, 5);
+        assert!(matches!(streamed, SortTimes::Streamed { .. }));
+        let expected = sort_times(&gaps, 5);
+        assert_eq!(expected[0], expected[1]);
+        assert_eq!(expected[2], expected[1]);
+        for e in [0, 1, 2, 3, 4, 2, 0, 4, 3, 1] {
+            assert_eq!(streamed.at(e), expected[e], "event {e}");
         }
     }
 

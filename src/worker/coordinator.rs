@@ -831,7 +831,8 @@ impl Coordinator {
             lists.push(keys.unwrap_or_default());
         }
         let refs: Vec<&[u8]> = lists.iter().map(|l| l.as_slice()).collect();
-        let order = MergedOrder::merge(&refs);
+        let order = super::read::stats::time("merge_ms", || MergedOrder::merge(&refs));
+        super::read::stats::publish();
         {
             let mut state = self.state.borrow_mut();
             state.timeline = Rc::new(order);

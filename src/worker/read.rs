@@ -8,6 +8,7 @@
 //! ingest. The file is never read whole and never becomes one string. Every [`YIELD_EVERY_MS`] the read
 //! yields to the event loop (so a `Cancel` message is handled) and may report progress.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 
 use js_sys::Uint8Array;
@@ -29,6 +30,77 @@ pub const YIELD_EVERY_MS: f64 = 50.0;
 /// Milliseconds since the epoch, from the JS clock (`std::time` does not work in wasm).
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
+}
+
+thread_local! {
+    static PERFORMANCE: Option<web_sys::Performance> =
+        js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+            .ok()
+            .and_then(|p| p.dyn_into::<web_sys::Performance>().ok());
+    static STATS: RefCell<Vec<(&'static str, f64)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A fine clock in milliseconds (`performance.now()`), for the load statistics.
+pub fn fine_ms() -> f64 {
+    PERFORMANCE.with(|p| p.as_ref().map_or_else(now_ms, |p| p.now()))
+}
+
+/// Load statistics of this worker: named sums (milliseconds, bytes, counts) kept in the worker and
+/// published on its global object as `casefileLoadStats`, where a benchmark or a developer reads
+/// them (`scripts/bench-load.mjs` does, through the DevTools protocol). Costs a few clock reads per
+/// slice; nothing is posted or printed.
+pub mod stats {
+    use super::*;
+
+    /// Adds `value` to the sum called `name`.
+    pub fn add(name: &'static str, value: f64) {
+        STATS.with(|s| {
+            let mut s = s.borrow_mut();
+            match s.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, v)) => *v += value,
+                None => s.push((name, value)),
+            }
+        });
+    }
+
+    /// Sets the value called `name`.
+    pub fn set(name: &'static str, value: f64) {
+        STATS.with(|s| {
+            let mut s = s.borrow_mut();
+            match s.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, v)) => *v = value,
+                None => s.push((name, value)),
+            }
+        });
+    }
+
+    /// Runs `f`, adding the milliseconds it took to `name`.
+    pub fn time<T>(name: &'static str, f: impl FnOnce() -> T) -> T {
+        let t = fine_ms();
+        let out = f();
+        add(name, fine_ms() - t);
+        out
+    }
+
+    /// Writes the sums to `globalThis.casefileLoadStats` (with the wasm memory's size now).
+    pub fn publish() {
+        let memory = wasm_bindgen::memory()
+            .dyn_into::<js_sys::WebAssembly::Memory>()
+            .map(|m| {
+                m.buffer()
+                    .unchecked_into::<js_sys::ArrayBuffer>()
+                    .byte_length() as f64
+            })
+            .unwrap_or(0.0);
+        set("wasm_memory_bytes", memory);
+        let object = js_sys::Object::new();
+        STATS.with(|s| {
+            for (name, value) in s.borrow().iter() {
+                let _ = js_sys::Reflect::set(&object, &(*name).into(), &(*value).into());
+            }
+        });
+        let _ = js_sys::Reflect::set(&js_sys::global(), &"casefileLoadStats".into(), &object);
+    }
 }
 
 /// Lets the event loop run (pending messages such as `Cancel`) before continuing.
@@ -174,11 +246,20 @@ pub async fn read_blob_with(
         let Some(read) = in_flight.pop_front() else {
             break;
         };
+        let t0 = fine_ms();
         let buffer = read.await.map_err(|e| ReadFailed(js_error_text(&e)))?;
+        let t1 = fine_ms();
         let piece = Uint8Array::new(&buffer);
         bytes.resize(piece.length() as usize, 0);
         piece.copy_to(&mut bytes);
+        let t2 = fine_ms();
         ingest.push(&bytes);
+        let t3 = fine_ms();
+        stats::add("read_wait_ms", t1 - t0);
+        stats::add("read_copy_ms", t2 - t1);
+        stats::add("push_ms", t3 - t2);
+        stats::add("slices", 1.0);
+        stats::add("bytes", bytes.len() as f64);
         if now_ms() - last_yield >= options.yield_every_ms {
             yield_to_event_loop().await;
             last_yield = now_ms();
@@ -186,8 +267,10 @@ pub async fn read_blob_with(
             if pacer.cancelled() {
                 return Ok(ReadEnd::Cancelled);
             }
+            stats::add("yield_tick_ms", fine_ms() - t3);
         }
     }
+    stats::publish();
     Ok(ReadEnd::Complete)
 }
 

@@ -19,7 +19,7 @@ use super::case::Case;
 use super::filter::{
     build_indexes, match_span, CaseView, CompiledFilter, Evaluated, HISTOGRAM_BARS,
 };
-use super::read::{now_ms, read_blob, read_bytes, ChunkSink, ReadEnd, ReadPacer};
+use super::read::{now_ms, read_blob, read_bytes, stats, ChunkSink, ReadEnd, ReadPacer};
 use crate::engine::correlate::Offsets;
 use crate::engine::decode::FileIngest;
 use crate::engine::demo::{self, DEMO_SEED};
@@ -29,7 +29,7 @@ use crate::engine::ingest::IngestOptions;
 use crate::engine::level::Level;
 use crate::engine::query::results::sort_time;
 use crate::engine::query::{facets, Histogram, MatchKey, Matches, StackBy};
-use crate::engine::shard::{sort_times, OrderKey, KEY_BYTES};
+use crate::engine::shard::{sort_times, timeline_keys, OrderKey, KEY_BYTES};
 use crate::engine::store::{SourceData, NO_TIME};
 use crate::engine::summary::FileSummary;
 use crate::engine::time::Zone;
@@ -210,9 +210,12 @@ impl Shard {
                 offsets_ns,
                 case_span,
             } => {
-                let keys = self.commit(ids, offsets_ns, case_span);
+                let keys = stats::time("commit_ms", || self.commit(ids, offsets_ns, case_span));
                 let count = (keys.len() / KEY_BYTES) as u32;
-                self.post(&ShardReply::Keys { id, count }, Some(keys));
+                stats::time("post_keys_ms", || {
+                    self.post(&ShardReply::Keys { id, count }, Some(keys))
+                });
+                stats::publish();
             }
             other => {
                 let (reply, keys) = self.answer(other);
@@ -295,7 +298,7 @@ impl Shard {
                     ingest.finish(),
                 ),
                 (None, Some(file)) => match read_blob(&file, &mut ingest, &mut pacer).await {
-                    Ok(end) => (end, ingest.finish()),
+                    Ok(end) => (end, stats::time("finish_ms", || ingest.finish())),
                     Err(failed) => {
                         let mut sources = ingest.finish();
                         if let Some(last) = sources.last_mut() {
@@ -359,24 +362,21 @@ impl Shard {
         for source in self.pending.borrow_mut().drain(..) {
             case.add(source);
         }
-        case.set_offsets(Offsets::from_ns(offsets_ns));
+        stats::time("timeline_ms", || {
+            case.set_offsets(Offsets::from_ns(offsets_ns))
+        });
         *self.ids.borrow_mut() = ids;
         self.case_span.set(case_span);
         self.cache.borrow_mut().evaluated = None;
         let ids = self.ids.borrow();
-        let times = self.sort_times(&case);
-        let timeline = case.timeline();
-        let mut out = Vec::with_capacity(timeline.len() * KEY_BYTES);
-        for p in 0..timeline.len() {
-            if let Some(id) = timeline.get(p, false) {
-                OrderKey {
-                    time: times[id.source as usize][id.event as usize],
-                    source: ids.get(id.source as usize).copied().unwrap_or(id.source),
-                }
-                .encode(&mut out);
-            }
-        }
-        out
+        stats::time("keys_ms", || {
+            timeline_keys(
+                case.sources(),
+                case.offsets().as_ns(),
+                case.timeline(),
+                &ids,
+            )
+        })
     }
 
     fn sort_times(&self, case: &Case) -> Vec<Vec<i64>> {
