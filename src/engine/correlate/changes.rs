@@ -20,7 +20,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::shape::{shape_group, FieldReader, MessageGroup};
-use super::{secs, Offsets};
+use super::spikes::{strongest, SpikeReport};
+use super::{secs, Offsets, Part};
 use crate::engine::level::Level;
 use crate::engine::redact::{is_secret_name, redact, REDACTED};
 use crate::engine::store::{SourceData, SourceId};
@@ -225,13 +226,35 @@ pub fn compare_with(
     group: &MessageGroup<'_>,
 ) -> Changes {
     let before = before.unwrap_or_else(|| after.just_before());
+    let part = changes_part(&Part::whole(sources, offsets), after, before, group);
+    merge_changes(after, before, vec![part])
+}
+
+/// The changed items of one part's sources, not ranked yet, each with its first occurrence in
+/// "after" (for a stable order). Every item counts events of one source, so a part's items are
+/// final; only the ranking needs all of them ([`merge_changes`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChangesPart {
+    pub items: Vec<(ChangeItem, (i64, u32))>,
+}
+
+/// The changes of one part between `before` and `after`; `group` is called with the part's own
+/// source index.
+pub fn changes_part(
+    part: &Part<'_>,
+    after: Window,
+    before: Window,
+    group: &MessageGroup<'_>,
+) -> ChangesPart {
+    let (sources, offsets) = (part.sources, part.offsets);
     let bucket_ns = ((after.to_ns - after.from_ns) / ONSET_BUCKETS as i64).max(1);
     let mut tallies: HashMap<Key, Tally> = HashMap::new();
     let mut field_values: HashMap<(SourceId, String), usize> = HashMap::new();
     let mut fields: Vec<(String, String)> = Vec::new();
     for (s, source) in sources.iter().enumerate() {
-        let sid = s as SourceId;
-        let offset = offsets.get(sid);
+        let local = s as SourceId;
+        let sid = part.id(local);
+        let offset = offsets.get(local);
         let reader = FieldReader::new(source);
         let mut groups = 0usize;
         for (e, &raw) in source.ts_column().iter().enumerate() {
@@ -270,7 +293,7 @@ pub fn compare_with(
                     None,
                 );
             }
-            if let Some((name, msg)) = group(sid, source, e) {
+            if let Some((name, msg)) = group(local, source, e) {
                 if groups < MAX_GROUPS_PER_SOURCE || msg.is_empty() {
                     let key = Key {
                         source: sid,
@@ -346,9 +369,11 @@ pub fn compare_with(
             }
             _ => None,
         };
-        let path = sources
-            .get(key.source as usize)
-            .map(|s| s.info.name.clone())
+        let path = part
+            .ids
+            .iter()
+            .position(|id| *id == key.source)
+            .map(|s| part.name(s as SourceId))
             .unwrap_or_default();
         // Sentences and examples are shown: obvious secrets in them are hidden.
         let example = (key.kind == ItemKind::Template)
@@ -398,11 +423,27 @@ pub fn compare_with(
             tally.first_after.unwrap_or((i64::MAX, u32::MAX)),
         ));
     }
+    ChangesPart { items }
+}
+
+/// The comparison from every part's items, ranked.
+pub fn merge_changes(after: Window, before: Window, parts: Vec<ChangesPart>) -> Changes {
     Changes {
         after: after.into(),
         before: before.into(),
-        items: rank(items),
+        items: rank(parts.into_iter().flat_map(|p| p.items).collect()),
     }
+}
+
+/// The window "what changed" looks at when none is given: the strongest spike ([`strongest`]), else
+/// the last tenth of `written`, the first and last written instants of the case.
+pub fn default_window(spikes: &SpikeReport, written: Option<(i64, i64)>) -> Option<Window> {
+    if let Some(spike) = strongest(spikes) {
+        return Some(Window::new(spike.from_ns, spike.to_ns));
+    }
+    let (first, last) = written?;
+    let len = ((last - first) / 10).max(1);
+    Some(Window::new(last + 1 - len, last + 1))
 }
 
 /// New first (sources taking turns), then increases, vanished, decreases.
