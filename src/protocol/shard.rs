@@ -13,6 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::investigate::{PartAnswer, PartAsk};
 use super::query::{EventDetails, FilterSpec, MarkedRow};
 use super::Row;
 use crate::engine::query::{Facets, Histogram, MatchKey, QueryError, StackBy};
@@ -115,6 +116,8 @@ pub enum ShardRequest {
         index: u32,
         filtered: bool,
     },
+    /// The shard's part of an investigation (answered by [`ShardReply::Investigated`]).
+    Investigate { id: ShardRequestId, ask: PartAsk },
 }
 
 /// A source a load produced.
@@ -190,6 +193,10 @@ pub enum ShardReply {
         id: ShardRequestId,
         details: Option<EventDetails>,
     },
+    Investigated {
+        id: ShardRequestId,
+        answer: PartAnswer,
+    },
     Failed {
         id: ShardRequestId,
         message: String,
@@ -211,6 +218,7 @@ impl ShardReply {
             | ShardReply::Facets { id, .. }
             | ShardReply::FilteredRows { id, .. }
             | ShardReply::Details { id, .. }
+            | ShardReply::Investigated { id, .. }
             | ShardReply::Failed { id, .. } => *id,
         }
     }

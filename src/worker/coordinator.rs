@@ -13,10 +13,11 @@
 //! commit; while a commit is under way new requests wait ([`Gate`]). Loads and offset changes run one
 //! at a time, in arrival order.
 //!
-//! Investigations (patterns, ids, context, skew, changes, spikes) are not sharded yet: they are
-//! answered by a replica worker running the one-worker case ([`super::WorkerCore`]), which is given
-//! every load's kept files when the first ask after a load arrives, and its answers are passed on.
-//! Its sources have the same ids and order as the shards', so positions and source indexes agree.
+//! Investigations (patterns, ids, context, skew, changes, spikes) are answered from the shards too:
+//! each shard works out its part over its own sources and the parts are merged here
+//! ([`investigate`]).
+
+mod investigate;
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
@@ -37,8 +38,6 @@ use crate::engine::demo::{self, DEMO_SEED};
 use crate::engine::query::{Histogram, MatchKey};
 use crate::engine::shard::{assign, merge_facets, merge_keyed, shard_count, MergedOrder};
 use crate::engine::summary::FileSummary;
-use crate::engine::time::NANOS_PER_SEC;
-use crate::protocol::investigate::Ask;
 use crate::protocol::query::{FilterSpec, MarkedRow, QueryPart};
 use crate::protocol::shard::{
     LoadedInput, ShardInput, ShardInputKind, ShardReply, ShardRequest, ShardRequestId,
@@ -51,8 +50,6 @@ const WORKER_SCRIPT: &str = "./worker_loader.js";
 const PROGRESS_EVERY_MS: f64 = 100.0;
 /// Values each shard reports per facet field, so the merged top values are right.
 const SHARD_FACET_VALUES: u32 = 64;
-/// Request ids of the loads the coordinator gives the replica (above any id the UI uses).
-const REPLICA_LOAD_IDS: RequestId = 0x8000_0000;
 
 /// A one-shot slot a reply is put into.
 struct Slot<T> {
@@ -138,26 +135,6 @@ struct SourceMeta {
     last_ts: Option<i64>,
 }
 
-/// One input of a load as the replica needs it again.
-enum KeptInput {
-    File(u32, File),
-    Text(u32, String, String),
-    Demo(u32),
-}
-
-impl KeptInput {
-    fn number(&self) -> u32 {
-        match self {
-            KeptInput::File(n, _) | KeptInput::Text(n, _, _) | KeptInput::Demo(n) => *n,
-        }
-    }
-}
-
-struct ReplicaLoad {
-    zone: String,
-    inputs: Vec<KeptInput>,
-}
-
 enum Job {
     Load {
         id: RequestId,
@@ -166,7 +143,7 @@ enum Job {
     },
     Offsets {
         offsets_ns: Vec<i64>,
-        /// The SetOffsets ask whose answer waits for this job.
+        /// The SetOffsets ask answered once the shards have re-merged.
         answer: RequestId,
     },
 }
@@ -218,30 +195,6 @@ struct Coordinator {
     latest_query: Cell<RequestId>,
     /// Builds of a filtered order in flight, by filter.
     building: RefCell<Vec<(FilterKey, Waiters)>>,
-    replica: Replica,
-}
-
-/// The worker answering investigations (see the module docs).
-struct Replica {
-    worker: RefCell<Option<Worker>>,
-    ready: Cell<bool>,
-    waiting_posts: RefCell<Vec<Object>>,
-    /// Loads kept and not yet given to the replica.
-    unsent: RefCell<Vec<ReplicaLoad>>,
-    /// Loads given and not yet answered.
-    in_flight: Cell<u32>,
-    next_load: Cell<RequestId>,
-    /// Asks waiting for the replica's loads.
-    asks: RefCell<Vec<Request>>,
-    /// SetOffsets asks whose answer waits for the shards' commit.
-    held: RefCell<HashMap<RequestId, Held>>,
-}
-
-/// A SetOffsets answer and the shards' re-merge: whichever comes second passes the answer on.
-enum Held {
-    Waiting,
-    Answered(Reply),
-    Merged,
 }
 
 /// Starts the coordinator with `shards` shard workers (default: one per core, at least two).
@@ -280,16 +233,6 @@ pub fn start(scope: DedicatedWorkerGlobalScope, shards: Option<usize>) {
         track: RefCell::new(None),
         latest_query: Cell::new(0),
         building: RefCell::new(Vec::new()),
-        replica: Replica {
-            worker: RefCell::new(None),
-            ready: Cell::new(false),
-            waiting_posts: RefCell::new(Vec::new()),
-            unsent: RefCell::new(Vec::new()),
-            in_flight: Cell::new(0),
-            next_load: Cell::new(REPLICA_LOAD_IDS),
-            asks: RefCell::new(Vec::new()),
-            held: RefCell::new(HashMap::new()),
-        },
     });
     for (i, port) in coordinator.shards.iter().enumerate() {
         let c = coordinator.clone();
@@ -625,26 +568,7 @@ impl Coordinator {
                 wasm_bindgen_futures::spawn_local(self.details(id, filter, index))
             }
             Request::Investigate { id, ask } => {
-                if let Ask::SetOffsets { offsets_s } = &ask {
-                    let count = self.state.borrow().sources.len();
-                    let offsets_ns = (0..count)
-                        .map(|s| {
-                            let secs = offsets_s.get(s).copied().unwrap_or(0.0);
-                            if secs.is_finite() {
-                                (secs * NANOS_PER_SEC as f64).round() as i64
-                            } else {
-                                0
-                            }
-                        })
-                        .collect();
-                    // The answer is passed on once the shards have re-merged too.
-                    self.replica.held.borrow_mut().insert(id, Held::Waiting);
-                    self.enqueue(Job::Offsets {
-                        offsets_ns,
-                        answer: id,
-                    });
-                }
-                self.ask_replica(Request::Investigate { id, ask });
+                wasm_bindgen_futures::spawn_local(self.investigate(id, ask))
             }
         }
     }
@@ -669,7 +593,8 @@ fn request_id(r: &ShardRequest) -> ShardRequestId {
         | ShardRequest::Facets { id, .. }
         | ShardRequest::MatchKeys { id, .. }
         | ShardRequest::FilteredRows { id, .. }
-        | ShardRequest::Details { id, .. } => *id,
+        | ShardRequest::Details { id, .. }
+        | ShardRequest::Investigate { id, .. } => *id,
         ShardRequest::Cancel => 0,
     }
 }
@@ -684,13 +609,17 @@ impl Coordinator {
                 Job::Offsets { offsets_ns, answer } => {
                     self.state.borrow_mut().offsets_ns = offsets_ns;
                     self.commit().await;
-                    let held = self.replica.held.borrow_mut().remove(&answer);
-                    match held {
-                        Some(Held::Answered(reply)) => self.post(&reply),
-                        _ => {
-                            self.replica.held.borrow_mut().insert(answer, Held::Merged);
-                        }
-                    }
+                    let reply = match self.skew_state().await {
+                        Ok(skew) => Reply::Investigation {
+                            id: answer,
+                            answer: crate::protocol::investigate::Answer::Skew { skew },
+                        },
+                        Err(message) => Reply::Failed {
+                            id: answer,
+                            message,
+                        },
+                    };
+                    self.post(&reply);
                 }
             }
         }
@@ -722,16 +651,8 @@ impl Coordinator {
         });
         let mut per_shard: Vec<(Vec<ShardInput>, Vec<File>)> =
             (0..n).map(|_| Default::default()).collect();
-        let mut kept = Vec::new();
         for (i, (kind, file, _)) in inputs.into_iter().enumerate() {
             let number = first_number + i as u32;
-            kept.push(match (&kind, &file) {
-                (ShardInputKind::File, Some(f)) => KeptInput::File(number, f.clone()),
-                (ShardInputKind::Text { name, text }, _) => {
-                    KeptInput::Text(number, name.clone(), text.clone())
-                }
-                _ => KeptInput::Demo(number),
-            });
             let target = &mut per_shard[shard_of[i]];
             target.0.push(ShardInput { file: number, kind });
             if let Some(f) = file {
@@ -771,7 +692,6 @@ impl Coordinator {
         loaded.sort_by_key(|(_, i)| i.file);
         {
             let mut state = self.state.borrow_mut();
-            let read: Vec<u32> = loaded.iter().map(|(_, i)| i.file).collect();
             for (s, input) in loaded {
                 state.files.extend(input.summaries);
                 for facts in input.sources {
@@ -783,13 +703,6 @@ impl Coordinator {
                     });
                     state.shard_sources[s].push(gid);
                 }
-            }
-            kept.retain(|k| read.contains(&k.number()));
-            if !kept.is_empty() {
-                self.replica
-                    .unsent
-                    .borrow_mut()
-                    .push(ReplicaLoad { zone, inputs: kept });
             }
         }
         self.commit().await;
@@ -1231,149 +1144,6 @@ impl Coordinator {
         // Then the merged order of the matches, for pages past the first.
         if !filter.is_empty() {
             self.filtered_order(&filter).await;
-        }
-    }
-}
-
-// The replica that answers investigations.
-impl Coordinator {
-    fn replica_worker(self: &Rc<Self>) -> Option<Worker> {
-        if let Some(w) = self.replica.worker.borrow().as_ref() {
-            return Some(w.clone());
-        }
-        let options = WorkerOptions::new();
-        options.set_name("casefile-replica");
-        let worker = Worker::new_with_options(WORKER_SCRIPT, &options).ok()?;
-        let c = self.clone();
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            c.on_replica_message(event.data());
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        on_message.forget();
-        *self.replica.worker.borrow_mut() = Some(worker.clone());
-        Some(worker)
-    }
-
-    fn post_replica(self: &Rc<Self>, request: &Request, files: &[File]) {
-        let Some(worker) = self.replica_worker() else {
-            return;
-        };
-        let Ok(msg) = serde_wasm_bindgen::to_value(request) else {
-            return;
-        };
-        let env = envelope(&msg, files);
-        if self.replica.ready.get() {
-            let _ = worker.post_message(&env);
-        } else {
-            self.replica.waiting_posts.borrow_mut().push(env);
-        }
-    }
-
-    /// Gives the replica the loads it has not seen, then `ask` once it has read them.
-    fn ask_replica(self: &Rc<Self>, ask: Request) {
-        let unsent: Vec<ReplicaLoad> = self.replica.unsent.borrow_mut().drain(..).collect();
-        for load in unsent {
-            let mut files = Vec::new();
-            let mut texts = Vec::new();
-            let mut demo = false;
-            for input in load.inputs {
-                match input {
-                    KeptInput::File(_, f) => files.push(f),
-                    KeptInput::Text(_, name, text) => texts.push((name, text)),
-                    KeptInput::Demo(_) => demo = true,
-                }
-            }
-            let mut requests = Vec::new();
-            if !files.is_empty() {
-                requests.push((
-                    Request::OpenFiles {
-                        id: 0,
-                        zone: load.zone.clone(),
-                    },
-                    files,
-                ));
-            }
-            for (name, text) in texts {
-                requests.push((
-                    Request::OpenText {
-                        id: 0,
-                        name,
-                        text,
-                        zone: load.zone.clone(),
-                    },
-                    Vec::new(),
-                ));
-            }
-            if demo {
-                requests.push((Request::OpenDemo { id: 0 }, Vec::new()));
-            }
-            for (mut request, files) in requests {
-                let id = self.replica.next_load.get();
-                self.replica
-                    .next_load
-                    .set(id.wrapping_add(1).max(REPLICA_LOAD_IDS));
-                match &mut request {
-                    Request::OpenFiles { id: i, .. }
-                    | Request::OpenText { id: i, .. }
-                    | Request::OpenDemo { id: i } => *i = id,
-                    _ => {}
-                }
-                self.replica.in_flight.set(self.replica.in_flight.get() + 1);
-                self.post_replica(&request, &files);
-            }
-        }
-        if self.replica.in_flight.get() == 0 {
-            self.post_replica(&ask, &[]);
-        } else {
-            self.replica.asks.borrow_mut().push(ask);
-        }
-    }
-
-    fn on_replica_message(self: &Rc<Self>, data: JsValue) {
-        let reply: Reply = match serde_wasm_bindgen::from_value(data) {
-            Ok(r) => r,
-            Err(e) => {
-                web_sys::console::error_1(&format!("casefile: the replica's reply: {e}").into());
-                return;
-            }
-        };
-        match reply {
-            Reply::Ready => {
-                self.replica.ready.set(true);
-                if let Some(worker) = self.replica.worker.borrow().as_ref() {
-                    for env in self.replica.waiting_posts.borrow_mut().drain(..) {
-                        let _ = worker.post_message(&env);
-                    }
-                }
-            }
-            Reply::Progress { .. } => {}
-            Reply::Loaded { id, .. } if id >= REPLICA_LOAD_IDS => {
-                let left = self.replica.in_flight.get().saturating_sub(1);
-                self.replica.in_flight.set(left);
-                if left == 0 {
-                    let asks: Vec<Request> = self.replica.asks.borrow_mut().drain(..).collect();
-                    for ask in asks {
-                        self.post_replica(&ask, &[]);
-                    }
-                }
-            }
-            reply @ (Reply::Investigation { .. } | Reply::Failed { .. }) => {
-                let id = match &reply {
-                    Reply::Investigation { id, .. } | Reply::Failed { id, .. } => *id,
-                    _ => 0,
-                };
-                let mut held = self.replica.held.borrow_mut();
-                match held.remove(&id) {
-                    Some(Held::Waiting) => {
-                        held.insert(id, Held::Answered(reply));
-                    }
-                    _ => {
-                        drop(held);
-                        self.post(&reply);
-                    }
-                }
-            }
-            _ => {}
         }
     }
 }

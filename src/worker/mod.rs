@@ -100,8 +100,7 @@ struct WorkerCore {
 
 /// Name prefixes of the workers' roles (the `name` given to `new Worker`): the coordinator of shard
 /// workers (`casefile-coordinator`, or `casefile-coordinator:N` for N shards), and its shards. Any
-/// other name (the page's one worker, the coordinator's investigation replica, tests) runs the
-/// one-worker case.
+/// other name (the page's one worker, tests) runs the one-worker case.
 pub const COORDINATOR_NAME: &str = "casefile-coordinator";
 pub const SHARD_NAME: &str = "casefile-shard";
 

@@ -6,6 +6,8 @@
 //! so the coordinator's merged view and the shards always agree. Nothing is merged here: the shard
 //! answers about its own part, keyed so the coordinator can merge ([`crate::engine::shard`]).
 
+mod investigate;
+
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -79,6 +81,7 @@ struct Shard {
     running: Cell<bool>,
     cancel: Cell<bool>,
     cache: RefCell<QueryCache>,
+    investigation: RefCell<investigate::ShardInvestigation>,
 }
 
 /// Starts a shard worker: installs the message handler and tells the coordinator it is ready.
@@ -93,6 +96,7 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
         running: Cell::new(false),
         cancel: Cell::new(false),
         cache: RefCell::new(QueryCache::default()),
+        investigation: RefCell::new(investigate::ShardInvestigation::default()),
     });
     let handler = shard.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -519,6 +523,18 @@ impl Shard {
                 id,
                 details: ev.details(view, index, false, filtered),
             }),
+            ShardRequest::Investigate { id, ask } => {
+                let case = self.case.borrow();
+                let ids = self.ids.borrow();
+                let answered =
+                    self.investigation
+                        .borrow_mut()
+                        .answer(&case, &ids, &[], (0.0, 0.0), ask);
+                match answered {
+                    Ok(answer) => ShardReply::Investigated { id, answer },
+                    Err(message) => ShardReply::Failed { id, message },
+                }
+            }
             ShardRequest::Load { id, .. } | ShardRequest::Commit { id, .. } => ShardReply::Failed {
                 id,
                 message: "misrouted request".into(),

@@ -2,7 +2,7 @@
 // some of the files, and the page shows exactly what the one worker holding every file shows.
 const path = require("node:path");
 const { test, expect } = require("@playwright/test");
-const { dataDir, dropFiles } = require("./helpers");
+const { dataDir, dropFiles, truth } = require("./helpers");
 
 const ALL = ["app-payments.jsonl", "nginx-access.log", "syslog", "containers.log", "transactions.csv"];
 
@@ -64,4 +64,45 @@ test("several workers hold the case and answer a query exactly as one worker doe
   expect(sharded.all).toEqual(single.all);
   expect(sharded.matches).toEqual(single.matches);
   expect(sharded.detailText).toBe(single.detailText);
+});
+
+/** What the investigation panels show for the generated set at `url`: the patterns list, one id's
+ * story and the what-changed headline. */
+async function investigations(page, url) {
+  await page.goto(url);
+  await expect(status(page)).toHaveText("No files loaded yet.");
+  await dropFiles(page, ALL.map((f) => path.join(dataDir(), f)));
+  await expect(status(page)).toHaveText(/^Indexed [\d,]+ events from 5 files$/);
+  const patterns = page.getByRole("region", { name: "Patterns" });
+  await expect(patterns.locator(".pattern").first()).toBeVisible();
+  const summary = await patterns.locator(".patterns__summary").textContent();
+  const templates = await patterns.locator(".pattern").evaluateAll((els) => els.map((el) => el.textContent));
+
+  const { id } = truth().ids_across_files[0];
+  await page.getByRole("button", { name: "Follow id" }).click();
+  const follow = page.getByRole("region", { name: "Follow id" });
+  await follow.getByLabel("Id to follow").fill(id);
+  await follow.getByRole("button", { name: "Follow" }).click();
+  const steps = follow.locator(".follow__steps .event-line");
+  await expect(steps.first()).toBeVisible();
+  const story = await steps.evaluateAll((els) => els.map((el) => el.textContent));
+
+  await page.getByRole("button", { name: "What changed" }).click();
+  const changes = page.getByRole("region", { name: "What changed" });
+  await expect(changes.locator(".change").first()).toBeVisible();
+  const headline = await changes.locator(".changes__headline").textContent();
+  return { summary, templates, story, headline };
+}
+
+test("several workers answer the investigations exactly as one worker does", async ({ page }) => {
+  const sharded = await investigations(page, "/?shards=2");
+  expect(await page.locator(".app").getAttribute("data-shards")).toBe("2");
+  const single = await investigations(page, "/");
+  console.log(`sharded: ${sharded.templates.length} templates, ${sharded.story.length} steps; ${sharded.headline}`);
+  expect(sharded.templates.length).toBeGreaterThan(3);
+  expect(sharded.story.length).toBeGreaterThan(1);
+  expect(sharded.summary).toBe(single.summary);
+  expect(sharded.templates).toEqual(single.templates);
+  expect(sharded.story).toEqual(single.story);
+  expect(sharded.headline).toBe(single.headline);
 });

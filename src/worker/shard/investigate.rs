@@ -1,0 +1,153 @@
+//! A shard's parts of the investigations: each [`PartAsk`] worked out over the shard's own sources
+//! (named case-wide) with the engine's part functions ([`crate::engine::correlate`]); the coordinator
+//! merges the parts of every shard (`super::super::coordinator::investigate`).
+//!
+//! The id index is built on the first ask that needs it and kept until the shard's sources change.
+//! Templates come from the shard's miner when it has mined every source; until then the sources not
+//! mined are mined here on the first ask that needs templates (and kept: sources are only added).
+
+use crate::engine::correlate::changes::changes_part;
+use crate::engine::correlate::context::{context_part, event_key};
+use crate::engine::correlate::follow::{event_ids, follow_part, id_counts};
+use crate::engine::correlate::ids::IdIndex;
+use crate::engine::correlate::shape::template_group;
+use crate::engine::correlate::skew::skew_part;
+use crate::engine::correlate::spikes::spike_counts;
+use crate::engine::correlate::Part;
+use crate::engine::patterns::overview::{patterns_part, template_counts};
+use crate::engine::patterns::{mine_source, SourcePatterns};
+use crate::protocol::investigate::{PartAnswer, PartAsk, MAX_TEMPLATES_SHOWN, SPARKLINE_BUCKETS};
+
+use super::{now_ms, Case};
+
+/// What a shard keeps for its investigations.
+#[derive(Default)]
+pub struct ShardInvestigation {
+    /// The id index and the (sources, events) it was built for.
+    ids: Option<((usize, usize), IdIndex)>,
+    /// Templates of the shard's sources mined here, in source order, and the ms that took.
+    mined: Vec<SourcePatterns>,
+    mining_ms: f64,
+}
+
+impl ShardInvestigation {
+    /// Builds the id index unless it covers the case's sources.
+    fn index(&mut self, case: &Case) {
+        let key = (case.source_count(), case.total_events());
+        if self.ids.as_ref().is_none_or(|(k, _)| *k != key) {
+            self.ids = Some((key, IdIndex::build(case.sources())));
+        }
+    }
+
+    /// Mines the sources not mined yet, unless the shard's miner (`given`) covers them all.
+    fn mine(&mut self, case: &Case, given: usize) {
+        let sources = case.sources();
+        if given >= sources.len() || self.mined.len() >= sources.len() {
+            return;
+        }
+        let started = now_ms();
+        while self.mined.len() < sources.len() {
+            let next = &sources[self.mined.len()];
+            self.mined.push(mine_source(next));
+        }
+        self.mining_ms += now_ms() - started;
+    }
+
+    /// Works out the shard's part of an ask; `ids` are the case-wide ids of the shard's sources and
+    /// `patterns` their mined templates (in the shard's order), `times` the ms spent mining and reading.
+    pub fn answer(
+        &mut self,
+        case: &Case,
+        ids: &[u16],
+        patterns: &[SourcePatterns],
+        times: (f64, f64),
+        ask: PartAsk,
+    ) -> Result<PartAnswer, String> {
+        let part = Part {
+            sources: case.sources(),
+            ids: ids.into(),
+            offsets: case.offsets(),
+        };
+        if matches!(
+            ask,
+            PartAsk::TemplateCounts
+                | PartAsk::Patterns { .. }
+                | PartAsk::Spikes { .. }
+                | PartAsk::Changes { .. }
+        ) {
+            self.mine(case, patterns.len());
+        }
+        if matches!(
+            ask,
+            PartAsk::IdCounts { .. } | PartAsk::Follow { .. } | PartAsk::Skew
+        ) {
+            self.index(case);
+        }
+        let empty = IdIndex::default();
+        let index = self.ids.as_ref().map_or(&empty, |(_, i)| i);
+        let patterns = if patterns.len() >= case.source_count() {
+            patterns
+        } else {
+            &self.mined[..]
+        };
+        let group = template_group(patterns);
+        Ok(match ask {
+            PartAsk::TemplateCounts => PartAnswer::TemplateCounts {
+                counts: template_counts(&part, patterns),
+                mining_ms: times.0 + self.mining_ms,
+                reading_ms: times.1,
+            },
+            PartAsk::Patterns { span, listed } => PartAnswer::Patterns {
+                part: patterns_part(
+                    &part,
+                    patterns,
+                    span,
+                    &listed,
+                    MAX_TEMPLATES_SHOWN,
+                    SPARKLINE_BUCKETS,
+                ),
+            },
+            PartAsk::Event { rank } => {
+                let event = case
+                    .timeline()
+                    .get(rank as usize, false)
+                    .ok_or_else(|| format!("A shard has no event of rank {rank}."))?;
+                PartAnswer::Event {
+                    event: part.event_ref(event),
+                    ids: event_ids(&part, event),
+                    key: event_key(&part, event),
+                }
+            }
+            PartAsk::IdCounts { ids } => PartAnswer::IdCounts {
+                counts: id_counts(&part, index, &ids),
+            },
+            PartAsk::Follow { value } => PartAnswer::Follow {
+                part: follow_part(&part, index, &value),
+            },
+            PartAsk::Context {
+                at_ns,
+                seconds,
+                pivot,
+                limit,
+            } => PartAnswer::Context {
+                part: context_part(
+                    &part,
+                    case.timeline(),
+                    at_ns,
+                    seconds,
+                    pivot,
+                    limit as usize,
+                ),
+            },
+            PartAsk::Skew => PartAnswer::Skew {
+                part: skew_part(&part, index),
+            },
+            PartAsk::Spikes { grid } => PartAnswer::Spikes {
+                counts: spike_counts(&part, &grid, &group),
+            },
+            PartAsk::Changes { after, before } => PartAnswer::Changes {
+                part: changes_part(&part, after, before, &group),
+            },
+        })
+    }
+}
