@@ -17,6 +17,7 @@ use crate::engine::correlate::skew::{SkewPart, SkewReport};
 use crate::engine::correlate::spikes::{SpikeCounts, SpikeGrid, SpikeReport};
 use crate::engine::correlate::EventRef;
 use crate::engine::patterns::overview::{PatternsOverview, PatternsPart, TemplateCounts};
+use crate::engine::time::Zone;
 
 /// Bars of each template's sparkline (over the whole case's time range, so sparklines line up).
 pub const SPARKLINE_BUCKETS: usize = 48;
@@ -48,8 +49,13 @@ pub enum Ask {
     /// timeline. Answered by [`Answer::Skew`].
     SetOffsets { offsets_s: Vec<f64> },
     /// Compares the window `from_ns..to_ns` with the same length just before it; without a window,
-    /// the strongest spike the spike finder marks (else the last tenth of the data).
-    Changes { window: Option<(i64, i64)> },
+    /// the strongest spike the spike finder marks (else the last tenth of the data). Headlines tell
+    /// clock times in `zone` (the display zone; UTC when absent or unknown).
+    Changes {
+        window: Option<(i64, i64)>,
+        #[serde(default)]
+        zone: Option<String>,
+    },
     /// The windows where errors or a message shape leave their baseline.
     Spikes,
 }
@@ -122,8 +128,12 @@ pub enum PartAsk {
     Skew,
     /// The shard's spike series on `grid`.
     Spikes { grid: SpikeGrid },
-    /// The shard's changed items between `before` and `after`.
-    Changes { after: Window, before: Window },
+    /// The shard's changed items between `before` and `after`, headlines in `zone`.
+    Changes {
+        after: Window,
+        before: Window,
+        zone: Option<String>,
+    },
 }
 
 /// What a shard answers to a [`PartAsk`].
@@ -164,6 +174,11 @@ pub enum PartAnswer {
     },
 }
 
+/// The zone headlines are written in: `name` when it is a zone, else UTC.
+pub fn headline_zone(name: Option<&str>) -> Zone {
+    name.and_then(|n| Zone::parse(n).ok()).unwrap_or_default()
+}
+
 /// Serialises a value as JSON text inside a message (see the module docs).
 pub mod as_json {
     use serde::de::DeserializeOwned;
@@ -193,6 +208,7 @@ mod tests {
             id: 7,
             ask: Ask::Changes {
                 window: Some((1_783_069_200_000_000_001, 1_783_069_260_000_000_000)),
+                zone: Some("Europe/Berlin".into()),
             },
         };
         let json = serde_json::to_string(&request).unwrap();

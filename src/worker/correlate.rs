@@ -5,7 +5,7 @@
 //! The patterns are kept parallel to the case's sources (`patterns[i]` belongs to source `i`); the id
 //! index and the skew estimate are dropped whenever a source joins and rebuilt on the next ask.
 
-use crate::engine::correlate::changes::{compare_with, default_window, Window};
+use crate::engine::correlate::changes::{compare_in, default_window, Window};
 use crate::engine::correlate::context::{around_event, DEFAULT_LIMIT};
 use crate::engine::correlate::follow::{follow, related_by};
 use crate::engine::correlate::ids::IdIndex;
@@ -19,7 +19,7 @@ use crate::engine::store::SourceData;
 use crate::engine::time::NANOS_PER_SEC;
 use crate::engine::timeline::EventId;
 use crate::protocol::investigate::{
-    Answer, Ask, SkewState, TimelinePosition, MAX_TEMPLATES_SHOWN, SPARKLINE_BUCKETS,
+    headline_zone, Answer, Ask, SkewState, TimelinePosition, MAX_TEMPLATES_SHOWN, SPARKLINE_BUCKETS,
 };
 
 use super::case::Case;
@@ -242,7 +242,7 @@ impl Investigation {
                     skew: self.skew_state(case),
                 }
             }
-            Ask::Changes { window } => {
+            Ask::Changes { window, zone } => {
                 let group = template_group(&self.patterns);
                 let after = match window {
                     Some((from, to)) if to > from => Some(Window::new(from, to)),
@@ -263,7 +263,14 @@ impl Investigation {
                 }
                 .ok_or_else(|| "The files hold no timed events to compare.".to_string())?;
                 Answer::Changes {
-                    changes: compare_with(case.sources(), case.offsets(), after, None, &group),
+                    changes: compare_in(
+                        case.sources(),
+                        case.offsets(),
+                        after,
+                        None,
+                        &group,
+                        &headline_zone(zone.as_deref()),
+                    ),
                 }
             }
             Ask::Spikes => Answer::Spikes {

@@ -19,6 +19,7 @@ use crate::engine::patterns::overview::{
 };
 use crate::engine::patterns::{mine_source, SourcePatterns};
 use crate::engine::store::{SourceData, SourceId};
+use crate::engine::time::Zone;
 use crate::engine::timeline::{EventId, Timeline};
 
 const LIMIT: usize = 200;
@@ -192,6 +193,7 @@ fn check(sources: Vec<SourceData>, offsets: Offsets) {
                     after,
                     after.just_before(),
                     &template_group(&g.patterns),
+                    &Zone::Utc,
                 )
             })
             .collect();

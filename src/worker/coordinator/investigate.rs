@@ -297,7 +297,7 @@ impl Coordinator {
             Ask::Skew | Ask::SetOffsets { .. } => Answer::Skew {
                 skew: self.skew_state().await?,
             },
-            Ask::Changes { window } => {
+            Ask::Changes { window, zone } => {
                 let after = match window {
                     Some((from, to)) if to > from => Some(Window::new(from, to)),
                     _ => default_window(&self.spikes().await?, self.spans().1),
@@ -305,7 +305,11 @@ impl Coordinator {
                 .ok_or_else(|| "The files hold no timed events to compare.".to_string())?;
                 let before = after.just_before();
                 let parts = self
-                    .parts(PartAsk::Changes { after, before })
+                    .parts(PartAsk::Changes {
+                        after,
+                        before,
+                        zone,
+                    })
                     .await?
                     .into_iter()
                     .filter_map(|p| match p {

@@ -16,7 +16,9 @@ use crate::engine::correlate::spikes::spike_counts;
 use crate::engine::correlate::Part;
 use crate::engine::patterns::overview::{patterns_part, template_counts};
 use crate::engine::patterns::{mine_source, SourcePatterns};
-use crate::protocol::investigate::{PartAnswer, PartAsk, MAX_TEMPLATES_SHOWN, SPARKLINE_BUCKETS};
+use crate::protocol::investigate::{
+    headline_zone, PartAnswer, PartAsk, MAX_TEMPLATES_SHOWN, SPARKLINE_BUCKETS,
+};
 
 use super::{now_ms, Case};
 
@@ -145,8 +147,18 @@ impl ShardInvestigation {
             PartAsk::Spikes { grid } => PartAnswer::Spikes {
                 counts: spike_counts(&part, &grid, &group),
             },
-            PartAsk::Changes { after, before } => PartAnswer::Changes {
-                part: changes_part(&part, after, before, &group),
+            PartAsk::Changes {
+                after,
+                before,
+                zone,
+            } => PartAnswer::Changes {
+                part: changes_part(
+                    &part,
+                    after,
+                    before,
+                    &group,
+                    &headline_zone(zone.as_deref()),
+                ),
             },
         })
     }
