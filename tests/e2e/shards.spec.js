@@ -83,6 +83,13 @@ async function facetFields(page) {
   return facets.locator(".facet__field").evaluateAll((els) => els.map((el) => el.firstChild.textContent.trim()));
 }
 
+test("the page shards by default, one shard worker per core", async ({ page }) => {
+  const shards = await load(page, "/");
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  console.log(`default: ${shards} shard workers for ${cores} cores`);
+  expect(shards).toBe(Math.min(8, Math.max(2, cores)));
+});
+
 /** Template placeholder fields: a query on one and the facets of one template's matches. */
 async function templateFields(page, url) {
   const shards = await load(page, url);
