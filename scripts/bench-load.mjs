@@ -7,13 +7,14 @@
 //
 //   trunk build --release --offline          # dist/ must be built first
 //   node scripts/bench-load.mjs [FILE|DIR]    # or: npm run bench:load -- [FILE|DIR]
-//   BENCH_SHARDS=2 node scripts/bench-load.mjs /tmp/g1024   # every file of a folder; two shard workers
+//   BENCH_SHARDS=1 node scripts/bench-load.mjs /tmp/g1024   # every file of a folder; the one worker
 //
 // Without FILE it writes bench-out/app-1gib.jsonl once: 1 GiB of JSON lines shaped like the payment
 // gateway log of ../shared/bench/genlogs.py (which would need --mb 1700 and many minutes for one such
 // file), from a seeded PRNG, with rising timestamps. Any other file can be given, or a folder (its files
 // but truth.json are opened together), e.g. genlogs output. BENCH_SHARDS=N opens the page with `?shards=N`
-// (N shard workers behind a coordinator; 0: one per core, at least two; unset: the one worker).
+// (N shard workers behind a coordinator; 1: the one worker holding the whole case; unset or 0: the
+// default, one shard per core, at least two).
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";

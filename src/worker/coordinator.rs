@@ -8,10 +8,17 @@
 //! thread and make it hold case-sized data. Here the UI thread keeps its one worker and its protocol
 //! ([`crate::protocol`]); only this worker knows there are shards ([`crate::protocol::shard`]).
 //!
+//! This is the page's default worker (see [`crate::ui::bridge`]): it holds nothing the one worker
+//! ([`super::WorkerCore`]) does not, and answers every request as it does. Each shard mines its
+//! sources while reading them, so template placeholder fields (`tpl.*`) match and facet on shards; a
+//! zone change ([`Request::SetZone`]) goes to the shards holding the file, which read it again from
+//! the bytes they keep; the file list's per-source zones are the shards' (reported with each source).
+//!
 //! Consistency: sources a load reads wait on their shard until the coordinator commits them under
 //! case-wide ids (file order), and the merged timeline is swapped in when every shard has answered the
-//! commit; while a commit is under way new requests wait ([`Gate`]). Loads and offset changes run one
-//! at a time, in arrival order.
+//! commit; while a commit is under way new requests wait ([`Gate`]). Sources read again in another
+//! zone wait the same way and replace the old ones at the commit. Loads, zone changes and offset
+//! changes run one at a time, in arrival order.
 //!
 //! Investigations (patterns, ids, context, skew, changes, spikes) are answered from the shards too:
 //! each shard works out its part over its own sources and the parts are merged here
@@ -37,12 +44,14 @@ use super::read::now_ms;
 use crate::engine::demo::{self, DEMO_SEED};
 use crate::engine::query::{Histogram, MatchKey};
 use crate::engine::shard::{assign, merge_facets, merge_keyed, shard_count, MergedOrder};
+use crate::engine::shard_facets::{candidates, dominant_facets};
 use crate::engine::summary::FileSummary;
+use crate::engine::time::Zone;
 use crate::protocol::query::{FilterSpec, MarkedRow, QueryPart};
 use crate::protocol::shard::{
-    LoadedInput, ShardInput, ShardInputKind, ShardReply, ShardRequest, ShardRequestId,
+    LoadedInput, ShardInput, ShardInputKind, ShardReply, ShardRequest, ShardRequestId, SourceFacts,
 };
-use crate::protocol::{LoadProgress, Reply, Request, RequestId, Row};
+use crate::protocol::{LoadProgress, Reply, Request, RequestId, Row, SourceZone};
 
 /// The worker script every worker starts from (its name says which role it plays).
 const WORKER_SCRIPT: &str = "./worker_loader.js";
@@ -133,6 +142,24 @@ struct SourceMeta {
     name: String,
     first_ts: Option<i64>,
     last_ts: Option<i64>,
+    bytes: u64,
+    /// The zone its zone-less timestamps were read in, as the user named it.
+    zone: String,
+    /// The index of its report in the case's file list.
+    file: usize,
+}
+
+impl SourceMeta {
+    fn new(facts: SourceFacts, file: usize) -> Self {
+        SourceMeta {
+            name: facts.name,
+            first_ts: facts.first_ts,
+            last_ts: facts.last_ts,
+            bytes: facts.bytes,
+            zone: facts.zone,
+            file,
+        }
+    }
 }
 
 enum Job {
@@ -145,6 +172,12 @@ enum Job {
         offsets_ns: Vec<i64>,
         /// The SetOffsets ask answered once the shards have re-merged.
         answer: RequestId,
+    },
+    /// The sources called `source` read again in `zone`, answered as a load.
+    Rezone {
+        id: RequestId,
+        source: String,
+        zone: String,
     },
 }
 
@@ -513,12 +546,23 @@ impl Coordinator {
                     inputs,
                 });
             }
-            Request::SetZone { id, source, .. } => self.post(&Reply::Failed {
-                id,
-                message: format!(
-                    "The zone of {source} cannot be changed while the case is split across several workers yet; open the page without ?shards= to change it."
-                ),
-            }),
+            Request::SetZone { id, source, zone } => {
+                // Checked and answered as the one worker does.
+                let known = self.state.borrow().sources.iter().any(|s| s.name == source);
+                match Zone::parse(&zone) {
+                    Err(e) => self.post(&Reply::Failed {
+                        id,
+                        message: format!("The time zone of {source} was not changed: {e}."),
+                    }),
+                    Ok(_) if !known => self.post(&Reply::Failed {
+                        id,
+                        message: format!("There is no file named {source} in this case."),
+                    }),
+                    Ok(_) => {
+                        self.enqueue(Job::Rezone { id, source, zone });
+                    }
+                }
+            }
             Request::Cancel { .. } => {
                 for port in &self.shards {
                     let text = serde_json::to_string(&ShardRequest::Cancel).unwrap_or_default();
@@ -534,7 +578,7 @@ impl Coordinator {
                 let mut dropped = Vec::new();
                 for job in jobs.drain(..) {
                     match job {
-                        Job::Load { id, .. } => dropped.push(id),
+                        Job::Load { id, .. } | Job::Rezone { id, .. } => dropped.push(id),
                         other => kept.push_back(other),
                     }
                 }
@@ -586,11 +630,13 @@ fn request_id(r: &ShardRequest) -> ShardRequestId {
     match r {
         ShardRequest::Load { id, .. }
         | ShardRequest::Commit { id, .. }
+        | ShardRequest::SetZone { id, .. }
         | ShardRequest::Rows { id, .. }
         | ShardRequest::FirstPage { id, .. }
         | ShardRequest::Count { id, .. }
         | ShardRequest::Histogram { id, .. }
         | ShardRequest::Facets { id, .. }
+        | ShardRequest::Placeholders { id, .. }
         | ShardRequest::MatchKeys { id, .. }
         | ShardRequest::FilteredRows { id, .. }
         | ShardRequest::Details { id, .. }
@@ -606,6 +652,7 @@ impl Coordinator {
             let Some(job) = next else { break };
             match job {
                 Job::Load { id, zone, inputs } => self.clone().run_load(id, zone, inputs).await,
+                Job::Rezone { id, source, zone } => self.clone().run_rezone(id, source, zone).await,
                 Job::Offsets { offsets_ns, answer } => {
                     self.state.borrow_mut().offsets_ns = offsets_ns;
                     self.commit().await;
@@ -693,18 +740,91 @@ impl Coordinator {
         {
             let mut state = self.state.borrow_mut();
             for (s, input) in loaded {
+                let first_file = state.files.len();
                 state.files.extend(input.summaries);
                 for facts in input.sources {
                     let gid = state.sources.len() as u16;
-                    state.sources.push(SourceMeta {
-                        name: facts.name,
-                        first_ts: facts.first_ts,
-                        last_ts: facts.last_ts,
-                    });
+                    let file = first_file + facts.summary as usize;
+                    state.sources.push(SourceMeta::new(facts, file));
                     state.shard_sources[s].push(gid);
                 }
             }
         }
+        self.commit().await;
+        self.post_loaded(id, cancelled, started_ms);
+    }
+
+    /// Has the shards holding sources called `source` read them again in `zone` (see
+    /// [`ShardRequest::SetZone`]), then commits and answers as a load does, like the one worker.
+    async fn run_rezone(self: Rc<Self>, id: RequestId, source: String, zone: String) {
+        let started_ms = now_ms();
+        let (owners, bytes_total, files_total) = {
+            let state = self.state.borrow();
+            let named: Vec<u16> = (0..state.sources.len() as u16)
+                .filter(|g| state.sources[*g as usize].name == source)
+                .collect();
+            let owners: Vec<usize> = (0..self.shards.len())
+                .filter(|s| state.shard_sources[*s].iter().any(|g| named.contains(g)))
+                .collect();
+            let bytes: u64 = named.iter().map(|g| state.sources[*g as usize].bytes).sum();
+            (owners, bytes, named.len() as u32)
+        };
+        *self.track.borrow_mut() = Some(LoadTrack {
+            id,
+            started_ms,
+            last_post_ms: f64::NEG_INFINITY,
+            bytes_total,
+            files_total,
+            per_shard: vec![(0, 0, 0, String::new()); self.shards.len()],
+        });
+        self.post(&Reply::Progress {
+            id,
+            progress: LoadProgress {
+                bytes_total,
+                files_total,
+                current: source.clone(),
+                ..Default::default()
+            },
+        });
+        let slots: Vec<_> = owners
+            .iter()
+            .map(|&s| {
+                let request = ShardRequest::SetZone {
+                    id: self.sub_id(),
+                    source: source.clone(),
+                    zone: zone.clone(),
+                };
+                self.send(s, &request, &[])
+            })
+            .collect();
+        let mut cancelled = false;
+        for slot in slots {
+            if let (
+                ShardReply::Rezoned {
+                    sources,
+                    cancelled: c,
+                    ..
+                },
+                _,
+            ) = Receive(slot).await
+            {
+                cancelled |= c;
+                let mut state = self.state.borrow_mut();
+                for r in sources {
+                    let Some(meta) = state.sources.get(r.id as usize) else {
+                        continue;
+                    };
+                    let file = meta.file;
+                    if let Some(report) = state.files.get_mut(file) {
+                        *report = r.report;
+                    }
+                    state.sources[r.id as usize] = SourceMeta::new(r.facts, file);
+                }
+            }
+        }
+        *self.track.borrow_mut() = None;
+        // The shards that finished swap their sources in even when another was cancelled, as the
+        // one worker keeps the sources it had read again before a cancel.
         self.commit().await;
         self.post_loaded(id, cancelled, started_ms);
     }
@@ -768,8 +888,14 @@ impl Coordinator {
                 } else {
                     0
                 },
-                // Per-source zones are not gathered from the shards yet.
-                zones: Vec::new(),
+                zones: state
+                    .sources
+                    .iter()
+                    .map(|s| SourceZone {
+                        source: s.name.clone(),
+                        zone: s.zone.clone(),
+                    })
+                    .collect(),
                 shards: self.shards.len() as u32,
             }
         };
@@ -1128,15 +1254,51 @@ impl Coordinator {
             })
             .collect();
         let mut parts = Vec::new();
+        let mut templates = Vec::new();
         for slot in slots {
-            if let ShardReply::Facets { facets, .. } = Receive(slot).await.0 {
+            if let ShardReply::Facets {
+                facets,
+                templates: t,
+                ..
+            } = Receive(slot).await.0
+            {
                 parts.push(facets);
+                templates.push(t);
             }
         }
         if !self.is_latest(id, generation) {
             return;
         }
-        let facets = top_facets(merge_facets(parts, FACET_VALUES));
+        let mut facets = top_facets(merge_facets(parts, FACET_VALUES));
+        // Template placeholder fields, when nearly all examined matches are of one template.
+        let wanted = candidates(&templates);
+        if !wanted.is_empty() {
+            let slots: Vec<_> = (0..self.shards.len())
+                .map(|s| {
+                    let request = ShardRequest::Placeholders {
+                        id: self.sub_id(),
+                        filter: filter.clone(),
+                        sample: samples.get(s).copied().unwrap_or(1).max(1),
+                        templates: wanted.clone(),
+                    };
+                    self.send(s, &request, &[])
+                })
+                .collect();
+            let mut values = Vec::new();
+            for slot in slots {
+                if let ShardReply::Placeholders { values: v, .. } = Receive(slot).await.0 {
+                    values.push(v);
+                }
+            }
+            if !self.is_latest(id, generation) {
+                return;
+            }
+            let examined = templates.iter().map(|t| t.examined).sum();
+            let placeholders = dominant_facets(examined, values, FACET_VALUES);
+            // Right after level and source, as one worker lists them.
+            let at = facets.facets.len().min(2);
+            facets.facets.splice(at..at, placeholders);
+        }
         self.post(&Reply::Query {
             id,
             part: QueryPart::Facets { facets },

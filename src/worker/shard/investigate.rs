@@ -3,8 +3,7 @@
 //! merges the parts of every shard (`super::super::coordinator::investigate`).
 //!
 //! The id index is built on the first ask that needs it and kept until the shard's sources change.
-//! Templates come from the shard's miner when it has mined every source; until then the sources not
-//! mined are mined here on the first ask that needs templates (and kept: sources are only added).
+//! Templates are the shard's, mined while its sources were read (`Shard::patterns`).
 
 use crate::engine::correlate::changes::changes_part;
 use crate::engine::correlate::context::{context_part, event_key};
@@ -15,20 +14,20 @@ use crate::engine::correlate::skew::skew_part;
 use crate::engine::correlate::spikes::spike_counts;
 use crate::engine::correlate::Part;
 use crate::engine::patterns::overview::{patterns_part, template_counts};
-use crate::engine::patterns::{mine_source, SourcePatterns};
+use crate::engine::patterns::SourcePatterns;
 use crate::protocol::investigate::{
     headline_zone, PartAnswer, PartAsk, MAX_TEMPLATES_SHOWN, SPARKLINE_BUCKETS,
 };
 
-use super::{now_ms, Case};
+use super::Case;
 
 /// What a shard keeps for its investigations.
 #[derive(Default)]
 pub struct ShardInvestigation {
     /// The id index and the (sources, events) it was built for.
     ids: Option<((usize, usize), IdIndex)>,
-    /// Templates of the shard's sources mined here, in source order, and the ms that took.
-    mined: Vec<SourcePatterns>,
+    /// Time spent reading and mining the shard's sources, over its loads, in ms.
+    reading_ms: f64,
     mining_ms: f64,
 }
 
@@ -41,28 +40,19 @@ impl ShardInvestigation {
         }
     }
 
-    /// Mines the sources not mined yet, unless the shard's miner (`given`) covers them all.
-    fn mine(&mut self, case: &Case, given: usize) {
-        let sources = case.sources();
-        if given >= sources.len() || self.mined.len() >= sources.len() {
-            return;
-        }
-        let started = now_ms();
-        while self.mined.len() < sources.len() {
-            let next = &sources[self.mined.len()];
-            self.mined.push(mine_source(next));
-        }
-        self.mining_ms += now_ms() - started;
+    /// Counts what reading and mining one source took (read again in another zone: reading 0).
+    pub fn loaded(&mut self, reading_ms: f64, mining_ms: f64) {
+        self.reading_ms += reading_ms;
+        self.mining_ms += mining_ms;
     }
 
     /// Works out the shard's part of an ask; `ids` are the case-wide ids of the shard's sources and
-    /// `patterns` their mined templates (in the shard's order), `times` the ms spent mining and reading.
+    /// `patterns` their mined templates (in the shard's order).
     pub fn answer(
         &mut self,
         case: &Case,
         ids: &[u16],
         patterns: &[SourcePatterns],
-        times: (f64, f64),
         ask: PartAsk,
     ) -> Result<PartAnswer, String> {
         let part = Part {
@@ -72,32 +62,18 @@ impl ShardInvestigation {
         };
         if matches!(
             ask,
-            PartAsk::TemplateCounts
-                | PartAsk::Patterns { .. }
-                | PartAsk::Spikes { .. }
-                | PartAsk::Changes { .. }
-        ) {
-            self.mine(case, patterns.len());
-        }
-        if matches!(
-            ask,
             PartAsk::IdCounts { .. } | PartAsk::Follow { .. } | PartAsk::Skew
         ) {
             self.index(case);
         }
         let empty = IdIndex::default();
         let index = self.ids.as_ref().map_or(&empty, |(_, i)| i);
-        let patterns = if patterns.len() >= case.source_count() {
-            patterns
-        } else {
-            &self.mined[..]
-        };
         let group = template_group(patterns);
         Ok(match ask {
             PartAsk::TemplateCounts => PartAnswer::TemplateCounts {
                 counts: template_counts(&part, patterns),
-                mining_ms: times.0 + self.mining_ms,
-                reading_ms: times.1,
+                mining_ms: self.mining_ms,
+                reading_ms: self.reading_ms,
             },
             PartAsk::Patterns { span, listed } => PartAnswer::Patterns {
                 part: patterns_part(
