@@ -12,7 +12,7 @@
 //!
 //! The entry point is [`start`], called by the `worker` binary. The same binary also runs the
 //! coordinator of shard workers ([`coordinator`], the page's default) and the shards ([`shard`]); this
-//! module's one-worker case is what `?shards=1` starts and what the coordinator's replica runs.
+//! module's one-worker case is what `?shards=1` starts.
 
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests;
