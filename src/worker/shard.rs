@@ -646,7 +646,7 @@ impl Shard {
                     .borrow_mut()
                     .answer(&case, &ids, &patterns, ask);
                 match answered {
-                    Ok(answer) => ShardReply::Investigated { id, answer },
+                    Ok((answer, bytes)) => return (ShardReply::Investigated { id, answer }, bytes),
                     Err(message) => ShardReply::Failed { id, message },
                 }
             }

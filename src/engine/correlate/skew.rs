@@ -141,7 +141,43 @@ fn estimate_pair(a: usize, b: usize, diffs: &mut [i64], res: &[i64]) -> PairEsti
 pub struct SkewPart {
     /// `(case-wide source, resolution in ns)`.
     pub resolutions: Vec<(SourceId, i64)>,
+    /// Left out of the JSON when sent as bytes ([`SkewPart::take_seen_bytes`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub seen: Vec<(u64, SourceId, i64)>,
+}
+
+/// Bytes of one `seen` record: hash, source, time (little-endian).
+const SEEN_BYTES: usize = 18;
+
+impl SkewPart {
+    /// Moves `seen` out as bytes, 18 per id (a shard sends them beside its JSON reply: one id per
+    /// event of a busy file is too much for JSON text).
+    pub fn take_seen_bytes(&mut self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.seen.len() * SEEN_BYTES);
+        for (h, s, t) in self.seen.drain(..) {
+            out.extend_from_slice(&h.to_le_bytes());
+            out.extend_from_slice(&s.to_le_bytes());
+            out.extend_from_slice(&t.to_le_bytes());
+        }
+        out
+    }
+
+    /// Puts back `seen` from the bytes of [`SkewPart::take_seen_bytes`].
+    pub fn put_seen_bytes(&mut self, bytes: &[u8]) {
+        self.seen.extend(bytes.chunks_exact(SEEN_BYTES).map(|r| {
+            let mut h = [0u8; 8];
+            let mut s = [0u8; 2];
+            let mut t = [0u8; 8];
+            h.copy_from_slice(&r[..8]);
+            s.copy_from_slice(&r[8..10]);
+            t.copy_from_slice(&r[10..]);
+            (
+                u64::from_le_bytes(h),
+                SourceId::from_le_bytes(s),
+                i64::from_le_bytes(t),
+            )
+        }));
+    }
 }
 
 /// The ids of one part's sources for the estimate (`index` covers the part's sources).
@@ -372,6 +408,22 @@ mod tests {
             assert!(!report.sources[2].linked);
             assert_eq!(report.sources[2].confidence, 0.0);
         }
+    }
+
+    #[test]
+    fn ids_sent_as_bytes_come_back_the_same() {
+        let sources = pair(30, 1_500);
+        let index = IdIndex::build(&sources);
+        let offsets = Offsets::zero(3);
+        let part = skew_part(&Part::whole(&sources, &offsets), &index);
+        assert_eq!(part.seen.len(), 60);
+        let mut sent = part.clone();
+        let bytes = sent.take_seen_bytes();
+        assert!(sent.seen.is_empty() && bytes.len() == 60 * SEEN_BYTES);
+        let json = serde_json::to_string(&sent).unwrap();
+        let mut back: SkewPart = serde_json::from_str(&json).unwrap();
+        back.put_seen_bytes(&bytes);
+        assert_eq!(back, part);
     }
 
     #[test]

@@ -77,7 +77,14 @@ impl Coordinator {
             .await;
         replies
             .into_iter()
-            .map(|(reply, _)| match reply {
+            .map(|(reply, bytes)| match reply {
+                ShardReply::Investigated {
+                    answer: PartAnswer::Skew { mut part },
+                    ..
+                } => {
+                    part.put_seen_bytes(&bytes.unwrap_or_default());
+                    Ok(PartAnswer::Skew { part })
+                }
                 ShardReply::Investigated { answer, .. } => Ok(answer),
                 ShardReply::Failed { message, .. } => Err(message),
                 _ => Err("A worker gave an unexpected answer.".into()),

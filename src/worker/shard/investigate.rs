@@ -54,7 +54,7 @@ impl ShardInvestigation {
         ids: &[u16],
         patterns: &[SourcePatterns],
         ask: PartAsk,
-    ) -> Result<PartAnswer, String> {
+    ) -> Result<(PartAnswer, Option<Vec<u8>>), String> {
         let part = Part {
             sources: case.sources(),
             ids: ids.into(),
@@ -69,7 +69,7 @@ impl ShardInvestigation {
         let empty = IdIndex::default();
         let index = self.ids.as_ref().map_or(&empty, |(_, i)| i);
         let group = template_group(patterns);
-        Ok(match ask {
+        let answer = match ask {
             PartAsk::TemplateCounts => PartAnswer::TemplateCounts {
                 counts: template_counts(&part, patterns),
                 mining_ms: self.mining_ms,
@@ -117,9 +117,12 @@ impl ShardInvestigation {
                     limit as usize,
                 ),
             },
-            PartAsk::Skew => PartAnswer::Skew {
-                part: skew_part(&part, index),
-            },
+            PartAsk::Skew => {
+                // The ids travel as bytes beside the reply (see `SkewPart::take_seen_bytes`).
+                let mut part = skew_part(&part, index);
+                let bytes = part.take_seen_bytes();
+                return Ok((PartAnswer::Skew { part }, Some(bytes)));
+            }
             PartAsk::Spikes { grid } => PartAnswer::Spikes {
                 counts: spike_counts(&part, &grid, &group),
             },
@@ -136,6 +139,7 @@ impl ShardInvestigation {
                     &headline_zone(zone.as_deref()),
                 ),
             },
-        })
+        };
+        Ok((answer, None))
     }
 }
