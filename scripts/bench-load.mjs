@@ -14,12 +14,14 @@
 //   BENCH_DIST=DIR ... --profile
 //     also samples the shard workers' CPU and lists the functions with the most self time; serve a
 //     build whose wasm keeps its names (wasm-bindgen --keep-debug, wasm-opt -g) from DIR to see them
+//   BENCH_SHARDS=1 node scripts/bench-load.mjs /tmp/g1024   # the one worker holding the whole case
 //
 // Without FILE it writes bench-out/app-1gib.jsonl once: 1 GiB of JSON lines shaped like the payment
 // gateway log of ../shared/bench/genlogs.py (which would need --mb 1700 and many minutes for one such
 // file), from a seeded PRNG, with rising timestamps. Any other file can be given, or a folder (its files
 // but truth.json are opened together), e.g. genlogs output. BENCH_SHARDS=N opens the page with `?shards=N`
-// (N shard workers behind a coordinator; 0: one per core, at least two; unset: the one worker).
+// (N shard workers behind a coordinator; 1: the one worker holding the whole case; unset or 0: the
+// default, one shard per core, at least two).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";

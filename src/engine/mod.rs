@@ -31,6 +31,7 @@ pub mod patterns;
 pub mod query;
 pub mod redact;
 pub mod shard;
+pub mod shard_facets;
 pub mod store;
 pub mod summary;
 pub mod time;

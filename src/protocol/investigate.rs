@@ -10,13 +10,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::correlate::changes::Changes;
-use crate::engine::correlate::context::Context;
-use crate::engine::correlate::follow::{Relation, Story};
-use crate::engine::correlate::skew::SkewReport;
-use crate::engine::correlate::spikes::SpikeReport;
+use crate::engine::correlate::changes::{Changes, ChangesPart, Window};
+use crate::engine::correlate::context::{Context, ContextPart, OrderKey};
+use crate::engine::correlate::follow::{EventIdOf, FollowPart, Relation, SourceCount, Story};
+use crate::engine::correlate::skew::{SkewPart, SkewReport};
+use crate::engine::correlate::spikes::{SpikeCounts, SpikeGrid, SpikeReport};
 use crate::engine::correlate::EventRef;
-use crate::engine::patterns::overview::PatternsOverview;
+use crate::engine::patterns::overview::{PatternsOverview, PatternsPart, TemplateCounts};
+use crate::engine::time::Zone;
 
 /// Bars of each template's sparkline (over the whole case's time range, so sparklines line up).
 pub const SPARKLINE_BUCKETS: usize = 48;
@@ -48,8 +49,13 @@ pub enum Ask {
     /// timeline. Answered by [`Answer::Skew`].
     SetOffsets { offsets_s: Vec<f64> },
     /// Compares the window `from_ns..to_ns` with the same length just before it; without a window,
-    /// the strongest spike the spike finder marks (else the last tenth of the data).
-    Changes { window: Option<(i64, i64)> },
+    /// the strongest spike the spike finder marks (else the last tenth of the data). Headlines tell
+    /// clock times in `zone` (the display zone; UTC when absent or unknown).
+    Changes {
+        window: Option<(i64, i64)>,
+        #[serde(default)]
+        zone: Option<String>,
+    },
     /// The windows where errors or a message shape leave their baseline.
     Spikes,
 }
@@ -92,6 +98,87 @@ pub enum Answer {
     },
 }
 
+/// The part of an investigation one shard works out over its own sources (see
+/// [`crate::engine::correlate`]: every answer is parts and a merge). Positions are ranks in the
+/// shard's own timeline, sources are named case-wide.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum PartAsk {
+    /// Every template of the shard's sources, counted.
+    TemplateCounts,
+    /// The shard's share of the templates listed overall (`listed`) and its sources' own lists.
+    Patterns {
+        span: Option<(i64, i64)>,
+        listed: Vec<String>,
+    },
+    /// The event of rank `rank`: as shown, its ids, and the key it sorts by.
+    Event { rank: u32 },
+    /// Events per source carrying each of `ids`.
+    IdCounts { ids: Vec<String> },
+    /// The shard's steps of an id's story.
+    Follow { value: String },
+    /// The shard's events within ±`seconds` of `at_ns`, at most `limit` either side of `pivot`.
+    Context {
+        at_ns: i64,
+        seconds: f64,
+        pivot: OrderKey,
+        limit: u32,
+    },
+    /// The shard's ids for the skew estimate.
+    Skew,
+    /// The shard's spike series on `grid`.
+    Spikes { grid: SpikeGrid },
+    /// The shard's changed items between `before` and `after`, headlines in `zone`.
+    Changes {
+        after: Window,
+        before: Window,
+        zone: Option<String>,
+    },
+}
+
+/// What a shard answers to a [`PartAsk`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum PartAnswer {
+    TemplateCounts {
+        counts: TemplateCounts,
+        /// Time the shard spent mining and reading, over its loads, in ms.
+        mining_ms: f64,
+        reading_ms: f64,
+    },
+    Patterns {
+        part: PatternsPart,
+    },
+    Event {
+        event: EventRef,
+        ids: Vec<EventIdOf>,
+        key: OrderKey,
+    },
+    IdCounts {
+        counts: Vec<Vec<SourceCount>>,
+    },
+    Follow {
+        part: FollowPart,
+    },
+    Context {
+        part: ContextPart,
+    },
+    Skew {
+        part: SkewPart,
+    },
+    Spikes {
+        counts: SpikeCounts,
+    },
+    Changes {
+        part: ChangesPart,
+    },
+}
+
+/// The zone headlines are written in: `name` when it is a zone, else UTC.
+pub fn headline_zone(name: Option<&str>) -> Zone {
+    name.and_then(|n| Zone::parse(n).ok()).unwrap_or_default()
+}
+
 /// Serialises a value as JSON text inside a message (see the module docs).
 pub mod as_json {
     use serde::de::DeserializeOwned;
@@ -121,6 +208,7 @@ mod tests {
             id: 7,
             ask: Ask::Changes {
                 window: Some((1_783_069_200_000_000_001, 1_783_069_260_000_000_000)),
+                zone: Some("Europe/Berlin".into()),
             },
         };
         let json = serde_json::to_string(&request).unwrap();

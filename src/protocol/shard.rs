@@ -13,9 +13,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::investigate::{PartAnswer, PartAsk};
 use super::query::{EventDetails, FilterSpec, MarkedRow};
 use super::Row;
 use crate::engine::query::{Facets, Histogram, MatchKey, QueryError, StackBy};
+use crate::engine::shard_facets::{TemplateSample, TemplateValues};
 use crate::engine::summary::FileSummary;
 
 pub type ShardRequestId = u32;
@@ -49,8 +51,18 @@ pub enum ShardRequest {
         zone: String,
         inputs: Vec<ShardInput>,
     },
-    /// Stop the load in progress and drop queued ones (each still answers `LoadDone`).
+    /// Stop the load or zone change in progress and drop queued ones (each still answers
+    /// `LoadDone` or `Rezoned`).
     Cancel,
+    /// Read the committed sources called `source` again from the bytes they keep, their zone-less
+    /// timestamps in `zone`, and mine them again (queued with loads, in order). The new sources wait
+    /// for the next commit, which puts them in place of the old ones; answered by
+    /// [`ShardReply::Rezoned`].
+    SetZone {
+        id: ShardRequestId,
+        source: String,
+        zone: String,
+    },
     /// Take the sources read so far into the shard's case. `ids` names every source of the shard
     /// (held ones first, then the new ones in reading order) case-wide, `offsets_ns` is each one's
     /// clock offset, `case_span` the whole case's first and last instants (for `last 15m`).
@@ -95,6 +107,14 @@ pub enum ShardRequest {
         top: u32,
         sample: u32,
     },
+    /// The examined matches (at most `sample`, as for [`ShardRequest::Facets`]) of each of
+    /// `templates`, with their placeholder values (see [`crate::engine::shard_facets`]).
+    Placeholders {
+        id: ShardRequestId,
+        filter: FilterSpec,
+        sample: u32,
+        templates: Vec<String>,
+    },
     /// The keys of every match, in order (answered by [`ShardReply::Keys`]).
     MatchKeys {
         id: ShardRequestId,
@@ -115,6 +135,8 @@ pub enum ShardRequest {
         index: u32,
         filtered: bool,
     },
+    /// The shard's part of an investigation (answered by [`ShardReply::Investigated`]).
+    Investigate { id: ShardRequestId, ask: PartAsk },
 }
 
 /// A source a load produced.
@@ -124,6 +146,20 @@ pub struct SourceFacts {
     pub first_ts: Option<i64>,
     pub last_ts: Option<i64>,
     pub events: u64,
+    /// Bytes of its text (for the progress of a zone change).
+    pub bytes: u64,
+    /// The zone its zone-less timestamps were read in, as the user named it.
+    pub zone: String,
+    /// The index of its report among its input's summaries.
+    pub summary: u32,
+}
+
+/// A source read again in another zone: its case-wide id, its facts and its new report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RezonedSource {
+    pub id: u16,
+    pub facts: SourceFacts,
+    pub report: FileSummary,
 }
 
 /// What one input produced on a shard.
@@ -154,6 +190,13 @@ pub enum ShardReply {
         inputs: Vec<LoadedInput>,
         cancelled: bool,
     },
+    /// A zone change ended: the sources read again (waiting for the next commit). When `cancelled`,
+    /// none is kept and the old ones stay.
+    Rezoned {
+        id: ShardRequestId,
+        sources: Vec<RezonedSource>,
+        cancelled: bool,
+    },
     /// `count` keys, as bytes alongside the message.
     Keys {
         id: ShardRequestId,
@@ -178,9 +221,16 @@ pub enum ShardReply {
         id: ShardRequestId,
         histogram: Histogram,
     },
+    /// The facets, and the most common template of the examined matches (for placeholder facets).
     Facets {
         id: ShardRequestId,
         facets: Facets,
+        #[serde(default)]
+        templates: TemplateSample,
+    },
+    Placeholders {
+        id: ShardRequestId,
+        values: Vec<TemplateValues>,
     },
     FilteredRows {
         id: ShardRequestId,
@@ -189,6 +239,10 @@ pub enum ShardReply {
     Details {
         id: ShardRequestId,
         details: Option<EventDetails>,
+    },
+    Investigated {
+        id: ShardRequestId,
+        answer: PartAnswer,
     },
     Failed {
         id: ShardRequestId,
@@ -203,14 +257,17 @@ impl ShardReply {
             ShardReply::Ready => 0,
             ShardReply::Progress { id, .. }
             | ShardReply::LoadDone { id, .. }
+            | ShardReply::Rezoned { id, .. }
             | ShardReply::Keys { id, .. }
             | ShardReply::Rows { id, .. }
             | ShardReply::FirstPage { id, .. }
             | ShardReply::Count { id, .. }
             | ShardReply::Histogram { id, .. }
             | ShardReply::Facets { id, .. }
+            | ShardReply::Placeholders { id, .. }
             | ShardReply::FilteredRows { id, .. }
             | ShardReply::Details { id, .. }
+            | ShardReply::Investigated { id, .. }
             | ShardReply::Failed { id, .. } => *id,
         }
     }
@@ -241,6 +298,50 @@ mod tests {
         let json = serde_json::to_string(&reply).unwrap();
         let back: ShardReply = serde_json::from_str(&json).unwrap();
         assert_eq!(back.id(), 9);
+        assert_eq!(back, reply);
+    }
+
+    #[test]
+    fn a_zone_change_and_its_answer_round_trip_with_the_new_report() {
+        let request = ShardRequest::SetZone {
+            id: 4,
+            source: "bundle.zip!/logs/syslog".into(),
+            zone: "Asia/Tokyo".into(),
+        };
+        let json = serde_json::to_string(&request).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ShardRequest>(&json).unwrap(),
+            request
+        );
+        let reply = ShardReply::Rezoned {
+            id: 4,
+            sources: vec![RezonedSource {
+                id: 3,
+                facts: SourceFacts {
+                    name: "bundle.zip!/logs/syslog".into(),
+                    first_ts: Some(1_783_036_806_000_000_001),
+                    last_ts: Some(1_783_051_187_000_000_000),
+                    events: 955,
+                    bytes: 68_000,
+                    zone: "Asia/Tokyo".into(),
+                    summary: 0,
+                },
+                report: FileSummary {
+                    path: "bundle.zip!/logs/syslog".into(),
+                    format: "syslog".into(),
+                    events: 955,
+                    first_ts: Some("2026-07-03T00:00:06Z".into()),
+                    last_ts: Some("2026-07-03T03:59:47Z".into()),
+                    unparsed_lines: 0,
+                    bytes: 68_000,
+                    error: None,
+                },
+            }],
+            cancelled: false,
+        };
+        let json = serde_json::to_string(&reply).unwrap();
+        let back: ShardReply = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.id(), 4);
         assert_eq!(back, reply);
     }
 }

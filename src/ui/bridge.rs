@@ -5,8 +5,9 @@
 //! reference; the worker reads the bytes itself) and `msg` is the [`Request`] through
 //! `serde-wasm-bindgen`.
 //!
-//! With `?shards=N` the worker started is the coordinator ([`crate::worker::coordinator`]), which
-//! starts the shard workers itself and speaks the same protocol as one worker does.
+//! The worker started is the coordinator ([`crate::worker::coordinator`]), which starts the shard
+//! workers itself and speaks the same protocol as one worker does; `?shards=1` in the page's address
+//! starts the one worker holding the whole case instead (see [`worker_name`]).
 //!
 //! A worker drops messages that arrive before its wasm has started and installed its handler, so
 //! requests are held here until the worker's `Ready` reply and then posted in order.
@@ -25,23 +26,29 @@ use crate::protocol::{Reply, Request, RequestId};
 /// The worker's entry script (www/worker_loader.js: loads worker.js and worker_bg.wasm).
 pub const WORKER_SCRIPT: &str = "./worker_loader.js";
 
-/// The name the worker starts under. `?shards=N` in the page's address starts the coordinator of N
-/// shard workers ([`crate::worker::coordinator`]; `?shards=0` one per core, at least two); without
-/// it the page has one worker holding the whole case. Sharding is not the default yet: changing a
-/// file's zone, per-file zones and template placeholder fields are not sharded (see the coordinator).
+/// The name the worker starts under. By default the worker is the coordinator of one shard worker per
+/// core ([`crate::worker::coordinator`]; `navigator.hardwareConcurrency`, at least two). `?shards=N`
+/// in the page's address chooses N shards (`?shards=0`: the default), and `?shards=1` starts the one
+/// worker holding the whole case instead (no coordinator), which is what the sharded case is compared
+/// with.
 fn worker_name() -> String {
-    let shards = web_sys::window()
+    let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
-        .and_then(|q| {
-            q.trim_start_matches('?')
-                .split('&')
-                .find_map(|kv| kv.strip_prefix("shards=").map(str::to_string))
-        })
+        .unwrap_or_default();
+    worker_name_for(&search)
+}
+
+/// [`worker_name`] for the page address's query string `search` (`?a=b&shards=2`).
+fn worker_name_for(search: &str) -> String {
+    let shards = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("shards="))
         .and_then(|n| n.parse::<u32>().ok());
     match shards {
-        Some(0) => crate::worker::COORDINATOR_NAME.to_string(),
+        Some(1) => "casefile".to_string(),
+        Some(0) | None => crate::worker::COORDINATOR_NAME.to_string(),
         Some(n) => format!("{}:{n}", crate::worker::COORDINATOR_NAME),
-        None => "casefile".to_string(),
     }
 }
 
@@ -166,5 +173,21 @@ impl Bridge {
 impl Drop for Bridge {
     fn drop(&mut self) {
         self.port.worker.terminate();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn the_page_address_chooses_the_coordinator_by_default_and_one_worker_with_shards_1() {
+        let coordinator = crate::worker::COORDINATOR_NAME;
+        assert_eq!(worker_name_for(""), coordinator);
+        assert_eq!(worker_name_for("?shards=0"), coordinator);
+        assert_eq!(worker_name_for("?x=1&shards=abc"), coordinator);
+        assert_eq!(worker_name_for("?shards=1"), "casefile");
+        assert_eq!(worker_name_for("?a=b&shards=3"), format!("{coordinator}:3"));
     }
 }

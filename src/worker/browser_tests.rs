@@ -299,3 +299,59 @@ async fn a_gzipped_blob_read_in_slices_is_the_file_inside_under_its_own_name() {
     assert_eq!(sources[0].len(), plain.len());
     assert_eq!(sources[0].ts_column(), plain.ts_column());
 }
+
+/// Records progress calls; never cancels.
+#[derive(Default)]
+struct CountingReport {
+    calls: usize,
+}
+
+impl super::load::LoadReport for CountingReport {
+    fn progress(&mut self, _ingest: Option<&dyn ChunkSink>, _force: bool) {
+        self.calls += 1;
+    }
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_shared_load_mines_a_file_while_reading_it_as_a_whole_source_would_be_mined() {
+    use super::load::{read_input, reread_source, Input};
+    use crate::engine::patterns::mine_source;
+    use crate::engine::time::Zone;
+    use std::cell::RefCell;
+    let text = "Jul  3 09:00:00 h app: user 17 logged in from 10.0.0.1\n\
+                Jul  3 09:00:01 h app: user 23 logged in from 10.0.0.9\n\
+                Jul  3 09:00:02 h app: disk sda1 at 91% full\n";
+    let bytes = text.repeat(20_000).into_bytes();
+    let parts = Array::of1(&Uint8Array::from(&bytes[..]));
+    let file = web_sys::File::new_with_u8_array_sequence(&parts, "syslog").expect("a File");
+    let mut report = CountingReport::default();
+    let mined = read_input(Input::File(file), &Zone::Utc, &mut report)
+        .await
+        .expect("not cancelled");
+    assert_eq!(mined.len(), 1);
+    assert!(report.calls > 0);
+    let m = &mined[0];
+    assert_eq!(m.data.len(), 60_000);
+    let whole = mine_source(&m.data);
+    assert_eq!(m.patterns.templates, whole.templates);
+    assert_eq!(m.patterns.event_template, whole.event_template);
+    assert!(m.patterns.templates.len() >= 2);
+
+    // Read again in another zone: the same templates, the times moved by the zone's offset.
+    let mut case = Case::default();
+    case.add(mined.into_iter().next().expect("one source").data);
+    case.rebuild_timeline();
+    let case = RefCell::new(case);
+    let paris = Zone::parse("Europe/Paris").expect("a known zone");
+    let again = reread_source(&case, 0, &paris, &mut report)
+        .await
+        .expect("not cancelled");
+    assert_eq!(again.patterns.templates.len(), whole.templates.len());
+    assert_eq!(again.patterns.event_template, whole.event_template);
+    let before = case.borrow().sources()[0].info.first_ts.expect("timed");
+    let after = again.data.info.first_ts.expect("timed");
+    assert_eq!(before - after, 2 * 3600 * 1_000_000_000);
+}

@@ -8,15 +8,23 @@
 //! thread and make it hold case-sized data. Here the UI thread keeps its one worker and its protocol
 //! ([`crate::protocol`]); only this worker knows there are shards ([`crate::protocol::shard`]).
 //!
+//! This is the page's default worker (see [`crate::ui::bridge`]): it holds nothing the one worker
+//! ([`super::WorkerCore`]) does not, and answers every request as it does. Each shard mines its
+//! sources while reading them, so template placeholder fields (`tpl.*`) match and facet on shards; a
+//! zone change ([`Request::SetZone`]) goes to the shards holding the file, which read it again from
+//! the bytes they keep; the file list's per-source zones are the shards' (reported with each source).
+//!
 //! Consistency: sources a load reads wait on their shard until the coordinator commits them under
 //! case-wide ids (file order), and the merged timeline is swapped in when every shard has answered the
-//! commit; while a commit is under way new requests wait ([`Gate`]). Loads and offset changes run one
-//! at a time, in arrival order.
+//! commit; while a commit is under way new requests wait ([`Gate`]). Sources read again in another
+//! zone wait the same way and replace the old ones at the commit. Loads, zone changes and offset
+//! changes run one at a time, in arrival order.
 //!
-//! Investigations (patterns, ids, context, skew, changes, spikes) are not sharded yet: they are
-//! answered by a replica worker running the one-worker case ([`super::WorkerCore`]), which is given
-//! every load's kept files when the first ask after a load arrives, and its answers are passed on.
-//! Its sources have the same ids and order as the shards', so positions and source indexes agree.
+//! Investigations (patterns, ids, context, skew, changes, spikes) are answered from the shards too:
+//! each shard works out its part over its own sources and the parts are merged here
+//! ([`investigate`]).
+
+mod investigate;
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
@@ -36,14 +44,14 @@ use super::read::now_ms;
 use crate::engine::demo::{self, DEMO_SEED};
 use crate::engine::query::{Histogram, MatchKey};
 use crate::engine::shard::{assign, merge_facets, merge_keyed, shard_count, MergedOrder};
+use crate::engine::shard_facets::{candidates, dominant_facets};
 use crate::engine::summary::FileSummary;
-use crate::engine::time::NANOS_PER_SEC;
-use crate::protocol::investigate::Ask;
+use crate::engine::time::Zone;
 use crate::protocol::query::{FilterSpec, MarkedRow, QueryPart};
 use crate::protocol::shard::{
-    LoadedInput, ShardInput, ShardInputKind, ShardReply, ShardRequest, ShardRequestId,
+    LoadedInput, ShardInput, ShardInputKind, ShardReply, ShardRequest, ShardRequestId, SourceFacts,
 };
-use crate::protocol::{LoadProgress, Reply, Request, RequestId, Row};
+use crate::protocol::{LoadProgress, Reply, Request, RequestId, Row, SourceZone};
 
 /// The worker script every worker starts from (its name says which role it plays).
 const WORKER_SCRIPT: &str = "./worker_loader.js";
@@ -51,8 +59,6 @@ const WORKER_SCRIPT: &str = "./worker_loader.js";
 const PROGRESS_EVERY_MS: f64 = 100.0;
 /// Values each shard reports per facet field, so the merged top values are right.
 const SHARD_FACET_VALUES: u32 = 64;
-/// Request ids of the loads the coordinator gives the replica (above any id the UI uses).
-const REPLICA_LOAD_IDS: RequestId = 0x8000_0000;
 
 /// A one-shot slot a reply is put into.
 struct Slot<T> {
@@ -136,26 +142,24 @@ struct SourceMeta {
     name: String,
     first_ts: Option<i64>,
     last_ts: Option<i64>,
+    bytes: u64,
+    /// The zone its zone-less timestamps were read in, as the user named it.
+    zone: String,
+    /// The index of its report in the case's file list.
+    file: usize,
 }
 
-/// One input of a load as the replica needs it again.
-enum KeptInput {
-    File(u32, File),
-    Text(u32, String, String),
-    Demo(u32),
-}
-
-impl KeptInput {
-    fn number(&self) -> u32 {
-        match self {
-            KeptInput::File(n, _) | KeptInput::Text(n, _, _) | KeptInput::Demo(n) => *n,
+impl SourceMeta {
+    fn new(facts: SourceFacts, file: usize) -> Self {
+        SourceMeta {
+            name: facts.name,
+            first_ts: facts.first_ts,
+            last_ts: facts.last_ts,
+            bytes: facts.bytes,
+            zone: facts.zone,
+            file,
         }
     }
-}
-
-struct ReplicaLoad {
-    zone: String,
-    inputs: Vec<KeptInput>,
 }
 
 enum Job {
@@ -166,8 +170,14 @@ enum Job {
     },
     Offsets {
         offsets_ns: Vec<i64>,
-        /// The SetOffsets ask whose answer waits for this job.
+        /// The SetOffsets ask answered once the shards have re-merged.
         answer: RequestId,
+    },
+    /// The sources called `source` read again in `zone`, answered as a load.
+    Rezone {
+        id: RequestId,
+        source: String,
+        zone: String,
     },
 }
 
@@ -218,30 +228,6 @@ struct Coordinator {
     latest_query: Cell<RequestId>,
     /// Builds of a filtered order in flight, by filter.
     building: RefCell<Vec<(FilterKey, Waiters)>>,
-    replica: Replica,
-}
-
-/// The worker answering investigations (see the module docs).
-struct Replica {
-    worker: RefCell<Option<Worker>>,
-    ready: Cell<bool>,
-    waiting_posts: RefCell<Vec<Object>>,
-    /// Loads kept and not yet given to the replica.
-    unsent: RefCell<Vec<ReplicaLoad>>,
-    /// Loads given and not yet answered.
-    in_flight: Cell<u32>,
-    next_load: Cell<RequestId>,
-    /// Asks waiting for the replica's loads.
-    asks: RefCell<Vec<Request>>,
-    /// SetOffsets asks whose answer waits for the shards' commit.
-    held: RefCell<HashMap<RequestId, Held>>,
-}
-
-/// A SetOffsets answer and the shards' re-merge: whichever comes second passes the answer on.
-enum Held {
-    Waiting,
-    Answered(Reply),
-    Merged,
 }
 
 /// Starts the coordinator with `shards` shard workers (default: one per core, at least two).
@@ -280,16 +266,6 @@ pub fn start(scope: DedicatedWorkerGlobalScope, shards: Option<usize>) {
         track: RefCell::new(None),
         latest_query: Cell::new(0),
         building: RefCell::new(Vec::new()),
-        replica: Replica {
-            worker: RefCell::new(None),
-            ready: Cell::new(false),
-            waiting_posts: RefCell::new(Vec::new()),
-            unsent: RefCell::new(Vec::new()),
-            in_flight: Cell::new(0),
-            next_load: Cell::new(REPLICA_LOAD_IDS),
-            asks: RefCell::new(Vec::new()),
-            held: RefCell::new(HashMap::new()),
-        },
     });
     for (i, port) in coordinator.shards.iter().enumerate() {
         let c = coordinator.clone();
@@ -570,12 +546,23 @@ impl Coordinator {
                     inputs,
                 });
             }
-            Request::SetZone { id, source, .. } => self.post(&Reply::Failed {
-                id,
-                message: format!(
-                    "The zone of {source} cannot be changed while the case is split across several workers yet; open the page without ?shards= to change it."
-                ),
-            }),
+            Request::SetZone { id, source, zone } => {
+                // Checked and answered as the one worker does.
+                let known = self.state.borrow().sources.iter().any(|s| s.name == source);
+                match Zone::parse(&zone) {
+                    Err(e) => self.post(&Reply::Failed {
+                        id,
+                        message: format!("The time zone of {source} was not changed: {e}."),
+                    }),
+                    Ok(_) if !known => self.post(&Reply::Failed {
+                        id,
+                        message: format!("There is no file named {source} in this case."),
+                    }),
+                    Ok(_) => {
+                        self.enqueue(Job::Rezone { id, source, zone });
+                    }
+                }
+            }
             Request::Cancel { .. } => {
                 for port in &self.shards {
                     let text = serde_json::to_string(&ShardRequest::Cancel).unwrap_or_default();
@@ -591,7 +578,7 @@ impl Coordinator {
                 let mut dropped = Vec::new();
                 for job in jobs.drain(..) {
                     match job {
-                        Job::Load { id, .. } => dropped.push(id),
+                        Job::Load { id, .. } | Job::Rezone { id, .. } => dropped.push(id),
                         other => kept.push_back(other),
                     }
                 }
@@ -625,26 +612,7 @@ impl Coordinator {
                 wasm_bindgen_futures::spawn_local(self.details(id, filter, index))
             }
             Request::Investigate { id, ask } => {
-                if let Ask::SetOffsets { offsets_s } = &ask {
-                    let count = self.state.borrow().sources.len();
-                    let offsets_ns = (0..count)
-                        .map(|s| {
-                            let secs = offsets_s.get(s).copied().unwrap_or(0.0);
-                            if secs.is_finite() {
-                                (secs * NANOS_PER_SEC as f64).round() as i64
-                            } else {
-                                0
-                            }
-                        })
-                        .collect();
-                    // The answer is passed on once the shards have re-merged too.
-                    self.replica.held.borrow_mut().insert(id, Held::Waiting);
-                    self.enqueue(Job::Offsets {
-                        offsets_ns,
-                        answer: id,
-                    });
-                }
-                self.ask_replica(Request::Investigate { id, ask });
+                wasm_bindgen_futures::spawn_local(self.investigate(id, ask))
             }
         }
     }
@@ -662,14 +630,17 @@ fn request_id(r: &ShardRequest) -> ShardRequestId {
     match r {
         ShardRequest::Load { id, .. }
         | ShardRequest::Commit { id, .. }
+        | ShardRequest::SetZone { id, .. }
         | ShardRequest::Rows { id, .. }
         | ShardRequest::FirstPage { id, .. }
         | ShardRequest::Count { id, .. }
         | ShardRequest::Histogram { id, .. }
         | ShardRequest::Facets { id, .. }
+        | ShardRequest::Placeholders { id, .. }
         | ShardRequest::MatchKeys { id, .. }
         | ShardRequest::FilteredRows { id, .. }
-        | ShardRequest::Details { id, .. } => *id,
+        | ShardRequest::Details { id, .. }
+        | ShardRequest::Investigate { id, .. } => *id,
         ShardRequest::Cancel => 0,
     }
 }
@@ -681,16 +652,21 @@ impl Coordinator {
             let Some(job) = next else { break };
             match job {
                 Job::Load { id, zone, inputs } => self.clone().run_load(id, zone, inputs).await,
+                Job::Rezone { id, source, zone } => self.clone().run_rezone(id, source, zone).await,
                 Job::Offsets { offsets_ns, answer } => {
                     self.state.borrow_mut().offsets_ns = offsets_ns;
                     self.commit().await;
-                    let held = self.replica.held.borrow_mut().remove(&answer);
-                    match held {
-                        Some(Held::Answered(reply)) => self.post(&reply),
-                        _ => {
-                            self.replica.held.borrow_mut().insert(answer, Held::Merged);
-                        }
-                    }
+                    let reply = match self.skew_state().await {
+                        Ok(skew) => Reply::Investigation {
+                            id: answer,
+                            answer: crate::protocol::investigate::Answer::Skew { skew },
+                        },
+                        Err(message) => Reply::Failed {
+                            id: answer,
+                            message,
+                        },
+                    };
+                    self.post(&reply);
                 }
             }
         }
@@ -722,16 +698,8 @@ impl Coordinator {
         });
         let mut per_shard: Vec<(Vec<ShardInput>, Vec<File>)> =
             (0..n).map(|_| Default::default()).collect();
-        let mut kept = Vec::new();
         for (i, (kind, file, _)) in inputs.into_iter().enumerate() {
             let number = first_number + i as u32;
-            kept.push(match (&kind, &file) {
-                (ShardInputKind::File, Some(f)) => KeptInput::File(number, f.clone()),
-                (ShardInputKind::Text { name, text }, _) => {
-                    KeptInput::Text(number, name.clone(), text.clone())
-                }
-                _ => KeptInput::Demo(number),
-            });
             let target = &mut per_shard[shard_of[i]];
             target.0.push(ShardInput { file: number, kind });
             if let Some(f) = file {
@@ -771,27 +739,92 @@ impl Coordinator {
         loaded.sort_by_key(|(_, i)| i.file);
         {
             let mut state = self.state.borrow_mut();
-            let read: Vec<u32> = loaded.iter().map(|(_, i)| i.file).collect();
             for (s, input) in loaded {
+                let first_file = state.files.len();
                 state.files.extend(input.summaries);
                 for facts in input.sources {
                     let gid = state.sources.len() as u16;
-                    state.sources.push(SourceMeta {
-                        name: facts.name,
-                        first_ts: facts.first_ts,
-                        last_ts: facts.last_ts,
-                    });
+                    let file = first_file + facts.summary as usize;
+                    state.sources.push(SourceMeta::new(facts, file));
                     state.shard_sources[s].push(gid);
                 }
             }
-            kept.retain(|k| read.contains(&k.number()));
-            if !kept.is_empty() {
-                self.replica
-                    .unsent
-                    .borrow_mut()
-                    .push(ReplicaLoad { zone, inputs: kept });
+        }
+        self.commit().await;
+        self.post_loaded(id, cancelled, started_ms);
+    }
+
+    /// Has the shards holding sources called `source` read them again in `zone` (see
+    /// [`ShardRequest::SetZone`]), then commits and answers as a load does, like the one worker.
+    async fn run_rezone(self: Rc<Self>, id: RequestId, source: String, zone: String) {
+        let started_ms = now_ms();
+        let (owners, bytes_total, files_total) = {
+            let state = self.state.borrow();
+            let named: Vec<u16> = (0..state.sources.len() as u16)
+                .filter(|g| state.sources[*g as usize].name == source)
+                .collect();
+            let owners: Vec<usize> = (0..self.shards.len())
+                .filter(|s| state.shard_sources[*s].iter().any(|g| named.contains(g)))
+                .collect();
+            let bytes: u64 = named.iter().map(|g| state.sources[*g as usize].bytes).sum();
+            (owners, bytes, named.len() as u32)
+        };
+        *self.track.borrow_mut() = Some(LoadTrack {
+            id,
+            started_ms,
+            last_post_ms: f64::NEG_INFINITY,
+            bytes_total,
+            files_total,
+            per_shard: vec![(0, 0, 0, String::new()); self.shards.len()],
+        });
+        self.post(&Reply::Progress {
+            id,
+            progress: LoadProgress {
+                bytes_total,
+                files_total,
+                current: source.clone(),
+                ..Default::default()
+            },
+        });
+        let slots: Vec<_> = owners
+            .iter()
+            .map(|&s| {
+                let request = ShardRequest::SetZone {
+                    id: self.sub_id(),
+                    source: source.clone(),
+                    zone: zone.clone(),
+                };
+                self.send(s, &request, &[])
+            })
+            .collect();
+        let mut cancelled = false;
+        for slot in slots {
+            if let (
+                ShardReply::Rezoned {
+                    sources,
+                    cancelled: c,
+                    ..
+                },
+                _,
+            ) = Receive(slot).await
+            {
+                cancelled |= c;
+                let mut state = self.state.borrow_mut();
+                for r in sources {
+                    let Some(meta) = state.sources.get(r.id as usize) else {
+                        continue;
+                    };
+                    let file = meta.file;
+                    if let Some(report) = state.files.get_mut(file) {
+                        *report = r.report;
+                    }
+                    state.sources[r.id as usize] = SourceMeta::new(r.facts, file);
+                }
             }
         }
+        *self.track.borrow_mut() = None;
+        // The shards that finished swap their sources in even when another was cancelled, as the
+        // one worker keeps the sources it had read again before a cancel.
         self.commit().await;
         self.post_loaded(id, cancelled, started_ms);
     }
@@ -856,8 +889,14 @@ impl Coordinator {
                 } else {
                     0
                 },
-                // Per-source zones are not gathered from the shards yet.
-                zones: Vec::new(),
+                zones: state
+                    .sources
+                    .iter()
+                    .map(|s| SourceZone {
+                        source: s.name.clone(),
+                        zone: s.zone.clone(),
+                    })
+                    .collect(),
                 shards: self.shards.len() as u32,
             }
         };
@@ -1216,15 +1255,51 @@ impl Coordinator {
             })
             .collect();
         let mut parts = Vec::new();
+        let mut templates = Vec::new();
         for slot in slots {
-            if let ShardReply::Facets { facets, .. } = Receive(slot).await.0 {
+            if let ShardReply::Facets {
+                facets,
+                templates: t,
+                ..
+            } = Receive(slot).await.0
+            {
                 parts.push(facets);
+                templates.push(t);
             }
         }
         if !self.is_latest(id, generation) {
             return;
         }
-        let facets = top_facets(merge_facets(parts, FACET_VALUES));
+        let mut facets = top_facets(merge_facets(parts, FACET_VALUES));
+        // Template placeholder fields, when nearly all examined matches are of one template.
+        let wanted = candidates(&templates);
+        if !wanted.is_empty() {
+            let slots: Vec<_> = (0..self.shards.len())
+                .map(|s| {
+                    let request = ShardRequest::Placeholders {
+                        id: self.sub_id(),
+                        filter: filter.clone(),
+                        sample: samples.get(s).copied().unwrap_or(1).max(1),
+                        templates: wanted.clone(),
+                    };
+                    self.send(s, &request, &[])
+                })
+                .collect();
+            let mut values = Vec::new();
+            for slot in slots {
+                if let ShardReply::Placeholders { values: v, .. } = Receive(slot).await.0 {
+                    values.push(v);
+                }
+            }
+            if !self.is_latest(id, generation) {
+                return;
+            }
+            let examined = templates.iter().map(|t| t.examined).sum();
+            let placeholders = dominant_facets(examined, values, FACET_VALUES);
+            // Right after level and source, as one worker lists them.
+            let at = facets.facets.len().min(2);
+            facets.facets.splice(at..at, placeholders);
+        }
         self.post(&Reply::Query {
             id,
             part: QueryPart::Facets { facets },
@@ -1232,149 +1307,6 @@ impl Coordinator {
         // Then the merged order of the matches, for pages past the first.
         if !filter.is_empty() {
             self.filtered_order(&filter).await;
-        }
-    }
-}
-
-// The replica that answers investigations.
-impl Coordinator {
-    fn replica_worker(self: &Rc<Self>) -> Option<Worker> {
-        if let Some(w) = self.replica.worker.borrow().as_ref() {
-            return Some(w.clone());
-        }
-        let options = WorkerOptions::new();
-        options.set_name("casefile-replica");
-        let worker = Worker::new_with_options(WORKER_SCRIPT, &options).ok()?;
-        let c = self.clone();
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            c.on_replica_message(event.data());
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        on_message.forget();
-        *self.replica.worker.borrow_mut() = Some(worker.clone());
-        Some(worker)
-    }
-
-    fn post_replica(self: &Rc<Self>, request: &Request, files: &[File]) {
-        let Some(worker) = self.replica_worker() else {
-            return;
-        };
-        let Ok(msg) = serde_wasm_bindgen::to_value(request) else {
-            return;
-        };
-        let env = envelope(&msg, files);
-        if self.replica.ready.get() {
-            let _ = worker.post_message(&env);
-        } else {
-            self.replica.waiting_posts.borrow_mut().push(env);
-        }
-    }
-
-    /// Gives the replica the loads it has not seen, then `ask` once it has read them.
-    fn ask_replica(self: &Rc<Self>, ask: Request) {
-        let unsent: Vec<ReplicaLoad> = self.replica.unsent.borrow_mut().drain(..).collect();
-        for load in unsent {
-            let mut files = Vec::new();
-            let mut texts = Vec::new();
-            let mut demo = false;
-            for input in load.inputs {
-                match input {
-                    KeptInput::File(_, f) => files.push(f),
-                    KeptInput::Text(_, name, text) => texts.push((name, text)),
-                    KeptInput::Demo(_) => demo = true,
-                }
-            }
-            let mut requests = Vec::new();
-            if !files.is_empty() {
-                requests.push((
-                    Request::OpenFiles {
-                        id: 0,
-                        zone: load.zone.clone(),
-                    },
-                    files,
-                ));
-            }
-            for (name, text) in texts {
-                requests.push((
-                    Request::OpenText {
-                        id: 0,
-                        name,
-                        text,
-                        zone: load.zone.clone(),
-                    },
-                    Vec::new(),
-                ));
-            }
-            if demo {
-                requests.push((Request::OpenDemo { id: 0 }, Vec::new()));
-            }
-            for (mut request, files) in requests {
-                let id = self.replica.next_load.get();
-                self.replica
-                    .next_load
-                    .set(id.wrapping_add(1).max(REPLICA_LOAD_IDS));
-                match &mut request {
-                    Request::OpenFiles { id: i, .. }
-                    | Request::OpenText { id: i, .. }
-                    | Request::OpenDemo { id: i } => *i = id,
-                    _ => {}
-                }
-                self.replica.in_flight.set(self.replica.in_flight.get() + 1);
-                self.post_replica(&request, &files);
-            }
-        }
-        if self.replica.in_flight.get() == 0 {
-            self.post_replica(&ask, &[]);
-        } else {
-            self.replica.asks.borrow_mut().push(ask);
-        }
-    }
-
-    fn on_replica_message(self: &Rc<Self>, data: JsValue) {
-        let reply: Reply = match serde_wasm_bindgen::from_value(data) {
-            Ok(r) => r,
-            Err(e) => {
-                web_sys::console::error_1(&format!("casefile: the replica's reply: {e}").into());
-                return;
-            }
-        };
-        match reply {
-            Reply::Ready => {
-                self.replica.ready.set(true);
-                if let Some(worker) = self.replica.worker.borrow().as_ref() {
-                    for env in self.replica.waiting_posts.borrow_mut().drain(..) {
-                        let _ = worker.post_message(&env);
-                    }
-                }
-            }
-            Reply::Progress { .. } => {}
-            Reply::Loaded { id, .. } if id >= REPLICA_LOAD_IDS => {
-                let left = self.replica.in_flight.get().saturating_sub(1);
-                self.replica.in_flight.set(left);
-                if left == 0 {
-                    let asks: Vec<Request> = self.replica.asks.borrow_mut().drain(..).collect();
-                    for ask in asks {
-                        self.post_replica(&ask, &[]);
-                    }
-                }
-            }
-            reply @ (Reply::Investigation { .. } | Reply::Failed { .. }) => {
-                let id = match &reply {
-                    Reply::Investigation { id, .. } | Reply::Failed { id, .. } => *id,
-                    _ => 0,
-                };
-                let mut held = self.replica.held.borrow_mut();
-                match held.remove(&id) {
-                    Some(Held::Waiting) => {
-                        held.insert(id, Held::Answered(reply));
-                    }
-                    _ => {
-                        drop(held);
-                        self.post(&reply);
-                    }
-                }
-            }
-            _ => {}
         }
     }
 }

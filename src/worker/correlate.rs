@@ -5,21 +5,21 @@
 //! The patterns are kept parallel to the case's sources (`patterns[i]` belongs to source `i`); the id
 //! index and the skew estimate are dropped whenever a source joins and rebuilt on the next ask.
 
-use crate::engine::correlate::changes::{compare_with, Window};
+use crate::engine::correlate::changes::{compare_in, default_window, Window};
 use crate::engine::correlate::context::{around_event, DEFAULT_LIMIT};
 use crate::engine::correlate::follow::{follow, related_by};
 use crate::engine::correlate::ids::IdIndex;
-use crate::engine::correlate::shape::{template_group, MessageGroup};
+use crate::engine::correlate::shape::template_group;
 use crate::engine::correlate::skew::{estimate, SkewReport};
-use crate::engine::correlate::spikes::{find_spikes_with, strongest, SpikeOptions};
-use crate::engine::correlate::{EventRef, Offsets};
+use crate::engine::correlate::spikes::{find_spikes_with, SpikeOptions};
+use crate::engine::correlate::{adjusted_span, EventRef, Offsets};
 use crate::engine::patterns::overview::overview;
 use crate::engine::patterns::{PatternMiner, SourcePatterns};
 use crate::engine::store::SourceData;
 use crate::engine::time::NANOS_PER_SEC;
 use crate::engine::timeline::EventId;
 use crate::protocol::investigate::{
-    Answer, Ask, SkewState, TimelinePosition, MAX_TEMPLATES_SHOWN, SPARKLINE_BUCKETS,
+    headline_zone, Answer, Ask, SkewState, TimelinePosition, MAX_TEMPLATES_SHOWN, SPARKLINE_BUCKETS,
 };
 
 use super::case::Case;
@@ -242,15 +242,35 @@ impl Investigation {
                     skew: self.skew_state(case),
                 }
             }
-            Ask::Changes { window } => {
+            Ask::Changes { window, zone } => {
                 let group = template_group(&self.patterns);
                 let after = match window {
                     Some((from, to)) if to > from => Some(Window::new(from, to)),
-                    _ => default_window(case.sources(), case.offsets(), &group),
+                    _ => {
+                        let spikes = find_spikes_with(
+                            case.sources(),
+                            case.offsets(),
+                            &SpikeOptions::default(),
+                            &group,
+                        );
+                        let written = adjusted_span(
+                            case.sources()
+                                .iter()
+                                .map(|s| (s.info.first_ts, s.info.last_ts, 0)),
+                        );
+                        default_window(&spikes, written)
+                    }
                 }
                 .ok_or_else(|| "The files hold no timed events to compare.".to_string())?;
                 Answer::Changes {
-                    changes: compare_with(case.sources(), case.offsets(), after, None, &group),
+                    changes: compare_in(
+                        case.sources(),
+                        case.offsets(),
+                        after,
+                        None,
+                        &group,
+                        &headline_zone(zone.as_deref()),
+                    ),
                 }
             }
             Ask::Spikes => Answer::Spikes {
@@ -263,21 +283,4 @@ impl Investigation {
             },
         })
     }
-}
-
-/// Without a window: the strongest spike of errors (else of any series), else the last tenth of the
-/// loaded span.
-fn default_window(
-    sources: &[SourceData],
-    offsets: &Offsets,
-    group: &MessageGroup<'_>,
-) -> Option<Window> {
-    let report = find_spikes_with(sources, offsets, &SpikeOptions::default(), group);
-    if let Some(spike) = strongest(&report) {
-        return Some(Window::new(spike.from_ns, spike.to_ns));
-    }
-    let first = sources.iter().filter_map(|s| s.info.first_ts).min()?;
-    let last = sources.iter().filter_map(|s| s.info.last_ts).max()?;
-    let len = ((last - first) / 10).max(1);
-    Some(Window::new(last + 1 - len, last + 1))
 }

@@ -8,7 +8,11 @@
 //! [`Reply`] values back. Loads run one at a time in arrival order; while one runs, row requests are
 //! still answered from the data loaded before it, and a `Cancel` stops it between two chunks.
 //!
-//! The entry point is [`start`], called by the `worker` binary.
+//! Reading and mining a load's inputs is [`load`]'s, shared with the shard workers.
+//!
+//! The entry point is [`start`], called by the `worker` binary. The same binary also runs the
+//! coordinator of shard workers ([`coordinator`], the page's default) and the shards ([`shard`]); this
+//! module's one-worker case is what `?shards=1` starts.
 
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests;
@@ -16,6 +20,7 @@ pub mod case;
 pub mod coordinator;
 pub mod correlate;
 pub mod filter;
+pub mod load;
 mod query;
 pub mod read;
 pub mod shard;
@@ -31,42 +36,14 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use self::case::Case;
 use self::correlate::Investigation;
-use self::read::{now_ms, read_blob, read_bytes, ChunkSink, ReadEnd, ReadPacer};
-use crate::engine::decode::FileIngest;
+use self::load::{Input, LoadReport};
+use self::read::{now_ms, ChunkSink};
 use crate::engine::demo::{self, DEMO_SEED};
-use crate::engine::error::SourceError;
-use crate::engine::ingest::{finish_reread, start_reread, IngestOptions};
 use crate::engine::time::Zone;
 use crate::protocol::{LoadProgress, Reply, Request, RequestId};
 
 /// Shortest time between two progress messages of one load.
 const PROGRESS_EVERY_MS: f64 = 100.0;
-
-/// One thing to read into the case.
-enum Input {
-    File(File),
-    Bytes {
-        name: String,
-        bytes: Vec<u8>,
-        modified_ns: Option<i64>,
-    },
-}
-
-impl Input {
-    fn name(&self) -> String {
-        match self {
-            Input::File(f) => f.name(),
-            Input::Bytes { name, .. } => name.clone(),
-        }
-    }
-
-    fn size(&self) -> u64 {
-        match self {
-            Input::File(f) => f.size() as u64,
-            Input::Bytes { bytes, .. } => bytes.len() as u64,
-        }
-    }
-}
 
 /// A queued load.
 struct Load {
@@ -100,8 +77,7 @@ struct WorkerCore {
 
 /// Name prefixes of the workers' roles (the `name` given to `new Worker`): the coordinator of shard
 /// workers (`casefile-coordinator`, or `casefile-coordinator:N` for N shards), and its shards. Any
-/// other name (the page's one worker, the coordinator's investigation replica, tests) runs the
-/// one-worker case.
+/// other name (the page's one worker, tests) runs the one-worker case.
 pub const COORDINATOR_NAME: &str = "casefile-coordinator";
 pub const SHARD_NAME: &str = "casefile-shard";
 
@@ -146,7 +122,7 @@ pub(crate) fn zone_named(name: &str) -> Zone {
 }
 
 /// The zone named by the UI and the name to report it by (`UTC` when the name is unknown).
-fn zone_and_name(name: &str) -> (Zone, String) {
+pub(crate) fn zone_and_name(name: &str) -> (Zone, String) {
     match Zone::parse(name) {
         Ok(zone) => (zone, name.trim().to_string()),
         Err(_) => (Zone::Utc, "UTC".to_string()),
@@ -357,7 +333,6 @@ impl WorkerCore {
             last_post_ms: f64::NEG_INFINITY,
             bytes_before: 0,
             events_before: 0,
-            mining: correlate::StreamingMiner::default(),
             progress: LoadProgress {
                 bytes_total: inputs.iter().map(Input::size).sum(),
                 files_total: inputs.len() as u32,
@@ -367,78 +342,26 @@ impl WorkerCore {
         let mut cancelled = false;
         for input in inputs {
             let size = input.size();
-            let read_started_ms = now_ms();
             pacer.progress.current = input.name();
-            pacer.mining = correlate::StreamingMiner::default();
-            pacer.post_progress(None, true);
-            let (name, modified_ns) = match &input {
-                Input::File(file) => (file.name(), Some((file.last_modified() * 1e6) as i64)),
-                Input::Bytes {
-                    name, modified_ns, ..
-                } => (name.clone(), *modified_ns),
-            };
-            let mut ingest = FileIngest::open(
-                &name,
-                IngestOptions {
-                    zone: load.zone.clone(),
-                    modified_ns,
-                    size: Some(size),
-                },
-            );
-            let (end, sources) = match input {
-                Input::File(file) => match read_blob(&file, &mut ingest, &mut pacer).await {
-                    Ok(end) => (end, ingest.finish()),
-                    Err(failed) => {
-                        let mut sources = ingest.finish();
-                        // The source being read when the browser failed carries the sentence.
-                        if let Some(last) = sources.last_mut() {
-                            let unreadable = SourceError::Unreadable(failed.0).to_string();
-                            last.info.error = Some(match last.info.error.take() {
-                                Some(e) => format!("{e}; {unreadable}"),
-                                None => unreadable,
-                            });
-                        }
-                        (ReadEnd::Complete, sources)
-                    }
-                },
-                Input::Bytes { bytes, .. } => {
-                    let end = read_bytes(&bytes, &mut ingest, &mut pacer).await;
-                    (end, ingest.finish())
-                }
-            };
-            if end == ReadEnd::Cancelled {
+            pacer.progress(None, true);
+            // Every text file inside an archive is a source of its own, mined as it is read.
+            let Some(mined) = load::read_input(input, &load.zone, &mut pacer).await else {
+                // The file being read when the cancel came is dropped whole, archive members too.
                 cancelled = true;
                 break;
-            }
-            // Every text file inside an archive is a source of its own, mined as it is added (while
-            // the next file is not yet read); mining's share of the load time is reported with the
-            // patterns, reading's is split evenly over the members.
-            let reading_ms = (now_ms() - read_started_ms) / sources.len().max(1) as f64;
-            let mut mined = Vec::with_capacity(sources.len());
-            for data in sources {
-                let cancel = || self.cancel.get();
-                // A plain file was mined while it was read (the pacer's miner); an archive's
-                // members are mined here.
-                let miner = std::mem::take(&mut pacer.mining);
-                let Some((patterns, mining_ms)) = miner.finish(&data, &cancel).await else {
-                    cancelled = true;
-                    break;
-                };
-                mined.push((data, patterns, mining_ms));
-            }
-            if cancelled {
-                // The file being read when the cancel came is dropped whole, archive members too.
-                break;
-            }
-            for (data, patterns, mining_ms) in mined {
-                pacer.events_before += data.len() as u64;
+            };
+            for m in mined {
+                pacer.events_before += m.data.len() as u64;
                 let mut case = self.case.borrow_mut();
                 let before = case.source_count();
-                case.add_in_zone(data, &load.zone_name);
+                case.add_in_zone(m.data, &load.zone_name);
                 if case.source_count() > before {
-                    self.investigation
-                        .borrow_mut()
-                        .source_added(before, patterns, reading_ms, mining_ms);
+                    self.investigation.borrow_mut().source_added(
+                        before,
+                        m.patterns,
+                        m.reading_ms,
+                        m.mining_ms,
+                    );
                 }
             }
             pacer.bytes_before += size;
@@ -473,7 +396,6 @@ impl WorkerCore {
             last_post_ms: f64::NEG_INFINITY,
             bytes_before: 0,
             events_before: 0,
-            mining: correlate::StreamingMiner::default(),
             progress: LoadProgress {
                 bytes_total,
                 files_total: indexes.len() as u32,
@@ -481,39 +403,20 @@ impl WorkerCore {
                 ..Default::default()
             },
         };
-        pacer.post_progress(None, true);
+        pacer.progress(None, true);
         for index in indexes {
-            // The blocks are shared (Arc), so holding them does not copy the text.
-            let (mut ingest, blocks) = {
-                let case = self.case.borrow();
-                let original = &case.sources()[index];
-                let blocks: Vec<_> = original.blocks().iter().map(|b| b.bytes.clone()).collect();
-                (start_reread(original, zone.clone()), blocks)
-            };
-            for block in &blocks {
-                if read_bytes(block, &mut ingest, &mut pacer).await == ReadEnd::Cancelled {
-                    return true;
-                }
-            }
-            let data = {
-                let case = self.case.borrow();
-                finish_reread(ingest, &case.sources()[index])
-            };
-            // Mined while read again, like a load (the templates do not change, their times do).
-            let cancel = || self.cancel.get();
-            let miner = std::mem::take(&mut pacer.mining);
-            let Some((patterns, mining_ms)) = miner.finish(&data, &cancel).await else {
+            let Some(m) = load::reread_source(&self.case, index, &zone, &mut pacer).await else {
                 return true;
             };
-            pacer.bytes_before += data.info.bytes;
-            pacer.events_before += data.len() as u64;
+            pacer.bytes_before += m.data.info.bytes;
+            pacer.events_before += m.data.len() as u64;
             pacer.progress.files_done += 1;
             self.case
                 .borrow_mut()
-                .replace_source(index, data, zone_name);
+                .replace_source(index, m.data, zone_name);
             self.investigation
                 .borrow_mut()
-                .source_replaced(index, patterns, mining_ms);
+                .source_replaced(index, m.patterns, m.mining_ms);
         }
         false
     }
@@ -529,12 +432,10 @@ struct LoadPacer {
     bytes_before: u64,
     events_before: u64,
     progress: LoadProgress,
-    /// Mines the current file's events as they are stored (plain files).
-    mining: correlate::StreamingMiner,
 }
 
-impl LoadPacer {
-    fn post_progress(&mut self, ingest: Option<&dyn ChunkSink>, force: bool) {
+impl LoadReport for LoadPacer {
+    fn progress(&mut self, ingest: Option<&dyn ChunkSink>, force: bool) {
         let now = now_ms();
         if !force && now - self.last_post_ms < PROGRESS_EVERY_MS {
             return;
@@ -548,16 +449,6 @@ impl LoadPacer {
             id: self.id,
             progress: self.progress.clone(),
         });
-    }
-}
-
-impl ReadPacer for LoadPacer {
-    fn tick(&mut self, ingest: &dyn ChunkSink) {
-        // Mine what was stored since the last tick, for at most half a yield interval.
-        if let Some(stored) = ingest.stored() {
-            self.mining.catch_up(stored, read::YIELD_EVERY_MS / 2.0);
-        }
-        self.post_progress(Some(ingest), false);
     }
 
     fn cancelled(&self) -> bool {

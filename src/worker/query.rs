@@ -17,6 +17,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::engine::patterns::SourcePatterns;
+
 use super::case::Case;
 use super::filter::{CaseView, CompiledFilter, Evaluated};
 use super::read::yield_to_event_loop;
@@ -127,9 +129,25 @@ impl QueryState {
     }
 }
 
+/// A worker holding a case: the one worker, or a shard.
+pub(super) trait HoldsCase {
+    fn case(&self) -> &RefCell<Case>;
+    /// Whether a load (or zone change) is running, which stops the warm-up.
+    fn loading(&self) -> bool;
+}
+
+impl HoldsCase for WorkerCore {
+    fn case(&self) -> &RefCell<Case> {
+        &self.case
+    }
+    fn loading(&self) -> bool {
+        self.running.get()
+    }
+}
+
 /// Builds the indexes and the common fields' columns of the case in the background (see the
-/// module documentation); called when loading has completed.
-pub(super) fn warm_up(core: Rc<WorkerCore>) {
+/// module documentation); called when loading has completed (on a shard: after a commit).
+pub(super) fn warm_up(core: Rc<impl HoldsCase + 'static>) {
     let task = STATE.with(|s| {
         let mut s = s.borrow_mut();
         s.warm_task += 1;
@@ -139,10 +157,10 @@ pub(super) fn warm_up(core: Rc<WorkerCore>) {
         loop {
             yield_to_event_loop().await;
             let replaced = STATE.with(|s| s.borrow().warm_task != task);
-            if replaced || core.running.get() {
+            if replaced || core.loading() {
                 return;
             }
-            let Ok(case) = core.case.try_borrow() else {
+            let Ok(case) = core.case().try_borrow() else {
                 continue;
             };
             if !STATE.with(|s| s.borrow_mut().warm_step(&case)) {
@@ -211,15 +229,46 @@ fn with_evaluated<T>(
 ) -> T {
     let case = core.case.borrow();
     let investigation = core.investigation.borrow();
+    evaluate(&case, investigation.patterns(), None, filter, f)
+}
+
+/// Runs `f` on the view of `case` (whose sources `patterns` belong to) a filter typed in the display
+/// zone `zone` sees, with the indexes made whole; `case_span` is the whole case's span when `case` is
+/// one shard of it. The worker's indexes and columns are kept for the next call.
+pub(super) fn with_view<T>(
+    case: &Case,
+    patterns: &[SourcePatterns],
+    case_span: Option<(Option<i64>, Option<i64>)>,
+    zone: &str,
+    f: impl FnOnce(&CaseView<'_>) -> T,
+) -> T {
     STATE.with(|state| {
         let mut state = state.borrow_mut();
-        state.refresh(&case);
-        let view = CaseView::of_case(
-            &case,
-            &state.indexes,
-            investigation.patterns(),
-            &filter.zone,
-        );
+        state.refresh(case);
+        let view = CaseView {
+            case_span,
+            ..CaseView::of_case(case, &state.indexes, patterns, zone)
+        };
+        f(&view)
+    })
+}
+
+/// Runs `f` on the evaluation of `filter` over the view [`with_view`] gives (evaluating it unless
+/// the kept evaluation answers it).
+pub(super) fn evaluate<T>(
+    case: &Case,
+    patterns: &[SourcePatterns],
+    case_span: Option<(Option<i64>, Option<i64>)>,
+    filter: &FilterSpec,
+    f: impl FnOnce(&CaseView<'_>, &Evaluated) -> T,
+) -> T {
+    STATE.with(|state| {
+        let mut state = state.borrow_mut();
+        state.refresh(case);
+        let view = CaseView {
+            case_span,
+            ..CaseView::of_case(case, &state.indexes, patterns, &filter.zone)
+        };
         let evaluated = match &state.evaluated {
             Some(ev) if ev.answers(filter, &view) => ev.clone(),
             _ => Rc::new(Evaluated::new(filter, &view)),
@@ -228,6 +277,11 @@ fn with_evaluated<T>(
         state.evaluated = Some(evaluated);
         out
     })
+}
+
+/// Forgets the kept evaluation (a shard's case span changed, which its key does not show).
+pub(super) fn forget_evaluation() {
+    STATE.with(|s| s.borrow_mut().evaluated = None);
 }
 
 fn is_latest(id: RequestId) -> bool {
@@ -239,28 +293,26 @@ async fn run_query(core: Rc<WorkerCore>, id: RequestId, filter: FilterSpec, firs
     let first = {
         let case = core.case.borrow();
         let investigation = core.investigation.borrow();
-        STATE.with(|state| {
-            let mut state = state.borrow_mut();
-            state.refresh(&case);
-            let view = CaseView::of_case(
-                &case,
-                &state.indexes,
-                investigation.patterns(),
-                &filter.zone,
-            );
-            let compiled = CompiledFilter::new(&filter, &view);
-            let errors = compiled.query.errors().to_vec();
-            let (rows, complete) = if filter.is_empty() {
-                (Vec::new(), false)
-            } else {
-                compiled.first_page(&view, first_page as usize, filter.newest_first)
-            };
-            QueryPart::FirstPage {
-                errors,
-                rows,
-                complete,
-            }
-        })
+        with_view(
+            &case,
+            investigation.patterns(),
+            None,
+            &filter.zone,
+            |view| {
+                let compiled = CompiledFilter::new(&filter, view);
+                let errors = compiled.query.errors().to_vec();
+                let (rows, complete) = if filter.is_empty() {
+                    (Vec::new(), false)
+                } else {
+                    compiled.first_page(view, first_page as usize, filter.newest_first)
+                };
+                QueryPart::FirstPage {
+                    errors,
+                    rows,
+                    complete,
+                }
+            },
+        )
     };
     core.post(&Reply::Query { id, part: first });
     yield_to_event_loop().await;

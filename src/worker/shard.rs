@@ -5,6 +5,14 @@
 //! (see [`crate::protocol::shard`]); until then every answer comes from the sources committed before,
 //! so the coordinator's merged view and the shards always agree. Nothing is merged here: the shard
 //! answers about its own part, keyed so the coordinator can merge ([`crate::engine::shard`]).
+//!
+//! A shard reads and mines exactly as the one worker does ([`super::load`]): it keeps each committed
+//! source's patterns ([`Shard::patterns`], parallel to its case's sources), so template placeholder
+//! fields match here, and the bytes of each source, so a zone change reads it again (the new sources
+//! wait for the next commit too). After a commit it builds its token indexes and common field columns
+//! in the background ([`super::query::warm_up`]).
+
+mod investigate;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -16,26 +24,25 @@ use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use super::case::Case;
-use super::filter::{
-    build_indexes, match_span, CaseView, CompiledFilter, Evaluated, HISTOGRAM_BARS,
-};
-use super::read::{now_ms, read_blob, read_bytes, stats, ChunkSink, ReadEnd, ReadPacer};
+use super::filter::{match_span, CaseView, CompiledFilter, Evaluated, HISTOGRAM_BARS};
+use super::load::{self, Input, LoadReport};
+use super::read::{now_ms, stats, ChunkSink};
+use super::{query, zone_and_name};
 use crate::engine::correlate::Offsets;
-use crate::engine::decode::FileIngest;
 use crate::engine::demo::{self, DEMO_SEED};
-use crate::engine::error::SourceError;
-use crate::engine::index::SourceIndex;
-use crate::engine::ingest::IngestOptions;
 use crate::engine::level::Level;
+use crate::engine::patterns::SourcePatterns;
 use crate::engine::query::results::sort_time;
 use crate::engine::query::{facets, Histogram, MatchKey, Matches, StackBy};
 use crate::engine::shard::{sort_times, timeline_keys, OrderKey, KEY_BYTES};
+use crate::engine::shard_facets::{template_values, top_template};
 use crate::engine::store::{SourceData, NO_TIME};
 use crate::engine::summary::FileSummary;
 use crate::engine::time::Zone;
 use crate::protocol::query::FilterSpec;
 use crate::protocol::shard::{
-    LoadedInput, ShardInput, ShardInputKind, ShardReply, ShardRequest, ShardRequestId, SourceFacts,
+    LoadedInput, RezonedSource, ShardInput, ShardInputKind, ShardReply, ShardRequest,
+    ShardRequestId, SourceFacts,
 };
 
 /// Shortest time between two progress messages of one load.
@@ -44,41 +51,65 @@ const PROGRESS_EVERY_MS: f64 = 100.0;
 struct Load {
     id: ShardRequestId,
     zone: Zone,
+    /// The zone's name as the user gave it (reported back with each source).
+    zone_name: String,
     inputs: Vec<(ShardInput, Option<File>)>,
 }
 
-/// The evaluation cache of the shard's queries.
-#[derive(Default)]
-struct QueryCache {
-    indexes: Vec<SourceIndex>,
-    indexed: (usize, usize),
-    evaluated: Option<Rc<Evaluated>>,
+/// Work that reads: loads and zone changes run one at a time, in arrival order.
+enum Job {
+    Load(Load),
+    Rezone {
+        id: ShardRequestId,
+        source: String,
+        zone: Zone,
+        zone_name: String,
+    },
 }
 
-impl QueryCache {
-    /// Builds the indexes again (and forgets the evaluation) when the case has changed.
-    fn refresh(&mut self, case: &Case) {
-        let key = (case.source_count(), case.total_events());
-        if self.indexed != key {
-            self.indexes = build_indexes(case.sources());
-            self.indexed = key;
-            self.evaluated = None;
+impl Job {
+    /// The answer a job gives when it is dropped before it ran.
+    fn dropped(&self) -> ShardReply {
+        match self {
+            Job::Load(load) => ShardReply::LoadDone {
+                id: load.id,
+                inputs: Vec::new(),
+                cancelled: true,
+            },
+            Job::Rezone { id, .. } => ShardReply::Rezoned {
+                id: *id,
+                sources: Vec::new(),
+                cancelled: true,
+            },
         }
     }
+}
+
+/// A source read again in another zone, waiting for the commit that puts it in place of source
+/// `index`.
+struct Replacement {
+    index: usize,
+    data: SourceData,
+    patterns: SourcePatterns,
+    zone_name: String,
 }
 
 struct Shard {
     scope: DedicatedWorkerGlobalScope,
     case: RefCell<Case>,
-    /// Sources read and not yet committed, in reading order.
-    pending: RefCell<Vec<SourceData>>,
+    /// Sources read and not yet committed, in reading order, with their patterns and zone names.
+    pending: RefCell<Vec<(SourceData, SourcePatterns, String)>>,
+    /// Committed sources read again in another zone, waiting for the next commit.
+    replacements: RefCell<Vec<Replacement>>,
+    /// The patterns of the committed sources, parallel to the case's sources.
+    patterns: RefCell<Vec<SourcePatterns>>,
     /// Case-wide ids of the committed sources.
     ids: RefCell<Vec<u16>>,
     case_span: Cell<(Option<i64>, Option<i64>)>,
-    queue: RefCell<VecDeque<Load>>,
+    queue: RefCell<VecDeque<Job>>,
     running: Cell<bool>,
     cancel: Cell<bool>,
-    cache: RefCell<QueryCache>,
+    investigation: RefCell<investigate::ShardInvestigation>,
 }
 
 /// Starts a shard worker: installs the message handler and tells the coordinator it is ready.
@@ -87,12 +118,14 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
         scope: scope.clone(),
         case: RefCell::new(Case::default()),
         pending: RefCell::new(Vec::new()),
+        replacements: RefCell::new(Vec::new()),
+        patterns: RefCell::new(Vec::new()),
         ids: RefCell::new(Vec::new()),
         case_span: Cell::new((None, None)),
         queue: RefCell::new(VecDeque::new()),
         running: Cell::new(false),
         cancel: Cell::new(false),
-        cache: RefCell::new(QueryCache::default()),
+        investigation: RefCell::new(investigate::ShardInvestigation::default()),
     });
     let handler = shard.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -103,19 +136,35 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
     shard.post(&ShardReply::Ready, None);
 }
 
+impl query::HoldsCase for Shard {
+    fn case(&self) -> &RefCell<Case> {
+        &self.case
+    }
+    fn loading(&self) -> bool {
+        self.running.get()
+    }
+}
+
 impl Shard {
-    /// The shard's case as a filter sees it.
-    fn view<'a>(
-        &self,
-        case: &'a Case,
-        indexes: &'a [SourceIndex],
-        filter: &FilterSpec,
-    ) -> CaseView<'a> {
-        CaseView {
-            case_span: Some(self.case_span.get()),
-            // Not mined on shards yet: placeholder fields (`tpl.num1`) match nothing here.
-            ..CaseView::of_case(case, indexes, &[], &filter.zone)
-        }
+    /// Runs `f` on the shard's case as a filter sees it: its sources with their patterns (so
+    /// placeholder fields such as `tpl.num1` match as in one worker), and the whole case's span. The
+    /// indexes and columns are the worker's query state ([`query`]), warmed up after each commit.
+    fn with_view<T>(&self, filter: &FilterSpec, f: impl FnOnce(&CaseView<'_>) -> T) -> T {
+        let case = self.case.borrow();
+        let patterns = self.patterns();
+        query::with_view(
+            &case,
+            &patterns,
+            Some(self.case_span.get()),
+            &filter.zone,
+            f,
+        )
+    }
+
+    /// The patterns of the committed sources, parallel to the case's sources (as the one worker's
+    /// `Investigation::patterns`), for answers about them.
+    pub fn patterns(&self) -> std::cell::Ref<'_, Vec<SourcePatterns>> {
+        self.patterns.borrow()
     }
 
     fn post(&self, reply: &ShardReply, keys: Option<Vec<u8>>) {
@@ -178,30 +227,30 @@ impl Shard {
                         (input, file)
                     })
                     .collect();
-                self.queue.borrow_mut().push_back(Load {
+                let (zone, zone_name) = zone_and_name(&zone);
+                self.enqueue(Job::Load(Load {
                     id,
-                    zone: Zone::parse(&zone).unwrap_or_default(),
+                    zone,
+                    zone_name,
                     inputs,
+                }));
+            }
+            ShardRequest::SetZone { id, source, zone } => {
+                let (zone, zone_name) = zone_and_name(&zone);
+                self.enqueue(Job::Rezone {
+                    id,
+                    source,
+                    zone,
+                    zone_name,
                 });
-                if !self.running.get() {
-                    self.running.set(true);
-                    wasm_bindgen_futures::spawn_local(self.run_queue());
-                }
             }
             ShardRequest::Cancel => {
                 if self.running.get() {
                     self.cancel.set(true);
                 }
-                let dropped: Vec<Load> = self.queue.borrow_mut().drain(..).collect();
-                for load in dropped {
-                    self.post(
-                        &ShardReply::LoadDone {
-                            id: load.id,
-                            inputs: Vec::new(),
-                            cancelled: true,
-                        },
-                        None,
-                    );
+                let dropped: Vec<Job> = self.queue.borrow_mut().drain(..).collect();
+                for job in dropped {
+                    self.post(&job.dropped(), None);
                 }
             }
             ShardRequest::Commit {
@@ -216,6 +265,9 @@ impl Shard {
                     self.post(&ShardReply::Keys { id, count }, Some(keys))
                 });
                 stats::publish();
+                // Indexes and common columns are built while the shard is idle, so the first query
+                // after a load finds them ready (as in the one worker).
+                query::warm_up(self);
             }
             other => {
                 let (reply, keys) = self.answer(other);
@@ -224,12 +276,28 @@ impl Shard {
         }
     }
 
+    fn enqueue(self: Rc<Self>, job: Job) {
+        self.queue.borrow_mut().push_back(job);
+        if !self.running.get() {
+            self.running.set(true);
+            wasm_bindgen_futures::spawn_local(self.run_queue());
+        }
+    }
+
     async fn run_queue(self: Rc<Self>) {
         loop {
             let next = self.queue.borrow_mut().pop_front();
-            let Some(load) = next else { break };
+            let Some(job) = next else { break };
             self.cancel.set(false);
-            self.clone().run(load).await;
+            match job {
+                Job::Load(load) => self.clone().run(load).await,
+                Job::Rezone {
+                    id,
+                    source,
+                    zone,
+                    zone_name,
+                } => self.clone().rezone(id, &source, zone, zone_name).await,
+            }
         }
         self.cancel.set(false);
         self.running.set(false);
@@ -253,70 +321,34 @@ impl Shard {
             .any(|(i, _)| matches!(i.kind, ShardInputKind::Demo { .. }))
             .then(|| demo::generate(DEMO_SEED));
         for (input, file) in load.inputs {
-            // Every input goes through the decoder: an archive becomes several sources.
-            let (name, modified_ns, size, bytes): (String, Option<i64>, u64, Option<Vec<u8>>) =
-                match (&input.kind, &file) {
-                    (ShardInputKind::File, Some(f)) => (
-                        f.name(),
-                        Some((f.last_modified() * 1e6) as i64),
-                        f.size() as u64,
-                        None,
-                    ),
-                    (ShardInputKind::Text { name, text }, _) => (
-                        name.clone(),
-                        None,
-                        text.len() as u64,
-                        Some(text.as_bytes().to_vec()),
-                    ),
-                    (ShardInputKind::Demo { index }, _) => {
-                        let Some(f) = demo_files.as_ref().and_then(|d| d.get(*index as usize))
-                        else {
-                            continue;
-                        };
-                        (
-                            f.name.to_string(),
-                            Some(f.modified_ns),
-                            f.bytes.len() as u64,
-                            Some(f.bytes.clone()),
-                        )
-                    }
-                    (ShardInputKind::File, None) => continue,
-                };
-            pacer.current = name.clone();
-            pacer.post(None, true);
-            let mut ingest = FileIngest::open(
-                &name,
-                IngestOptions {
-                    zone: load.zone.clone(),
-                    modified_ns,
-                    size: Some(size),
+            let read = match (&input.kind, file) {
+                (ShardInputKind::File, Some(f)) => Input::File(f),
+                (ShardInputKind::Text { name, text }, _) => Input::Bytes {
+                    name: name.clone(),
+                    bytes: text.as_bytes().to_vec(),
+                    modified_ns: None,
                 },
-            );
-            let (end, sources) = match (bytes, file) {
-                (Some(bytes), _) => (
-                    read_bytes(&bytes, &mut ingest, &mut pacer).await,
-                    ingest.finish(),
-                ),
-                (None, Some(file)) => match read_blob(&file, &mut ingest, &mut pacer).await {
-                    Ok(end) => (end, stats::time("finish_ms", || ingest.finish())),
-                    Err(failed) => {
-                        let mut sources = ingest.finish();
-                        if let Some(last) = sources.last_mut() {
-                            let unreadable = SourceError::Unreadable(failed.0).to_string();
-                            last.info.error = Some(match last.info.error.take() {
-                                Some(e) => format!("{e}; {unreadable}"),
-                                None => unreadable,
-                            });
-                        }
-                        (ReadEnd::Complete, sources)
+                (ShardInputKind::Demo { index }, _) => {
+                    let Some(f) = demo_files.as_ref().and_then(|d| d.get(*index as usize)) else {
+                        continue;
+                    };
+                    Input::Bytes {
+                        name: f.name.to_string(),
+                        bytes: f.bytes.clone(),
+                        modified_ns: Some(f.modified_ns),
                     }
-                },
-                (None, None) => continue,
+                }
+                (ShardInputKind::File, None) => continue,
             };
-            if end == ReadEnd::Cancelled {
+            let size = read.size();
+            pacer.current = read.name();
+            pacer.progress(None, true);
+            // Every input goes through the decoder (an archive becomes several sources), mined as
+            // it is read, exactly as in the one-worker case.
+            let Some(mined) = load::read_input(read, &load.zone, &mut pacer).await else {
                 cancelled = true;
                 break;
-            }
+            };
             pacer.bytes_before += size;
             pacer.files_done += 1;
             let mut loaded = LoadedInput {
@@ -324,22 +356,26 @@ impl Shard {
                 summaries: Vec::new(),
                 sources: Vec::new(),
             };
-            for data in sources {
-                pacer.events_before += data.len() as u64;
-                loaded.summaries.push(FileSummary::of(&data));
-                if !data.is_empty() || data.info.error.is_none() {
+            for m in mined {
+                pacer.events_before += m.data.len() as u64;
+                loaded.summaries.push(FileSummary::of(&m.data));
+                // The sources a case keeps (see `Case::add_in_zone`).
+                if !m.data.is_empty() || m.data.info.error.is_none() {
                     loaded.sources.push(SourceFacts {
-                        name: data.info.name.clone(),
-                        first_ts: data.info.first_ts,
-                        last_ts: data.info.last_ts,
-                        events: data.len() as u64,
+                        summary: (loaded.summaries.len() - 1) as u32,
+                        ..facts(&m.data, &load.zone_name)
                     });
-                    self.pending.borrow_mut().push(data);
+                    self.investigation
+                        .borrow_mut()
+                        .loaded(m.reading_ms, m.mining_ms);
+                    self.pending
+                        .borrow_mut()
+                        .push((m.data, m.patterns, load.zone_name.clone()));
                 }
             }
             done.push(loaded);
         }
-        pacer.post(None, true);
+        pacer.progress(None, true);
         self.post(
             &ShardReply::LoadDone {
                 id: load.id,
@@ -350,8 +386,73 @@ impl Shard {
         );
     }
 
-    /// Takes the pending sources into the case under their case-wide ids and re-merges the shard's
-    /// timeline; returns its keys, encoded.
+    /// Reads the committed sources called `source` again in `zone` and mines them again; they wait
+    /// for the next commit (see [`Shard::commit`]). A cancel keeps none of them.
+    async fn rezone(
+        self: Rc<Self>,
+        id: ShardRequestId,
+        source: &str,
+        zone: Zone,
+        zone_name: String,
+    ) {
+        let indexes = self.case.borrow().sources_named(source);
+        let mut pacer = ShardPacer {
+            shard: self.clone(),
+            id,
+            last_post_ms: f64::NEG_INFINITY,
+            bytes_before: 0,
+            events_before: 0,
+            files_done: 0,
+            current: source.to_string(),
+        };
+        pacer.progress(None, true);
+        let mut read = Vec::new();
+        let mut cancelled = false;
+        for index in indexes {
+            let Some(m) = load::reread_source(&self.case, index, &zone, &mut pacer).await else {
+                cancelled = true;
+                break;
+            };
+            pacer.bytes_before += m.data.info.bytes;
+            pacer.events_before += m.data.len() as u64;
+            pacer.files_done += 1;
+            self.investigation.borrow_mut().loaded(0.0, m.mining_ms);
+            read.push(Replacement {
+                index,
+                data: m.data,
+                patterns: m.patterns,
+                zone_name: zone_name.clone(),
+            });
+        }
+        pacer.progress(None, true);
+        let sources = if cancelled {
+            Vec::new()
+        } else {
+            let ids = self.ids.borrow();
+            read.iter()
+                .map(|r| RezonedSource {
+                    id: ids.get(r.index).copied().unwrap_or(r.index as u16),
+                    facts: facts(&r.data, &r.zone_name),
+                    report: FileSummary::of(&r.data),
+                })
+                .collect()
+        };
+        if !cancelled {
+            self.replacements.borrow_mut().extend(read);
+        }
+        self.post(
+            &ShardReply::Rezoned {
+                id,
+                sources,
+                cancelled,
+            },
+            None,
+        );
+    }
+
+    /// Takes the pending sources into the case under their case-wide ids (and puts sources read
+    /// again in another zone in place of the old ones) and re-merges the shard's timeline; returns
+    /// its keys, encoded.
     fn commit(
         &self,
         ids: Vec<u16>,
@@ -359,15 +460,24 @@ impl Shard {
         case_span: (Option<i64>, Option<i64>),
     ) -> Vec<u8> {
         let mut case = self.case.borrow_mut();
-        for source in self.pending.borrow_mut().drain(..) {
-            case.add(source);
+        let mut patterns = self.patterns.borrow_mut();
+        for r in self.replacements.borrow_mut().drain(..) {
+            case.replace_source(r.index, r.data, &r.zone_name);
+            if let Some(slot) = patterns.get_mut(r.index) {
+                *slot = r.patterns;
+            }
+        }
+        for (source, mined, zone_name) in self.pending.borrow_mut().drain(..) {
+            case.add_in_zone(source, &zone_name);
+            patterns.push(mined);
         }
         stats::time("timeline_ms", || {
             case.set_offsets(Offsets::from_ns(offsets_ns))
         });
         *self.ids.borrow_mut() = ids;
         self.case_span.set(case_span);
-        self.cache.borrow_mut().evaluated = None;
+        // The case span may have changed, which the kept evaluation's key does not show.
+        query::forget_evaluation();
         let ids = self.ids.borrow();
         stats::time("keys_ms", || {
             timeline_keys(
@@ -394,16 +504,8 @@ impl Shard {
         f: impl FnOnce(&CaseView<'_>, &Evaluated) -> T,
     ) -> T {
         let case = self.case.borrow();
-        let mut cache = self.cache.borrow_mut();
-        cache.refresh(&case);
-        let view = self.view(&case, &cache.indexes, filter);
-        let evaluated = match &cache.evaluated {
-            Some(ev) if ev.answers(filter, &view) => ev.clone(),
-            _ => Rc::new(Evaluated::new(filter, &view)),
-        };
-        let out = f(&view, &evaluated);
-        cache.evaluated = Some(evaluated);
-        out
+        let patterns = self.patterns();
+        query::evaluate(&case, &patterns, Some(self.case_span.get()), filter, f)
     }
 
     /// The key of the shard's timeline position `p` (oldest first).
@@ -479,6 +581,22 @@ impl Shard {
             } => self.with_evaluated(&filter, |view, ev| ShardReply::Facets {
                 id,
                 facets: facets(view.sources, &ev.matches, top as usize, sample as usize),
+                templates: top_template(view.sources, view.patterns, &ev.matches, sample as usize),
+            }),
+            ShardRequest::Placeholders {
+                id,
+                filter,
+                sample,
+                templates,
+            } => self.with_evaluated(&filter, |view, ev| ShardReply::Placeholders {
+                id,
+                values: template_values(
+                    view.sources,
+                    view.patterns,
+                    &ev.matches,
+                    sample as usize,
+                    &templates,
+                ),
             }),
             ShardRequest::MatchKeys { id, filter } => {
                 let case = self.case.borrow();
@@ -519,7 +637,22 @@ impl Shard {
                 id,
                 details: ev.details(view, index, false, filtered),
             }),
-            ShardRequest::Load { id, .. } | ShardRequest::Commit { id, .. } => ShardReply::Failed {
+            ShardRequest::Investigate { id, ask } => {
+                let case = self.case.borrow();
+                let ids = self.ids.borrow();
+                let patterns = self.patterns();
+                let answered = self
+                    .investigation
+                    .borrow_mut()
+                    .answer(&case, &ids, &patterns, ask);
+                match answered {
+                    Ok((answer, bytes)) => return (ShardReply::Investigated { id, answer }, bytes),
+                    Err(message) => ShardReply::Failed { id, message },
+                }
+            }
+            ShardRequest::Load { id, .. }
+            | ShardRequest::Commit { id, .. }
+            | ShardRequest::SetZone { id, .. } => ShardReply::Failed {
                 id,
                 message: "misrouted request".into(),
             },
@@ -537,11 +670,17 @@ impl Shard {
         filter: &FilterSpec,
         take: u32,
     ) -> ShardReply {
-        let case = self.case.borrow();
-        let mut cache = self.cache.borrow_mut();
-        cache.refresh(&case);
-        let view = self.view(&case, &cache.indexes, filter);
-        let compiled = CompiledFilter::new(filter, &view);
+        self.with_view(filter, |view| self.first_page(id, view, filter, take))
+    }
+
+    fn first_page(
+        &self,
+        id: ShardRequestId,
+        view: &CaseView<'_>,
+        filter: &FilterSpec,
+        take: u32,
+    ) -> ShardReply {
+        let compiled = CompiledFilter::new(filter, view);
         let errors = compiled.query.errors().to_vec();
         if filter.is_empty() {
             return ShardReply::FirstPage {
@@ -561,7 +700,7 @@ impl Shard {
         let rows = positions
             .iter()
             .take(take as usize)
-            .filter_map(|p| Some((self.key_at(&view, *p)?, compiled.marked_row(&view, *p, 0)?)))
+            .filter_map(|p| Some((self.key_at(view, *p)?, compiled.marked_row(view, *p, 0)?)))
             .collect();
         ShardReply::FirstPage {
             id,
@@ -569,6 +708,19 @@ impl Shard {
             rows,
             complete,
         }
+    }
+}
+
+/// What the coordinator is told of a source (its report's index is set by the caller).
+fn facts(data: &SourceData, zone_name: &str) -> SourceFacts {
+    SourceFacts {
+        name: data.info.name.clone(),
+        first_ts: data.info.first_ts,
+        last_ts: data.info.last_ts,
+        events: data.len() as u64,
+        bytes: data.info.bytes,
+        zone: zone_name.to_string(),
+        summary: 0,
     }
 }
 
@@ -583,8 +735,8 @@ struct ShardPacer {
     current: String,
 }
 
-impl ShardPacer {
-    fn post(&mut self, ingest: Option<&dyn ChunkSink>, force: bool) {
+impl LoadReport for ShardPacer {
+    fn progress(&mut self, ingest: Option<&dyn ChunkSink>, force: bool) {
         let now = now_ms();
         if !force && now - self.last_post_ms < PROGRESS_EVERY_MS {
             return;
@@ -601,12 +753,6 @@ impl ShardPacer {
             },
             None,
         );
-    }
-}
-
-impl ReadPacer for ShardPacer {
-    fn tick(&mut self, ingest: &dyn ChunkSink) {
-        self.post(Some(ingest), false);
     }
 
     fn cancelled(&self) -> bool {

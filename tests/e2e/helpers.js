@@ -31,9 +31,10 @@ function indexedText(events, files) {
   return `Indexed ${e} from ${f}`;
 }
 
-/** Opens the app and waits until it is ready for files. */
+/** Opens the app and waits until it is ready for files; with `E2E_SHARDS=N` in the environment, with
+ * `?shards=N` (so any spec can run against N shard workers). */
 async function openApp(page) {
-  await page.goto("/");
+  await page.goto(process.env.E2E_SHARDS ? `/?shards=${process.env.E2E_SHARDS}` : "/");
   await expect(page.getByRole("status")).toHaveText("No files loaded yet.");
 }
 

@@ -300,6 +300,22 @@ test("what changed in the incident: the timeout message, nginx 502/504 and the O
   expect(top.some((t) => t.source === "syslog" && /out of memory|oom|killed process/i.test(t.value))).toBe(true);
 });
 
+test("what changed tells its clock times in the display zone", async ({ page }) => {
+  await loadGenerated(page);
+  await page.getByRole("button", { name: "What changed" }).click();
+  const headline = page.getByRole("region", { name: "What changed" }).locator(".changes__headline");
+  await expect(headline).toHaveText(/ at \d{2}:\d{2} /);
+  const utc = await headline.textContent();
+  const display = page.getByLabel("Display time zone");
+  await display.fill("Asia/Tokyo");
+  await display.press("Enter");
+  await expect(headline).not.toHaveText(utc);
+  // Tokyo is nine hours ahead of UTC all year: the same sentence, the clock moved on.
+  const [h, m] = utc.match(/ at (\d{2}):(\d{2}) /).slice(1).map(Number);
+  const tokyo = `${String((h + 9) % 24).padStart(2, "0")}:${String(m).padStart(2, "0")}`;
+  await expect(headline).toHaveText(utc.replace(/ at \d{2}:\d{2} /, ` at ${tokyo} `));
+});
+
 test("spike markers sit on the time strip and select their range for What changed", async ({ page }) => {
   await loadGenerated(page);
   const strip = page.getByRole("region", { name: "Spikes" });

@@ -1,8 +1,9 @@
-// Sharding (`?shards=N`): the case is split across N shard workers behind a coordinator, each holding
-// some of the files, and the page shows exactly what the one worker holding every file shows.
+// Sharding (the default; `?shards=N` chooses N): the case is split across shard workers behind a
+// coordinator, each holding some of the files, and the page shows exactly what the one worker holding
+// every file (`?shards=1`) shows: rows, queries, template placeholder fields, zone changes.
 const path = require("node:path");
 const { test, expect } = require("@playwright/test");
-const { dataDir, dropFiles } = require("./helpers");
+const { dataDir, dropFiles, truth } = require("./helpers");
 
 const ALL = ["app-payments.jsonl", "nginx-access.log", "syslog", "containers.log", "transactions.csv"];
 
@@ -55,7 +56,7 @@ async function view(page, url, query) {
 test("several workers hold the case and answer a query exactly as one worker does", async ({ page }) => {
   const query = "level:error OR status>=500 OR latency_ms>1000";
   const sharded = await view(page, "/?shards=2", query);
-  const single = await view(page, "/", query);
+  const single = await view(page, "/?shards=1", query);
   expect(sharded.shards).toBe(2);
   expect(single.shards).toBe(1);
   console.log(`sharded: ${sharded.shards} workers; ${sharded.counted}`);
@@ -64,4 +65,140 @@ test("several workers hold the case and answer a query exactly as one worker doe
   expect(sharded.all).toEqual(single.all);
   expect(sharded.matches).toEqual(single.matches);
   expect(sharded.detailText).toBe(single.detailText);
+});
+
+/** Opens `url`, drops the generated set and waits until it is indexed; returns the worker count. */
+async function load(page, url) {
+  await page.goto(url);
+  await expect(status(page)).toHaveText("No files loaded yet.");
+  await dropFiles(page, ALL.map((f) => path.join(dataDir(), f)));
+  await expect(status(page)).toHaveText(/^Indexed [\d,]+ events from 5 files$/);
+  return Number(await page.locator(".app").getAttribute("data-shards"));
+}
+
+/** The facets' field names, once the facets are shown. */
+async function facetFields(page) {
+  const facets = page.getByRole("region", { name: "Fields" });
+  await expect(facets.locator(".facet").first()).toBeVisible();
+  return facets.locator(".facet__field").evaluateAll((els) => els.map((el) => el.firstChild.textContent.trim()));
+}
+
+test("the page shards by default, one shard worker per core", async ({ page }) => {
+  const shards = await load(page, "/");
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  console.log(`default: ${shards} shard workers for ${cores} cores`);
+  expect(shards).toBe(Math.min(8, Math.max(2, cores)));
+});
+
+/** Template placeholder fields: a query on one and the facets of one template's matches. */
+async function templateFields(page, url) {
+  const shards = await load(page, url);
+  await filter(page).fill("source:syslog tpl.num1>5000");
+  await expect(status(page)).toHaveText(/^[\d,]+ of [\d,]+ events match$/);
+  const counted = await status(page).textContent();
+  const matches = await visibleRows(page);
+  // Nearly every syslog event is one template: its placeholders are listed as facets.
+  await filter(page).fill("source:syslog");
+  await expect(status(page)).not.toHaveText(counted);
+  await expect(status(page)).toHaveText(/^[\d,]+ of [\d,]+ events match$/);
+  const fields = await facetFields(page);
+  return { shards, counted, matches, fields };
+}
+
+test("template placeholder fields match and facet on shards as in one worker", async ({ page }) => {
+  const sharded = await templateFields(page, "/?shards=2");
+  const single = await templateFields(page, "/?shards=1");
+  expect(sharded.shards).toBe(2);
+  expect(single.shards).toBe(1);
+  console.log(`tpl.num1>5000: ${sharded.counted}; facets ${sharded.fields.join(", ")}`);
+  // Session numbers run from 1 to 9999: some are above 5000, some are not.
+  expect(sharded.counted).not.toMatch(/^0 of/);
+  expect(sharded.counted).not.toMatch(/^([\d,]+) of \1 /);
+  expect(sharded.fields).toContain("tpl.num1");
+  expect(sharded.counted).toBe(single.counted);
+  expect(sharded.matches).toEqual(single.matches);
+  expect(sharded.fields).toEqual(single.fields);
+});
+
+/** Sets syslog's zone to Asia/Tokyo (nine hours ahead: its rows move before every other file's). */
+async function rezoned(page, url) {
+  const shards = await load(page, url);
+  const before = await visibleRows(page);
+  const zone = page.getByLabel("Time zone of syslog");
+  await zone.fill("Asia/Tokyo");
+  await zone.press("Enter");
+  await expect(rows(page).first().locator(".row__source")).toHaveText("syslog");
+  await expect(status(page)).toHaveText(/^Indexed [\d,]+ events from 5 files$/);
+  await expect(zone).toHaveValue("Asia/Tokyo");
+  // Every other file keeps its zone.
+  const others = await page.getByLabel(/^Time zone of /).evaluateAll((els) => els.map((el) => el.value));
+  const first = await visibleRows(page);
+  const all = { middle: await scrollTo(page, 0.5), end: await scrollTo(page, 1) };
+  const syslogEntry = await page.locator(".files__item", { hasText: "syslog" }).locator(".files__events").textContent();
+  await filter(page).fill("before:2026-07-03T08:00:00");
+  await expect(status(page)).toHaveText(/^[\d,]+ of [\d,]+ events match$/);
+  const counted = await status(page).textContent();
+  // A name that is no zone is refused, naming the file, and changes nothing.
+  await zone.fill("Mars/Olympus");
+  await zone.press("Enter");
+  await expect(page.getByRole("alert")).toContainText("The time zone of syslog was not changed");
+  await expect(status(page)).toHaveText(counted);
+  return { shards, before, first, others, all, syslogEntry, counted };
+}
+
+test("a zone set for one file is read again on its shard and the page shows what one worker shows", async ({ page }) => {
+  const sharded = await rezoned(page, "/?shards=2");
+  const single = await rezoned(page, "/?shards=1");
+  expect(sharded.shards).toBe(2);
+  expect(single.shards).toBe(1);
+  console.log(`after the zone change: ${sharded.counted}`);
+  expect(sharded.first).not.toEqual(sharded.before);
+  // Syslog's events (and only they) now lie before 08:00Z.
+  expect(sharded.counted).toMatch(/^955 of /);
+  expect(sharded.others.filter((z) => z === "Asia/Tokyo")).toHaveLength(1);
+  expect(sharded.others).toEqual(single.others);
+  expect(sharded.first).toEqual(single.first);
+  expect(sharded.all).toEqual(single.all);
+  expect(sharded.syslogEntry).toBe(single.syslogEntry);
+  expect(sharded.counted).toBe(single.counted);
+});
+
+/** What the investigation panels show for the generated set at `url`: the patterns list, one id's
+ * story and the what-changed headline. */
+async function investigations(page, url) {
+  const shards = await load(page, url);
+  const patterns = page.getByRole("region", { name: "Patterns" });
+  await expect(patterns.locator(".pattern").first()).toBeVisible();
+  // The templates counted (the time mining took differs from run to run).
+  const summary = (await patterns.locator(".patterns__summary").textContent()).replace(/Mined in.*/, "");
+  const templates = await patterns.locator(".pattern").evaluateAll((els) => els.map((el) => el.textContent));
+
+  const { id } = truth().ids_across_files[0];
+  await page.getByRole("button", { name: "Follow id" }).click();
+  const follow = page.getByRole("region", { name: "Follow id" });
+  await follow.getByLabel("Id to follow").fill(id);
+  await follow.getByRole("button", { name: "Follow" }).click();
+  const steps = follow.locator(".follow__steps .event-line");
+  await expect(steps.first()).toBeVisible();
+  const story = await steps.evaluateAll((els) => els.map((el) => el.textContent));
+
+  await page.getByRole("button", { name: "What changed" }).click();
+  const changes = page.getByRole("region", { name: "What changed" });
+  await expect(changes.locator(".change").first()).toBeVisible();
+  const headline = await changes.locator(".changes__headline").textContent();
+  return { shards, summary, templates, story, headline };
+}
+
+test("several workers answer the investigations exactly as one worker does", async ({ page }) => {
+  const sharded = await investigations(page, "/?shards=2");
+  const single = await investigations(page, "/?shards=1");
+  expect(sharded.shards).toBe(2);
+  expect(single.shards).toBe(1);
+  console.log(`sharded: ${sharded.templates.length} templates, ${sharded.story.length} steps; ${sharded.headline}`);
+  expect(sharded.templates.length).toBeGreaterThan(3);
+  expect(sharded.story.length).toBeGreaterThan(1);
+  expect(sharded.summary).toBe(single.summary);
+  expect(sharded.templates).toEqual(single.templates);
+  expect(sharded.story).toEqual(single.story);
+  expect(sharded.headline).toBe(single.headline);
 });

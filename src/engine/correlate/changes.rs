@@ -20,11 +20,12 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::shape::{shape_group, FieldReader, MessageGroup};
-use super::{secs, Offsets};
+use super::spikes::{strongest, SpikeReport};
+use super::{secs, Offsets, Part};
 use crate::engine::level::Level;
 use crate::engine::redact::{is_secret_name, redact, REDACTED};
 use crate::engine::store::{SourceData, SourceId};
-use crate::engine::time::{format_rfc3339, NANOS_PER_SEC};
+use crate::engine::time::{format_rfc3339, Zone, NANOS_PER_SEC};
 
 /// Distinct values above which a field is not a category.
 pub const MAX_VALUES_PER_FIELD: usize = 40;
@@ -224,14 +225,50 @@ pub fn compare_with(
     before: Option<Window>,
     group: &MessageGroup<'_>,
 ) -> Changes {
+    compare_in(sources, offsets, after, before, group, &Zone::Utc)
+}
+
+/// Like [`compare_with`], with the headlines' clock times in `zone` (UTC by default, so the CLI's
+/// output does not depend on where it runs).
+pub fn compare_in(
+    sources: &[SourceData],
+    offsets: &Offsets,
+    after: Window,
+    before: Option<Window>,
+    group: &MessageGroup<'_>,
+    zone: &Zone,
+) -> Changes {
     let before = before.unwrap_or_else(|| after.just_before());
+    let part = changes_part(&Part::whole(sources, offsets), after, before, group, zone);
+    merge_changes(after, before, vec![part])
+}
+
+/// The changed items of one part's sources, not ranked yet, each with its first occurrence in
+/// "after" (for a stable order). Every item counts events of one source, so a part's items are
+/// final; only the ranking needs all of them ([`merge_changes`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChangesPart {
+    pub items: Vec<(ChangeItem, (i64, u32))>,
+}
+
+/// The changes of one part between `before` and `after`; `group` is called with the part's own
+/// source index; headlines tell clock times in `zone`.
+pub fn changes_part(
+    part: &Part<'_>,
+    after: Window,
+    before: Window,
+    group: &MessageGroup<'_>,
+    zone: &Zone,
+) -> ChangesPart {
+    let (sources, offsets) = (part.sources, part.offsets);
     let bucket_ns = ((after.to_ns - after.from_ns) / ONSET_BUCKETS as i64).max(1);
     let mut tallies: HashMap<Key, Tally> = HashMap::new();
     let mut field_values: HashMap<(SourceId, String), usize> = HashMap::new();
     let mut fields: Vec<(String, String)> = Vec::new();
     for (s, source) in sources.iter().enumerate() {
-        let sid = s as SourceId;
-        let offset = offsets.get(sid);
+        let local = s as SourceId;
+        let sid = part.id(local);
+        let offset = offsets.get(local);
         let reader = FieldReader::new(source);
         let mut groups = 0usize;
         for (e, &raw) in source.ts_column().iter().enumerate() {
@@ -270,7 +307,7 @@ pub fn compare_with(
                     None,
                 );
             }
-            if let Some((name, msg)) = group(sid, source, e) {
+            if let Some((name, msg)) = group(local, source, e) {
                 if groups < MAX_GROUPS_PER_SOURCE || msg.is_empty() {
                     let key = Key {
                         source: sid,
@@ -346,9 +383,11 @@ pub fn compare_with(
             }
             _ => None,
         };
-        let path = sources
-            .get(key.source as usize)
-            .map(|s| s.info.name.clone())
+        let path = part
+            .ids
+            .iter()
+            .position(|id| *id == key.source)
+            .map(|s| part.name(s as SourceId))
             .unwrap_or_default();
         // Sentences and examples are shown: obvious secrets in them are hidden.
         let example = (key.kind == ItemKind::Template)
@@ -370,6 +409,7 @@ pub fn compare_with(
             (before_per_min, after_per_min),
             onset_ns,
             &path,
+            zone,
         ));
         // Values are shown too: message texts and field values are redacted like the sentences.
         let value = match (&key.kind, &key.name) {
@@ -398,11 +438,27 @@ pub fn compare_with(
             tally.first_after.unwrap_or((i64::MAX, u32::MAX)),
         ));
     }
+    ChangesPart { items }
+}
+
+/// The comparison from every part's items, ranked.
+pub fn merge_changes(after: Window, before: Window, parts: Vec<ChangesPart>) -> Changes {
     Changes {
         after: after.into(),
         before: before.into(),
-        items: rank(items),
+        items: rank(parts.into_iter().flat_map(|p| p.items).collect()),
     }
+}
+
+/// The window "what changed" looks at when none is given: the strongest spike ([`strongest`]), else
+/// the last tenth of `written`, the first and last written instants of the case.
+pub fn default_window(spikes: &SpikeReport, written: Option<(i64, i64)>) -> Option<Window> {
+    if let Some(spike) = strongest(spikes) {
+        return Some(Window::new(spike.from_ns, spike.to_ns));
+    }
+    let (first, last) = written?;
+    let len = ((last - first) / 10).max(1);
+    Some(Window::new(last + 1 - len, last + 1))
 }
 
 /// New first (sources taking turns), then increases, vanished, decreases.
@@ -492,9 +548,9 @@ fn rate(r: f64) -> String {
     }
 }
 
-/// `HH:MM` in UTC.
-fn clock(ns: i64) -> String {
-    let secs = ns.div_euclid(NANOS_PER_SEC);
+/// `HH:MM` in `zone`.
+fn clock(ns: i64, zone: &Zone) -> String {
+    let secs = ns.div_euclid(NANOS_PER_SEC) + zone.offset_at(ns);
     let sod = secs.rem_euclid(86_400);
     format!("{:02}:{:02}", sod / 3600, (sod / 60) % 60)
 }
@@ -514,10 +570,11 @@ fn headline(
     (before_rate, after_rate): (f64, f64),
     onset: Option<i64>,
     path: &str,
+    zone: &Zone,
 ) -> String {
     let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
     let at = onset
-        .map(|t| format!(" at {}", clock(t)))
+        .map(|t| format!(" at {}", clock(t, zone)))
         .unwrap_or_default();
     match change {
         // A rate says more than a count only for several events over at least a minute.
@@ -641,6 +698,42 @@ mod tests {
         assert!(ok
             .headline
             .starts_with("status=200 fell from 30 to 24 per minute"));
+    }
+
+    #[test]
+    fn headlines_tell_clock_times_in_the_zone_asked_for() {
+        let sources = incident();
+        let after = Window::new(
+            1_783_072_800 * NANOS_PER_SEC, // 10:00
+            1_783_076_400 * NANOS_PER_SEC, // 11:00
+        );
+        let before = Some(Window::new(
+            after.from_ns - 3_600 * NANOS_PER_SEC,
+            after.from_ns,
+        ));
+        let utc = compare(&sources, &Offsets::zero(2), after, before);
+        let berlin = compare_in(
+            &sources,
+            &Offsets::zero(2),
+            after,
+            before,
+            &shape_group,
+            &Zone::parse("Europe/Berlin").unwrap(),
+        );
+        let line = |c: &Changes| {
+            c.items
+                .iter()
+                .find(|i| i.headline.contains("timed out"))
+                .map(|i| i.headline.clone())
+                .unwrap()
+        };
+        // The timeouts begin at 10:30 UTC, 12:30 in Berlin in July; nothing else differs.
+        assert!(line(&utc).contains(" at 10:30 "), "{}", line(&utc));
+        assert_eq!(
+            line(&berlin),
+            line(&utc).replace(" at 10:30 ", " at 12:30 ")
+        );
+        assert_eq!(berlin.items.len(), utc.items.len());
     }
 
     #[test]

@@ -8,8 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::follow::SourceCount;
-use super::{secs, sort_time, EventRef, Offsets};
-use crate::engine::store::SourceData;
+use super::{secs, sort_time, EventRef, Offsets, Part};
+use crate::engine::store::{SourceData, SourceId};
 use crate::engine::time::{format_rfc3339, NANOS_PER_SEC};
 use crate::engine::timeline::{EventId, Timeline};
 
@@ -66,16 +66,39 @@ fn lower_bound(sources: &[SourceData], timeline: &Timeline, offsets: &Offsets, t
     lo
 }
 
-fn build(
-    sources: &[SourceData],
+/// Where an event sits in the merged timeline: its sort time, case-wide source and number. The merged
+/// timeline is ordered by exactly this (a source's events with equal times keep their order).
+pub type OrderKey = (i64, SourceId, u32);
+
+/// What one part of the case logged in a window: the events of the window nearest the pivot (at
+/// most `limit` before it and `limit` from it on, in timeline order with their [`OrderKey`]s), how
+/// many earlier events of the window were left out, and the counts of the whole window.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContextPart {
+    pub events: Vec<(OrderKey, EventRef)>,
+    /// Events of the window before `events[0]` that were left out.
+    pub skipped_before: u64,
+    /// Events in the whole window, per source (case-wide, in source order).
+    pub sources: Vec<SourceCount>,
+}
+
+/// The half-width of a window in ns.
+fn half_ns(seconds: f64) -> i64 {
+    (seconds.max(0.0) * NANOS_PER_SEC as f64) as i64
+}
+
+/// The events of one part within ±`seconds` of `at_ns`, at most `limit` either side of `pivot` (the
+/// marked event's key, or the moment's). `timeline` is the part's merged timeline.
+pub fn context_part(
+    part: &Part<'_>,
     timeline: &Timeline,
-    offsets: &Offsets,
     at_ns: i64,
     seconds: f64,
-    chosen: Option<EventId>,
+    pivot: OrderKey,
     limit: usize,
-) -> Context {
-    let half = (seconds.max(0.0) * NANOS_PER_SEC as f64) as i64;
+) -> ContextPart {
+    let (sources, offsets) = (part.sources, part.offsets);
+    let half = half_ns(seconds);
     let lo = lower_bound(sources, timeline, offsets, at_ns.saturating_sub(half));
     let hi = lower_bound(
         sources,
@@ -83,41 +106,98 @@ fn build(
         offsets,
         at_ns.saturating_add(half).saturating_add(1),
     );
-    let ids: Vec<EventId> = (lo..hi).filter_map(|p| timeline.get(p, false)).collect();
-    let marked = match chosen {
-        Some(c) => ids.iter().position(|id| *id == c),
-        None => ids
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, id)| {
-                sort_time(sources, offsets, **id).map_or(i64::MAX, |t| (t - at_ns).abs())
-            })
-            .map(|(i, _)| i),
-    };
+    let keyed: Vec<(OrderKey, EventId)> = (lo..hi)
+        .filter_map(|p| timeline.get(p, false))
+        .map(|id| {
+            let t = sort_time(sources, offsets, id).unwrap_or(i64::MIN);
+            ((t, part.id(id.source), id.event), id)
+        })
+        .collect();
     let mut counts: Vec<u64> = vec![0; sources.len()];
-    for id in &ids {
+    for (_, id) in &keyed {
         if let Some(c) = counts.get_mut(id.source as usize) {
             *c += 1;
         }
     }
-    let truncated = ids.len() > limit;
+    let split = keyed.partition_point(|(k, _)| *k < pivot);
+    let from = split.saturating_sub(limit);
+    let to = split.saturating_add(limit).min(keyed.len());
+    ContextPart {
+        events: keyed[from..to]
+            .iter()
+            .map(|(k, id)| (*k, part.event_ref(*id)))
+            .collect(),
+        skipped_before: from as u64,
+        sources: counts
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(s, n)| SourceCount {
+                source: part.id(s as SourceId),
+                path: part.name(s as SourceId),
+                events: *n,
+            })
+            .collect(),
+    }
+}
+
+/// The context from every part's: `chosen` (case-wide) is marked, else the event nearest `at_ns`.
+pub fn merge_context(
+    at_ns: i64,
+    seconds: f64,
+    chosen: Option<EventId>,
+    limit: usize,
+    parts: Vec<ContextPart>,
+) -> Context {
+    let mut near: Vec<(OrderKey, EventRef)> = Vec::new();
+    let mut counts: Vec<SourceCount> = Vec::new();
+    let mut skipped = 0u64;
+    for part in parts {
+        near.extend(part.events);
+        counts.extend(part.sources);
+        skipped += part.skipped_before;
+    }
+    near.sort_by_key(|(k, _)| *k);
+    counts.sort_by_key(|c| c.source);
+    let total = counts.iter().map(|c| c.events).sum::<u64>() as usize;
+    let skipped = skipped as usize;
+    let marked = match chosen {
+        Some(c) => near
+            .iter()
+            .position(|(_, e)| e.source == c.source && e.event == c.event),
+        None => near
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, (k, _))| {
+                if k.0 == i64::MIN {
+                    i64::MAX
+                } else {
+                    (k.0 - at_ns).abs()
+                }
+            })
+            .map(|(i, _)| i),
+    }
+    .map(|i| i + skipped);
+    let truncated = total > limit;
     let (from, to) = if truncated {
-        let centre = marked.unwrap_or(ids.len() / 2);
-        let from = centre.saturating_sub(limit / 2).min(ids.len() - limit);
+        let centre = marked.unwrap_or(total / 2);
+        let from = centre.saturating_sub(limit / 2).min(total - limit);
         (from, from + limit)
     } else {
-        (0, ids.len())
+        (0, total)
     };
-    let events = ids[from..to]
-        .iter()
+    // Positions in the whole window, shifted to the events the parts sent (which cover `from..to`).
+    let (a, b) = (
+        from.saturating_sub(skipped).min(near.len()),
+        to.saturating_sub(skipped).min(near.len()),
+    );
+    let events = near
+        .drain(a..b)
         .enumerate()
-        .map(|(i, id)| {
-            let event = EventRef::new(sources, offsets, *id);
-            ContextEvent {
-                from_centre_s: event.ts_ns.map(|t| secs(t - at_ns)),
-                marked: Some(from + i) == marked,
-                event,
-            }
+        .map(|(i, (_, event))| ContextEvent {
+            from_centre_s: event.ts_ns.map(|t| secs(t - at_ns)),
+            marked: Some(skipped + a + i) == marked,
+            event,
         })
         .collect();
     Context {
@@ -125,17 +205,8 @@ fn build(
         at_ns,
         seconds,
         events,
-        sources: counts
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| **n > 0)
-            .map(|(s, n)| SourceCount {
-                source: s as u16,
-                path: sources[s].info.name.clone(),
-                events: *n,
-            })
-            .collect(),
-        total_events: ids.len() as u64,
+        sources: counts,
+        total_events: total as u64,
         truncated,
     }
 }
@@ -150,7 +221,16 @@ pub fn around_time(
     seconds: f64,
     limit: usize,
 ) -> Context {
-    build(sources, timeline, offsets, at_ns, seconds, None, limit)
+    let part = Part::whole(sources, offsets);
+    let pivot = (at_ns, 0, 0);
+    let near = context_part(&part, timeline, at_ns, seconds, pivot, limit);
+    merge_context(at_ns, seconds, None, limit, vec![near])
+}
+
+/// The key `event` (of the part) sorts by, its moment being the centre of its context.
+pub fn event_key(part: &Part<'_>, event: EventId) -> OrderKey {
+    let t = sort_time(part.sources, part.offsets, event).unwrap_or(0);
+    (t, part.id(event.source), event.event)
 }
 
 /// What every source logged within ±`seconds` of `event`, which is marked.
@@ -162,8 +242,10 @@ pub fn around_event(
     seconds: f64,
     limit: usize,
 ) -> Context {
-    let at = sort_time(sources, offsets, event).unwrap_or(0);
-    build(sources, timeline, offsets, at, seconds, Some(event), limit)
+    let part = Part::whole(sources, offsets);
+    let pivot = event_key(&part, event);
+    let near = context_part(&part, timeline, pivot.0, seconds, pivot, limit);
+    merge_context(pivot.0, seconds, Some(event), limit, vec![near])
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ids::{ids_of, IdIndex, IdKind};
-use super::{secs, sort_time, EventRef, Offsets};
+use super::{secs, sort_time, EventRef, Offsets, Part};
 use crate::engine::store::{SourceData, SourceId};
 use crate::engine::timeline::EventId;
 
@@ -44,38 +44,72 @@ pub struct Story {
     pub span_s: Option<f64>,
 }
 
-fn per_source(sources: &[SourceData], events: &[EventId]) -> Vec<SourceCount> {
+/// What one part of the case knows of an id's story: its steps (at most [`MAX_STEPS`], each with the
+/// time it sorts by), its events per source and how many there are.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FollowPart {
+    pub steps: Vec<(Option<i64>, EventRef)>,
+    pub sources: Vec<SourceCount>,
+    pub total_events: u64,
+}
+
+/// Counts of `events` (in source then event order) per source, sources named case-wide.
+fn per_source(part: &Part<'_>, events: &[EventId]) -> Vec<SourceCount> {
     let mut out: Vec<SourceCount> = Vec::new();
+    let mut last: Option<SourceId> = None;
     for id in events {
         match out.last_mut() {
-            Some(c) if c.source == id.source => c.events += 1,
+            Some(c) if last == Some(id.source) => c.events += 1,
             _ => out.push(SourceCount {
-                source: id.source,
-                path: sources
-                    .get(id.source as usize)
-                    .map(|s| s.info.name.clone())
-                    .unwrap_or_default(),
+                source: part.id(id.source),
+                path: part.name(id.source),
                 events: 1,
             }),
         }
+        last = Some(id.source);
     }
     out
 }
 
-/// Every event carrying `id`, ordered as on the (offset-adjusted) timeline.
-pub fn follow(sources: &[SourceData], index: &IdIndex, offsets: &Offsets, id: &str) -> Story {
-    let events = index.events_with(sources, id.trim().as_bytes());
-    let counts = per_source(sources, &events);
+/// The order of steps: time, then source, then position (untimed sources keep their own order).
+fn step_order(t: Option<i64>, e: &EventRef) -> (i64, SourceId, u32) {
+    (t.unwrap_or(i64::MIN), e.source, e.event)
+}
+
+/// The events of one part carrying `id` (`index` covers the part's sources).
+pub fn follow_part(part: &Part<'_>, index: &IdIndex, id: &str) -> FollowPart {
+    let events = index.events_with(part.sources, id.trim().as_bytes());
     let mut keyed: Vec<(Option<i64>, EventId)> = events
         .iter()
-        .map(|e| (sort_time(sources, offsets, *e), *e))
+        .map(|e| (sort_time(part.sources, part.offsets, *e), *e))
         .collect();
-    // Timeline order: time, then source, then position; untimed sources keep their own order.
-    keyed.sort_by_key(|(t, e)| (t.unwrap_or(i64::MIN), e.source, e.event));
+    keyed.sort_by_key(|(t, e)| (t.unwrap_or(i64::MIN), part.id(e.source), e.event));
+    FollowPart {
+        steps: keyed
+            .iter()
+            .take(MAX_STEPS)
+            .map(|(t, e)| (*t, part.event_ref(*e)))
+            .collect(),
+        sources: per_source(part, &events),
+        total_events: events.len() as u64,
+    }
+}
+
+/// One story from the parts of every group of sources: steps in timeline order with their gaps.
+pub fn merge_follow(id: &str, parts: Vec<FollowPart>) -> Story {
+    let mut keyed: Vec<(Option<i64>, EventRef)> = Vec::new();
+    let mut counts: Vec<SourceCount> = Vec::new();
+    let mut total_events = 0;
+    for part in parts {
+        keyed.extend(part.steps);
+        counts.extend(part.sources);
+        total_events += part.total_events;
+    }
+    keyed.sort_by_key(|(t, e)| step_order(*t, e));
+    counts.sort_by_key(|c| c.source);
     let mut steps = Vec::with_capacity(keyed.len().min(MAX_STEPS));
     let (mut first, mut prev): (Option<i64>, Option<i64>) = (None, None);
-    for (_, e) in keyed.iter().take(MAX_STEPS) {
-        let event = EventRef::new(sources, offsets, *e);
+    for (_, event) in keyed.into_iter().take(MAX_STEPS) {
         let t = event.ts_ns;
         let since_previous_s = t.zip(prev).map(|(t, p)| secs(t - p));
         let since_first_s = t.zip(first).map(|(t, f)| secs(t - f));
@@ -94,9 +128,17 @@ pub fn follow(sources: &[SourceData], index: &IdIndex, offsets: &Offsets, id: &s
         id: id.trim().to_string(),
         steps,
         sources: counts,
-        total_events: events.len() as u64,
+        total_events,
         span_s,
     }
+}
+
+/// Every event carrying `id`, ordered as on the (offset-adjusted) timeline.
+pub fn follow(sources: &[SourceData], index: &IdIndex, offsets: &Offsets, id: &str) -> Story {
+    merge_follow(
+        id,
+        vec![follow_part(&Part::whole(sources, offsets), index, id)],
+    )
 }
 
 /// One id of an event and who else carries it.
@@ -112,33 +154,66 @@ pub struct Relation {
     pub sources: Vec<SourceCount>,
 }
 
-/// The ids of one event and, for each, how many events in which sources share it; ids shared with
-/// other events first (most sources, then most events), then the event's own unshared ids.
-pub fn related_by(sources: &[SourceData], index: &IdIndex, event: EventId) -> Vec<Relation> {
-    let Some(source) = sources.get(event.source as usize) else {
+/// One id of an event, before counting who else carries it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventIdOf {
+    pub id: String,
+    pub kind: IdKind,
+    pub key: Option<String>,
+}
+
+/// The ids of one event of a part (`event` names the source within the part).
+pub fn event_ids(part: &Part<'_>, event: EventId) -> Vec<EventIdOf> {
+    let Some(source) = part.sources.get(event.source as usize) else {
         return Vec::new();
     };
-    let mut out: Vec<Relation> = ids_of(source.text(event.event as usize))
+    ids_of(source.text(event.event as usize))
         .into_iter()
-        .map(|hit| {
-            let counts: Vec<SourceCount> = index
-                .count_by_source(hit.value)
+        .map(|hit| EventIdOf {
+            id: String::from_utf8_lossy(hit.value).into_owned(),
+            kind: hit.kind,
+            key: hit.key.map(|k| String::from_utf8_lossy(k).into_owned()),
+        })
+        .collect()
+}
+
+/// For each of `ids`, how many events of each source of the part carry it (by hash, unconfirmed).
+pub fn id_counts(part: &Part<'_>, index: &IdIndex, ids: &[String]) -> Vec<Vec<SourceCount>> {
+    ids.iter()
+        .map(|id| {
+            index
+                .count_by_source(id.as_bytes())
                 .into_iter()
                 .map(|(s, n)| SourceCount {
-                    source: s,
-                    path: sources
-                        .get(s as usize)
-                        .map(|d| d.info.name.clone())
-                        .unwrap_or_default(),
+                    source: part.id(s),
+                    path: part.name(s),
                     events: n as u64,
                 })
+                .collect()
+        })
+        .collect()
+}
+
+/// The relations of an event from its ids and every part's counts of them (`counts[part][id]`): ids
+/// shared with other events first (most sources, then most events), then the event's unshared ids.
+pub fn merge_related(ids: Vec<EventIdOf>, counts: Vec<Vec<Vec<SourceCount>>>) -> Vec<Relation> {
+    let mut out: Vec<Relation> = ids
+        .into_iter()
+        .enumerate()
+        .map(|(i, of)| {
+            let mut sources: Vec<SourceCount> = counts
+                .iter()
+                .filter_map(|part| part.get(i))
+                .flatten()
+                .cloned()
                 .collect();
+            sources.sort_by_key(|c| c.source);
             Relation {
-                id: String::from_utf8_lossy(hit.value).into_owned(),
-                kind: hit.kind,
-                key: hit.key.map(|k| String::from_utf8_lossy(k).into_owned()),
-                events: counts.iter().map(|c| c.events).sum(),
-                sources: counts,
+                id: of.id,
+                kind: of.kind,
+                key: of.key,
+                events: sources.iter().map(|c| c.events).sum(),
+                sources,
             }
         })
         .collect();
@@ -148,6 +223,17 @@ pub fn related_by(sources: &[SourceData], index: &IdIndex, event: EventId) -> Ve
             .then_with(|| a.id.cmp(&b.id))
     });
     out
+}
+
+/// The ids of one event and, for each, how many events in which sources share it (see
+/// [`merge_related`]).
+pub fn related_by(sources: &[SourceData], index: &IdIndex, event: EventId) -> Vec<Relation> {
+    let offsets = Offsets::default();
+    let part = Part::whole(sources, &offsets);
+    let ids = event_ids(&part, event);
+    let values: Vec<String> = ids.iter().map(|i| i.id.clone()).collect();
+    let counts = id_counts(&part, index, &values);
+    merge_related(ids, vec![counts])
 }
 
 #[cfg(test)]

@@ -509,6 +509,16 @@ impl IdIndex {
     /// Groups of events sharing one id hash, for whole-index analyses (skew): calls `group` with the
     /// events of each id that occurs more than once, in hash order.
     pub fn for_each_shared(&self, mut group: impl FnMut(&[(u64, u64)])) {
+        self.for_each_id(|g| {
+            if g.len() > 1 {
+                group(g)
+            }
+        });
+    }
+
+    /// Calls `group` with the events of every id hash (in hash order; events in source then event
+    /// order), for analyses whose ids may be shared with sources indexed elsewhere.
+    pub fn for_each_id(&self, mut group: impl FnMut(&[(u64, u64)])) {
         let mut start = 0;
         while start < self.entries.len() {
             let h = self.entries[start].0;
@@ -517,9 +527,7 @@ impl IdIndex {
                     .iter()
                     .take_while(|(x, _)| *x == h)
                     .count();
-            if end - start > 1 {
-                group(&self.entries[start..end]);
-            }
+            group(&self.entries[start..end]);
             start = end;
         }
     }

@@ -16,6 +16,12 @@
 //!
 //! Times shown by this module are as-written instants minus the source's [`Offsets`] (zero unless the
 //! user applied an estimate or set one).
+//!
+//! Split in parts: a case may be held by several workers, each with some of its sources. Every answer is
+//! therefore computed as PARTS, one per group of sources ([`Part`]: the sources, their case-wide ids
+//! and offsets), and a MERGE of the parts (each module's `merge_…`); the one-worker answer is one part
+//! over every source and the same merge, so there is one copy of each algorithm. Parts are serialisable
+//! so shard workers can send them to the worker that merges.
 
 pub mod changes;
 pub mod context;
@@ -24,6 +30,8 @@ pub mod ids;
 pub mod shape;
 pub mod skew;
 pub mod spikes;
+
+use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +81,84 @@ impl Offsets {
     pub fn is_zero(&self) -> bool {
         self.ns.iter().all(|o| *o == 0)
     }
+}
+
+/// The sources one part of an answer is computed over: some of the case's sources (all of them for the
+/// one-worker case), their case-wide ids and their clock offsets (both indexed like `sources`).
+///
+/// Event ids given to and returned by part functions name sources by their index in `sources`; results
+/// (event references, counts, series) name them by their case-wide id.
+#[derive(Clone, Debug)]
+pub struct Part<'a> {
+    pub sources: &'a [SourceData],
+    /// Case-wide id of each source.
+    pub ids: Cow<'a, [SourceId]>,
+    /// Offsets of each source (index = position in `sources`).
+    pub offsets: &'a Offsets,
+}
+
+impl<'a> Part<'a> {
+    /// A part holding every source of a case (case-wide id = index).
+    pub fn whole(sources: &'a [SourceData], offsets: &'a Offsets) -> Self {
+        Part {
+            sources,
+            ids: Cow::Owned((0..sources.len()).map(|s| s as SourceId).collect()),
+            offsets,
+        }
+    }
+
+    /// The case-wide id of the part's source `local`.
+    pub fn id(&self, local: SourceId) -> SourceId {
+        self.ids.get(local as usize).copied().unwrap_or(local)
+    }
+
+    /// The offset of the part's source `local`, in ns.
+    pub fn offset(&self, local: SourceId) -> i64 {
+        self.offsets.get(local)
+    }
+
+    /// The name of the part's source `local`.
+    pub fn name(&self, local: SourceId) -> String {
+        self.sources
+            .get(local as usize)
+            .map(|s| s.info.name.clone())
+            .unwrap_or_default()
+    }
+
+    /// An event of the part as shown in results, naming its source case-wide.
+    pub fn event_ref(&self, local: EventId) -> EventRef {
+        EventRef {
+            source: self.id(local.source),
+            ..EventRef::new(self.sources, self.offsets, local)
+        }
+    }
+}
+
+/// The case's time range with offsets applied, `[first, last]`, from each source's first and last
+/// written instants and its offset.
+pub fn adjusted_span(
+    sources: impl IntoIterator<Item = (Option<i64>, Option<i64>, i64)>,
+) -> Option<(i64, i64)> {
+    let (mut from, mut to): (Option<i64>, Option<i64>) = (None, None);
+    for (first, last, offset) in sources {
+        if let Some(f) = first.map(|t| t.saturating_sub(offset)) {
+            from = Some(from.map_or(f, |x| x.min(f)));
+        }
+        if let Some(l) = last.map(|t| t.saturating_sub(offset)) {
+            to = Some(to.map_or(l, |x| x.max(l)));
+        }
+    }
+    Some((from?, to?))
+}
+
+/// [`adjusted_span`] of loaded sources.
+pub fn sources_span(sources: &[SourceData], offsets: &Offsets) -> Option<(i64, i64)> {
+    adjusted_span(
+        sources
+            .iter()
+            .enumerate()
+            .map(|(s, d)| (d.info.first_ts, d.info.last_ts, offsets.get(s as SourceId))),
+    )
 }
 
 /// The adjusted time of an event, or `None` when it has no time of its own.
@@ -142,3 +228,6 @@ impl EventRef {
 pub(crate) fn secs(ns: i64) -> f64 {
     ns as f64 / 1e9
 }
+
+#[cfg(test)]
+mod split_tests;

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::ids::IdIndex;
-use super::Offsets;
+use super::{Offsets, Part};
 use crate::engine::store::{SourceData, SourceId};
 use crate::engine::time::NANOS_PER_SEC;
 use crate::engine::timeline::Timeline;
@@ -134,13 +134,58 @@ fn estimate_pair(a: usize, b: usize, diffs: &mut [i64], res: &[i64]) -> PairEsti
     }
 }
 
-/// Estimates every source's clock offset relative to a reference from the ids they share.
-pub fn estimate(sources: &[SourceData], index: &IdIndex) -> SkewReport {
-    let res: Vec<i64> = sources.iter().map(resolution_ns).collect();
-    // Differences per unordered pair (a < b): t_b − t_a for ids seen exactly once in each.
-    let mut diffs: HashMap<(usize, usize), Vec<i64>> = HashMap::new();
+/// What one part of the case brings to the estimate: the resolution of each of its sources and every
+/// id seen exactly once in one of its sources with a time, as `(id hash, case-wide source, written
+/// time)` sorted by hash then source. (An id seen twice in a source gives that source no difference.)
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkewPart {
+    /// `(case-wide source, resolution in ns)`.
+    pub resolutions: Vec<(SourceId, i64)>,
+    /// Left out of the JSON when sent as bytes ([`SkewPart::take_seen_bytes`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seen: Vec<(u64, SourceId, i64)>,
+}
+
+/// Bytes of one `seen` record: hash, source, time (little-endian).
+const SEEN_BYTES: usize = 18;
+
+impl SkewPart {
+    /// Moves `seen` out as bytes, 18 per id (a shard sends them beside its JSON reply: one id per
+    /// event of a busy file is too much for JSON text).
+    pub fn take_seen_bytes(&mut self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.seen.len() * SEEN_BYTES);
+        for (h, s, t) in self.seen.drain(..) {
+            out.extend_from_slice(&h.to_le_bytes());
+            out.extend_from_slice(&s.to_le_bytes());
+            out.extend_from_slice(&t.to_le_bytes());
+        }
+        out
+    }
+
+    /// Puts back `seen` from the bytes of [`SkewPart::take_seen_bytes`].
+    pub fn put_seen_bytes(&mut self, bytes: &[u8]) {
+        self.seen.extend(bytes.chunks_exact(SEEN_BYTES).map(|r| {
+            let mut h = [0u8; 8];
+            let mut s = [0u8; 2];
+            let mut t = [0u8; 8];
+            h.copy_from_slice(&r[..8]);
+            s.copy_from_slice(&r[8..10]);
+            t.copy_from_slice(&r[10..]);
+            (
+                u64::from_le_bytes(h),
+                SourceId::from_le_bytes(s),
+                i64::from_le_bytes(t),
+            )
+        }));
+    }
+}
+
+/// The ids of one part's sources for the estimate (`index` covers the part's sources).
+pub fn skew_part(part: &Part<'_>, index: &IdIndex) -> SkewPart {
+    let sources = part.sources;
+    let mut seen = Vec::new();
     let mut per_source: Vec<(usize, u32, usize)> = Vec::new();
-    index.for_each_shared(|group| {
+    index.for_each_id(|group| {
         per_source.clear();
         for entry in group {
             let e = IdIndex::event_of(entry);
@@ -149,45 +194,79 @@ pub fn estimate(sources: &[SourceData], index: &IdIndex) -> SkewReport {
                 _ => per_source.push((e.source as usize, e.event, 1)),
             }
         }
-        if per_source.len() < 2 {
-            return;
-        }
-        let ts = |s: usize, e: u32| sources.get(s).and_then(|d| d.ts(e as usize));
-        for (i, &(a, ea, na)) in per_source.iter().enumerate() {
-            if na != 1 {
+        for &(s, e, n) in &per_source {
+            if n != 1 {
                 continue;
             }
-            let Some(ta) = ts(a, ea) else {
-                continue;
-            };
-            for &(b, eb, nb) in &per_source[i + 1..] {
-                if nb != 1 {
-                    continue;
-                }
-                let Some(tb) = ts(b, eb) else {
-                    continue;
-                };
-                let v = diffs.entry((a, b)).or_default();
+            if let Some(t) = sources.get(s).and_then(|d| d.ts(e as usize)) {
+                seen.push((group[0].0, part.id(s as SourceId), t));
+            }
+        }
+    });
+    seen.sort_unstable();
+    SkewPart {
+        resolutions: (0..sources.len())
+            .map(|s| (part.id(s as SourceId), resolution_ns(&sources[s])))
+            .collect(),
+        seen,
+    }
+}
+
+/// Estimates every source's clock offset relative to a reference from the ids they share.
+pub fn estimate(sources: &[SourceData], index: &IdIndex) -> SkewReport {
+    let offsets = Offsets::default();
+    let names: Vec<String> = sources.iter().map(|s| s.info.name.clone()).collect();
+    merge_skew(
+        &names,
+        vec![skew_part(&Part::whole(sources, &offsets), index)],
+    )
+}
+
+/// The estimate from every part's ids: `names` are the case's sources, index = case-wide id.
+pub fn merge_skew(names: &[String], parts: Vec<SkewPart>) -> SkewReport {
+    let mut res: Vec<i64> = vec![1; names.len()];
+    let mut seen: Vec<(u64, SourceId, i64)> = Vec::new();
+    for part in parts {
+        for (s, r) in part.resolutions {
+            if let Some(slot) = res.get_mut(s as usize) {
+                *slot = r;
+            }
+        }
+        seen.extend(part.seen);
+    }
+    seen.sort_unstable();
+    // Differences per unordered pair (a < b): t_b − t_a for ids seen exactly once in each, in hash
+    // order (so the sample kept of a busy pair is the same however the sources were split).
+    let mut diffs: HashMap<(usize, usize), Vec<i64>> = HashMap::new();
+    let mut start = 0;
+    while start < seen.len() {
+        let h = seen[start].0;
+        let end = start + seen[start..].iter().take_while(|x| x.0 == h).count();
+        let group = &seen[start..end];
+        for (i, &(_, a, ta)) in group.iter().enumerate() {
+            for &(_, b, tb) in &group[i + 1..] {
+                let v = diffs.entry((a as usize, b as usize)).or_default();
                 if v.len() < MAX_PAIR_SAMPLES {
                     v.push(tb - ta);
                 }
             }
         }
-    });
+        start = end;
+    }
     // Pairs only name loaded sources (an index built from other sources contributes nothing).
     let mut pairs: Vec<PairEstimate> = diffs
         .into_iter()
-        .filter(|((a, b), d)| d.len() >= MIN_SHARED_IDS && *a < sources.len() && *b < sources.len())
+        .filter(|((a, b), d)| d.len() >= MIN_SHARED_IDS && *a < names.len() && *b < names.len())
         .map(|((a, b), mut d)| estimate_pair(a, b, &mut d, &res))
         .collect();
     pairs.sort_by_key(|p| (p.a, p.b));
 
-    let mut shared_total = vec![0usize; sources.len()];
+    let mut shared_total = vec![0usize; names.len()];
     for p in &pairs {
         shared_total[p.a] += p.shared;
         shared_total[p.b] += p.shared;
     }
-    let reference = (0..sources.len())
+    let reference = (0..names.len())
         .filter(|s| shared_total[*s] > 0)
         .max_by_key(|s| {
             (
@@ -205,7 +284,7 @@ pub fn estimate(sources: &[SourceData], index: &IdIndex) -> SkewReport {
         mad_ns: Option<i64>,
         via: Option<usize>,
     }
-    let mut placed: Vec<Option<Placed>> = (0..sources.len()).map(|_| None).collect();
+    let mut placed: Vec<Option<Placed>> = (0..names.len()).map(|_| None).collect();
     if let Some(r) = reference {
         placed[r] = Some(Placed {
             offset_ns: 0,
@@ -244,13 +323,13 @@ pub fn estimate(sources: &[SourceData], index: &IdIndex) -> SkewReport {
         }
     }
     let round3 = |x: f64| (x * 1000.0).round() / 1000.0;
-    let out = sources
+    let out = names
         .iter()
         .enumerate()
         .map(|(i, s)| {
             let p = placed[i].as_ref();
             SourceSkew {
-                path: s.info.name.clone(),
+                path: s.clone(),
                 source: i as SourceId,
                 offset_s: p.map_or(0.0, |p| round3(p.offset_ns as f64 / NANOS_PER_SEC as f64)),
                 confidence: p.map_or(0.0, |p| round3(p.confidence)),
@@ -261,12 +340,12 @@ pub fn estimate(sources: &[SourceData], index: &IdIndex) -> SkewReport {
                 resolution_s: res[i] as f64 / NANOS_PER_SEC as f64,
                 reference: Some(i) == reference,
                 linked: p.is_some(),
-                via: p.and_then(|p| p.via).map(|v| sources[v].info.name.clone()),
+                via: p.and_then(|p| p.via).map(|v| names[v].clone()),
             }
         })
         .collect();
     SkewReport {
-        reference: reference.map(|r| sources[r].info.name.clone()),
+        reference: reference.map(|r| names[r].clone()),
         sources: out,
     }
 }
@@ -329,6 +408,22 @@ mod tests {
             assert!(!report.sources[2].linked);
             assert_eq!(report.sources[2].confidence, 0.0);
         }
+    }
+
+    #[test]
+    fn ids_sent_as_bytes_come_back_the_same() {
+        let sources = pair(30, 1_500);
+        let index = IdIndex::build(&sources);
+        let offsets = Offsets::zero(3);
+        let part = skew_part(&Part::whole(&sources, &offsets), &index);
+        assert_eq!(part.seen.len(), 60);
+        let mut sent = part.clone();
+        let bytes = sent.take_seen_bytes();
+        assert!(sent.seen.is_empty() && bytes.len() == 60 * SEEN_BYTES);
+        let json = serde_json::to_string(&sent).unwrap();
+        let mut back: SkewPart = serde_json::from_str(&json).unwrap();
+        back.put_seen_bytes(&bytes);
+        assert_eq!(back, part);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::collections::{HashMap, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use super::shape::{shape_group, MessageGroup};
-use super::Offsets;
+use super::{sources_span, Offsets, Part};
 use crate::engine::level::Level;
 use crate::engine::store::{SourceData, SourceId, NO_TIME};
 use crate::engine::time::{format_rfc3339, NANOS_PER_SEC};
@@ -229,7 +229,8 @@ pub fn bucket_width(span_ns: i64) -> i64 {
         .unwrap_or(604800 * NANOS_PER_SEC)
 }
 
-type Series = (SeriesKind, Option<SourceId>, String);
+/// A series: what it counts, the source (none: all sources), and its name.
+pub type Series = (SeriesKind, Option<SourceId>, String);
 
 /// Finds spikes in the error series (all sources and each source) and in each source's most common
 /// message shapes.
@@ -245,56 +246,92 @@ pub fn find_spikes_with(
     opts: &SpikeOptions,
     group: &MessageGroup<'_>,
 ) -> SpikeReport {
-    let adjusted = |s: usize, t: i64| t.saturating_sub(offsets.get(s as SourceId));
-    let first = sources
-        .iter()
-        .enumerate()
-        .filter_map(|(s, d)| d.info.first_ts.map(|t| adjusted(s, t)))
-        .min();
-    let last = sources
-        .iter()
-        .enumerate()
-        .filter_map(|(s, d)| d.info.last_ts.map(|t| adjusted(s, t)))
-        .max();
-    let (Some(first), Some(last)) = (first, last) else {
-        return SpikeReport {
+    let Some(grid) = SpikeGrid::over(sources_span(sources, offsets), opts) else {
+        return SpikeReport::empty();
+    };
+    let names: Vec<String> = sources.iter().map(|s| s.info.name.clone()).collect();
+    let counts = spike_counts(&Part::whole(sources, offsets), &grid, group);
+    merge_spikes(&grid, &names, vec![counts], opts)
+}
+
+/// The buckets every series is counted in: `buckets` of `bucket_ns` from `start`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpikeGrid {
+    pub start: i64,
+    pub bucket_ns: i64,
+    pub buckets: usize,
+}
+
+impl SpikeGrid {
+    /// The grid over the case's adjusted span `[first, last]` (see [`super::adjusted_span`]).
+    pub fn over(span: Option<(i64, i64)>, opts: &SpikeOptions) -> Option<SpikeGrid> {
+        let (first, last) = span?;
+        // A width asked for is widened when it would make more than MAX_BUCKETS buckets.
+        let bucket_ns = opts
+            .bucket_ns
+            .filter(|b| *b > 0)
+            .unwrap_or_else(|| bucket_width(last - first))
+            .max((last - first) / MAX_BUCKETS + 1);
+        let start = first.div_euclid(bucket_ns) * bucket_ns;
+        let buckets = ((last - start) / bucket_ns + 1) as usize;
+        Some(SpikeGrid {
+            start,
+            bucket_ns,
+            buckets,
+        })
+    }
+}
+
+impl SpikeReport {
+    /// The report of a case without timed events.
+    pub fn empty() -> Self {
+        SpikeReport {
             bucket_s: 0.0,
             start: None,
             spikes: Vec::new(),
-        };
-    };
-    // A width asked for is widened when it would make more than MAX_BUCKETS buckets.
-    let bucket_ns = opts
-        .bucket_ns
-        .filter(|b| *b > 0)
-        .unwrap_or_else(|| bucket_width(last - first))
-        .max((last - first) / MAX_BUCKETS + 1);
-    let start = first.div_euclid(bucket_ns) * bucket_ns;
-    let buckets = ((last - start) / bucket_ns + 1) as usize;
-    let mut series: HashMap<Series, Vec<u64>> = HashMap::new();
-    let bump = |series: &mut HashMap<Series, Vec<u64>>, key: Series, b: usize| {
-        let v = series.entry(key).or_insert_with(|| vec![0; buckets]);
-        if let Some(c) = v.get_mut(b) {
-            *c += 1;
         }
-    };
-    for (s, source) in sources.iter().enumerate() {
-        let sid = s as SourceId;
+    }
+}
+
+/// One part's series on the grid: errors over its sources together (summed over parts), and per
+/// source (case-wide) its errors and its most common message groups.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpikeCounts {
+    pub errors: Vec<u64>,
+    pub series: Vec<(Series, Vec<u64>)>,
+}
+
+/// Counts one part's events on `grid`; `group` is called with the part's own source index.
+pub fn spike_counts(part: &Part<'_>, grid: &SpikeGrid, group: &MessageGroup<'_>) -> SpikeCounts {
+    let SpikeGrid {
+        start,
+        bucket_ns,
+        buckets,
+    } = *grid;
+    let mut errors = vec![0u64; buckets];
+    let mut series: HashMap<Series, Vec<u64>> = HashMap::new();
+    for (s, source) in part.sources.iter().enumerate() {
+        let local = s as SourceId;
+        let sid = part.id(local);
+        let offset = part.offset(local);
         let mut shapes: HashMap<String, Vec<u64>> = HashMap::new();
         for (e, &raw) in source.ts_column().iter().enumerate() {
             if raw == NO_TIME {
                 continue;
             }
-            let b = ((adjusted(s, raw) - start) / bucket_ns) as usize;
+            let b = ((raw.saturating_sub(offset) - start) / bucket_ns) as usize;
             if source.level(e) >= Level::Error {
-                bump(&mut series, (SeriesKind::Errors, None, "errors".into()), b);
-                bump(
-                    &mut series,
-                    (SeriesKind::Errors, Some(sid), "errors".into()),
-                    b,
-                );
+                if let Some(c) = errors.get_mut(b) {
+                    *c += 1;
+                }
+                let v = series
+                    .entry((SeriesKind::Errors, Some(sid), "errors".into()))
+                    .or_insert_with(|| vec![0; buckets]);
+                if let Some(c) = v.get_mut(b) {
+                    *c += 1;
+                }
             }
-            if let Some((shape, _)) = group(sid, source, e) {
+            if let Some((shape, _)) = group(local, source, e) {
                 if shapes.len() < MAX_SHAPES_PER_SOURCE || shapes.contains_key(&shape) {
                     if let Some(c) = shapes
                         .entry(shape)
@@ -315,14 +352,44 @@ pub fn find_spikes_with(
             series.insert((SeriesKind::Template, Some(sid), shape), counts);
         }
     }
+    let mut series: Vec<(Series, Vec<u64>)> = series.into_iter().collect();
+    series.sort_by(|a, b| a.0.cmp(&b.0));
+    SpikeCounts { errors, series }
+}
+
+/// The spikes of every part's series (`names`: the case's sources, index = case-wide id).
+pub fn merge_spikes(
+    grid: &SpikeGrid,
+    names: &[String],
+    parts: Vec<SpikeCounts>,
+    opts: &SpikeOptions,
+) -> SpikeReport {
+    let SpikeGrid {
+        start, bucket_ns, ..
+    } = *grid;
+    let mut overall: Option<Vec<u64>> = None;
+    let mut series: HashMap<Series, Vec<u64>> = HashMap::new();
+    for part in parts {
+        if part.errors.iter().any(|c| *c > 0) {
+            match overall.as_mut() {
+                Some(sum) => {
+                    for (t, c) in sum.iter_mut().zip(&part.errors) {
+                        *t += c;
+                    }
+                }
+                None => overall = Some(part.errors),
+            }
+        }
+        series.extend(part.series);
+    }
     // A source's error series that is the whole error series (one source logs all errors) adds
     // nothing: keep only the overall one.
-    let overall = series
-        .get(&(SeriesKind::Errors, None, "errors".to_string()))
-        .cloned();
     series.retain(|(kind, source, _), counts| {
         !(*kind == SeriesKind::Errors && source.is_some() && Some(&*counts) == overall.as_ref())
     });
+    if let Some(o) = overall {
+        series.insert((SeriesKind::Errors, None, "errors".into()), o);
+    }
     let mut keys: Vec<&Series> = series.keys().collect();
     keys.sort();
     let mut spikes = Vec::new();
@@ -334,7 +401,7 @@ pub fn find_spikes_with(
             spikes.push(Spike {
                 kind: *kind,
                 series: name.clone(),
-                path: source.map(|s| sources[s as usize].info.name.clone()),
+                path: source.map(|s| names.get(s as usize).cloned().unwrap_or_default()),
                 source: *source,
                 from: format_rfc3339(from_ns),
                 to: format_rfc3339(to_ns),

@@ -12,8 +12,8 @@
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use super::{overall, SourcePatterns, Template};
-use crate::engine::correlate::Offsets;
+use super::{OverallTemplate, SourcePatterns, Template};
+use crate::engine::correlate::{sources_span, Offsets, Part};
 use crate::engine::level::Level;
 use crate::engine::store::{SourceData, NO_TIME};
 
@@ -178,18 +178,6 @@ pub fn template_query(text: &str, source: Option<&str>) -> Option<String> {
     })
 }
 
-/// The case's time range with offsets applied, `[from, to]`.
-fn span(sources: &[SourceData], offsets: &Offsets) -> Option<(i64, i64)> {
-    let adjusted = |s: usize, t: Option<i64>| t.map(|t| t.saturating_sub(offsets.get(s as u16)));
-    let from = (0..sources.len())
-        .filter_map(|s| adjusted(s, sources[s].info.first_ts))
-        .min()?;
-    let to = (0..sources.len())
-        .filter_map(|s| adjusted(s, sources[s].info.last_ts))
-        .max()?;
-    Some((from, to.max(from)))
-}
-
 /// Per template of one source, its event counts over `buckets` slices of `span`.
 fn sparklines_on(
     source: &SourceData,
@@ -294,21 +282,131 @@ pub fn overview(
     buckets: usize,
 ) -> PatternsOverview {
     let n = sources.len().min(patterns.len());
-    let span = span(&sources[..n], offsets);
+    let part = Part::whole(&sources[..n], offsets);
+    let span = sources_span(&sources[..n], offsets).map(|(from, to)| (from, to.max(from)));
+    let listed = list_templates(vec![template_counts(&part, patterns)], limit);
+    let texts: Vec<String> = listed.listed.iter().map(|o| o.text.clone()).collect();
+    let lines = patterns_part(&part, patterns, span, &texts, limit, buckets);
+    let names: Vec<String> = sources[..n].iter().map(|s| s.info.name.clone()).collect();
+    merge_patterns(listed, vec![lines], &names, span, buckets)
+}
+
+/// The templates of one part's sources, counted: `(case-wide source, template id, text, count,
+/// levels)`. The first step of the overview: merged over parts ([`list_templates`]), they say which
+/// templates are listed overall.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateCounts {
+    pub templates: Vec<(u16, u32, String, u64, Vec<Level>)>,
+}
+
+/// Every template of one part (`patterns[i]` belongs to the part's source `i`).
+pub fn template_counts(part: &Part<'_>, patterns: &[SourcePatterns]) -> TemplateCounts {
+    let n = part.sources.len().min(patterns.len());
+    TemplateCounts {
+        templates: (0..n)
+            .flat_map(|s| {
+                let sid = part.id(s as u16);
+                patterns[s]
+                    .templates
+                    .iter()
+                    .map(move |t| (sid, t.id, t.text.clone(), t.count, t.levels.clone()))
+            })
+            .collect(),
+    }
+}
+
+/// The templates listed overall: the most frequent `limit` over all parts (the same text in several
+/// sources is one), and how many distinct texts there are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Listed {
+    /// Sources are `(case-wide source, template id)`, in source order.
+    pub listed: Vec<OverallTemplate>,
+    pub total: u64,
+}
+
+/// Merges every part's templates by text; most frequent first (ties by text).
+pub fn list_templates(parts: Vec<TemplateCounts>, limit: usize) -> Listed {
+    let mut all: Vec<(u16, u32, String, u64, Vec<Level>)> =
+        parts.into_iter().flat_map(|p| p.templates).collect();
+    all.sort_by_key(|t| (t.0, t.1));
+    let mut by_text: FxHashMap<String, usize> = FxHashMap::default();
+    let mut out: Vec<OverallTemplate> = Vec::new();
+    for (s, id, text, count, levels) in all {
+        let i = *by_text.entry(text.clone()).or_insert_with(|| {
+            out.push(OverallTemplate {
+                text,
+                count: 0,
+                levels: Vec::new(),
+                sources: Vec::new(),
+            });
+            out.len() - 1
+        });
+        let o = &mut out[i];
+        o.count += count;
+        for l in levels {
+            if !o.levels.contains(&l) {
+                o.levels.push(l);
+            }
+        }
+        o.levels.sort();
+        o.sources.push((s as usize, id));
+    }
+    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+    let total = out.len() as u64;
+    out.truncate(limit);
+    Listed { listed: out, total }
+}
+
+/// Per placeholder of a template, its values and how often each was seen.
+pub type PlaceholderCounts = Vec<Vec<(String, u64)>>;
+
+/// The second step over one part: each of its sources' listed templates in full, and, for each
+/// template listed overall, the part's share of its sparkline and of its placeholder values.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PatternsPart {
+    /// `(case-wide source, its templates)`.
+    pub sources: Vec<(u16, SourceTemplates)>,
+    /// Parallel to the listed texts: sparkline counts and, per placeholder, value counts.
+    pub overall: Vec<(Vec<u32>, PlaceholderCounts)>,
+}
+
+/// One part's share of the overview: `span` is the whole case's (adjusted), `listed` the texts listed
+/// overall ([`list_templates`]).
+pub fn patterns_part(
+    part: &Part<'_>,
+    patterns: &[SourcePatterns],
+    span: Option<(i64, i64)>,
+    listed: &[String],
+    limit: usize,
+    buckets: usize,
+) -> PatternsPart {
+    let sources = part.sources;
+    let n = sources.len().min(patterns.len());
     let sparks: Vec<Vec<Vec<u32>>> = (0..n)
         .map(|s| {
             sparklines_on(
                 &sources[s],
                 &patterns[s],
-                offsets.get(s as u16),
+                part.offset(s as u16),
                 span,
                 buckets,
             )
         })
         .collect();
-    let refs: Vec<&SourcePatterns> = patterns[..n].iter().collect();
-    let merged = overall(&refs);
-    let listed_overall = &merged[..merged.len().min(limit)];
+    // Where each listed text is among the part's templates.
+    let position: FxHashMap<&str, usize> = listed
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.as_str(), i))
+        .collect();
+    let mut holders: Vec<Vec<(usize, u32)>> = vec![Vec::new(); listed.len()];
+    for (s, p) in patterns[..n].iter().enumerate() {
+        for t in &p.templates {
+            if let Some(&i) = position.get(t.text.as_str()) {
+                holders[i].push((s, t.id));
+            }
+        }
+    }
 
     // Which templates of each source need placeholder values: its own top ones and those that make up
     // the listed overall templates.
@@ -323,8 +421,8 @@ pub fn overview(
             want(s, tpl.id);
         }
     }
-    for o in listed_overall {
-        for &(s, t) in &o.sources {
+    for h in &holders {
+        for &(s, t) in h {
             want(s, t);
         }
     }
@@ -332,51 +430,106 @@ pub fn overview(
         .map(|s| sample_values(&sources[s], &patterns[s], &wanted[s]))
         .collect();
 
-    let name = |s: usize| sources[s].info.name.clone();
     let per_source = (0..n)
-        .map(|s| SourceTemplates {
-            source: name(s),
-            total: patterns[s].templates.len() as u64,
-            templates: tops[s]
-                .iter()
-                .map(|t| TemplateLine {
-                    text: t.text.clone(),
-                    count: t.count,
-                    levels: t.levels.clone(),
-                    sparkline: sparks[s][t.id as usize].clone(),
-                    sources: vec![name(s)],
-                    query: template_query(&t.text, Some(&sources[s].info.name)),
-                    fields: fields_of(&t.text, &values[s][wanted[s][&t.id]]),
-                })
-                .collect(),
+        .map(|s| {
+            let name = part.name(s as u16);
+            let lines = SourceTemplates {
+                total: patterns[s].templates.len() as u64,
+                templates: tops[s]
+                    .iter()
+                    .map(|t| TemplateLine {
+                        text: t.text.clone(),
+                        count: t.count,
+                        levels: t.levels.clone(),
+                        sparkline: sparks[s][t.id as usize].clone(),
+                        sources: vec![name.clone()],
+                        query: template_query(&t.text, Some(&name)),
+                        fields: fields_of(&t.text, &values[s][wanted[s][&t.id]]),
+                    })
+                    .collect(),
+                source: name,
+            };
+            (part.id(s as u16), lines)
         })
         .collect();
-    let overall_lines = listed_overall
+    let overall = holders
         .iter()
-        .map(|o| {
+        .map(|h| {
             let mut sparkline = vec![0u32; buckets];
             let mut counts: Vec<FxHashMap<String, u64>> = Vec::new();
-            for &(s, t) in &o.sources {
+            for &(s, t) in h {
                 for (total, c) in sparkline.iter_mut().zip(&sparks[s][t as usize]) {
                     *total += c;
                 }
                 add_counts(&mut counts, &values[s][wanted[s][&t]]);
             }
-            TemplateLine {
-                text: o.text.clone(),
-                count: o.count,
-                levels: o.levels.clone(),
-                sparkline,
-                sources: o.sources.iter().map(|&(s, _)| name(s)).collect(),
-                query: template_query(&o.text, None),
-                fields: fields_of(&o.text, &counts),
+            let counts = counts
+                .into_iter()
+                .map(|m| {
+                    let mut v: Vec<(String, u64)> = m.into_iter().collect();
+                    v.sort();
+                    v
+                })
+                .collect();
+            (sparkline, counts)
+        })
+        .collect();
+    PatternsPart {
+        sources: per_source,
+        overall,
+    }
+}
+
+/// The overview from the listed templates and every part's share; `names` are the case's sources
+/// (index = case-wide id).
+pub fn merge_patterns(
+    listed: Listed,
+    parts: Vec<PatternsPart>,
+    names: &[String],
+    span: Option<(i64, i64)>,
+    buckets: usize,
+) -> PatternsOverview {
+    let mut per_source: Vec<(u16, SourceTemplates)> = Vec::new();
+    let mut sparklines = vec![vec![0u32; buckets]; listed.listed.len()];
+    let mut values: Vec<Vec<FxHashMap<String, u64>>> = vec![Vec::new(); listed.listed.len()];
+    for part in parts {
+        per_source.extend(part.sources);
+        for (i, (spark, counts)) in part.overall.into_iter().enumerate() {
+            if let Some(sum) = sparklines.get_mut(i) {
+                for (t, c) in sum.iter_mut().zip(&spark) {
+                    *t += c;
+                }
             }
+            if let Some(into) = values.get_mut(i) {
+                let maps: Vec<FxHashMap<String, u64>> = counts
+                    .into_iter()
+                    .map(|v| v.into_iter().collect())
+                    .collect();
+                add_counts(into, &maps);
+            }
+        }
+    }
+    per_source.sort_by_key(|(s, _)| *s);
+    let name = |s: usize| names.get(s).cloned().unwrap_or_default();
+    let overall = listed
+        .listed
+        .iter()
+        .zip(sparklines)
+        .zip(&values)
+        .map(|((o, sparkline), counts)| TemplateLine {
+            text: o.text.clone(),
+            count: o.count,
+            levels: o.levels.clone(),
+            sparkline,
+            sources: o.sources.iter().map(|&(s, _)| name(s)).collect(),
+            query: template_query(&o.text, None),
+            fields: fields_of(&o.text, counts),
         })
         .collect();
     PatternsOverview {
-        overall: overall_lines,
-        overall_total: merged.len() as u64,
-        sources: per_source,
+        overall,
+        overall_total: listed.total,
+        sources: per_source.into_iter().map(|(_, t)| t).collect(),
         span,
         mining_ms: 0.0,
         reading_ms: 0.0,

@@ -42,6 +42,7 @@ pub struct InvestigateProps {
 #[function_component(Investigate)]
 pub fn investigate(props: &InvestigateProps) -> Html {
     crate::ui::timing::use_render_timing("investigate");
+    let display = use_context::<crate::ui::zones::DisplayZone>();
     // After every load (and after offsets change) the overviews are asked for again.
     {
         let commands = props.commands.clone();
@@ -88,11 +89,19 @@ pub fn investigate(props: &InvestigateProps) -> Html {
         // A spike clicked, else the range chosen on the histogram, else the incident the spike finder
         // marks.
         let window = view.changes_window.or(props.range);
-        let wanted = (view.panel == Panel::Changes && props.loaded)
-            .then_some((view.data_generation, window));
+        // Headlines tell clock times in the display zone: asked again when it changes.
+        let zone = display.as_ref().map(|d| d.name().to_string());
+        let wanted = (view.panel == Panel::Changes && props.loaded).then_some((
+            view.data_generation,
+            window,
+            zone,
+        ));
         use_effect_with(wanted, move |wanted| {
-            if let Some((_, window)) = wanted {
-                commands.investigate(Ask::Changes { window: *window });
+            if let Some((_, window, zone)) = wanted {
+                commands.investigate(Ask::Changes {
+                    window: *window,
+                    zone: zone.clone(),
+                });
             }
         });
     }

@@ -1,0 +1,336 @@
+//! The coordinator's investigations: every [`Ask`] is answered from the shards, each working out its
+//! part over its own sources ([`PartAsk`], see `super::super::shard::investigate`) and the parts merged
+//! here with the engine's merges ([`crate::engine::correlate`]), so the answer is the one-worker one.
+//!
+//! An ask about one event ("related by", context) first asks the shard holding it (found through the
+//! merged timeline, [`MergedOrder::locate`]) for the event, its ids and its sort key, then every shard
+//! for its part. "What changed" without a window first finds the spikes. Clock offsets are applied by
+//! re-committing every shard ([`Job::Offsets`]); the answer is sent once they have re-merged.
+
+use std::rc::Rc;
+
+use super::{Coordinator, Job, Receive};
+use crate::engine::correlate::adjusted_span;
+use crate::engine::correlate::changes::{default_window, merge_changes, Window};
+use crate::engine::correlate::context::{merge_context, DEFAULT_LIMIT};
+use crate::engine::correlate::follow::merge_follow;
+use crate::engine::correlate::follow::merge_related;
+use crate::engine::correlate::skew::merge_skew;
+use crate::engine::correlate::spikes::{merge_spikes, SpikeGrid, SpikeOptions, SpikeReport};
+use crate::engine::patterns::overview::{list_templates, merge_patterns};
+use crate::engine::shard::MergedOrder;
+use crate::engine::time::NANOS_PER_SEC;
+use crate::engine::timeline::EventId;
+use crate::protocol::investigate::{
+    Answer, Ask, PartAnswer, PartAsk, SkewState, TimelinePosition, MAX_TEMPLATES_SHOWN,
+    SPARKLINE_BUCKETS,
+};
+use crate::protocol::shard::{ShardReply, ShardRequest};
+use crate::protocol::{Reply, RequestId};
+
+/// Widest context window asked for, in seconds either side (as in the one-worker case).
+const MAX_CONTEXT_SECONDS: f64 = 3600.0;
+
+/// A time range `[first, last]` in ns.
+type Span = (i64, i64);
+
+/// The one failure of a shard's part, or the parts.
+type Parts = Result<Vec<PartAnswer>, String>;
+
+impl Coordinator {
+    /// Answers `ask` (the request `id`) from the shards' parts.
+    pub(super) async fn investigate(self: Rc<Self>, id: RequestId, ask: Ask) {
+        if let Ask::SetOffsets { offsets_s } = ask {
+            let count = self.state.borrow().sources.len();
+            let offsets_ns = (0..count)
+                .map(|s| {
+                    let secs = offsets_s.get(s).copied().unwrap_or(0.0);
+                    if secs.is_finite() {
+                        (secs * NANOS_PER_SEC as f64).round() as i64
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            // Answered with the skew state once the shards have re-merged.
+            self.enqueue(Job::Offsets {
+                offsets_ns,
+                answer: id,
+            });
+            return;
+        }
+        self.gate.pass().await;
+        let reply = match self.answer(ask).await {
+            Ok(answer) => Reply::Investigation { id, answer },
+            Err(message) => Reply::Failed { id, message },
+        };
+        self.post(&reply);
+    }
+
+    /// Asks every shard for its part (`make` builds each one's ask).
+    async fn parts(&self, ask: PartAsk) -> Parts {
+        let replies = self
+            .ask_all(|id| ShardRequest::Investigate {
+                id,
+                ask: ask.clone(),
+            })
+            .await;
+        replies
+            .into_iter()
+            .map(|(reply, bytes)| match reply {
+                ShardReply::Investigated {
+                    answer: PartAnswer::Skew { mut part },
+                    ..
+                } => {
+                    part.put_seen_bytes(&bytes.unwrap_or_default());
+                    Ok(PartAnswer::Skew { part })
+                }
+                ShardReply::Investigated { answer, .. } => Ok(answer),
+                ShardReply::Failed { message, .. } => Err(message),
+                _ => Err("A worker gave an unexpected answer.".into()),
+            })
+            .collect()
+    }
+
+    /// Asks the shard holding the merged timeline's position `at` about its event.
+    async fn event_part(&self, at: TimelinePosition) -> Result<(EventId, PartAnswer), String> {
+        let order: Rc<MergedOrder> = self.state.borrow().timeline.clone();
+        let total = order.len();
+        let missing = || {
+            format!(
+                "There is no event at position {} of the timeline.",
+                at.position
+            )
+        };
+        let p = if at.newest_first {
+            total.checked_sub(at.position as usize + 1)
+        } else {
+            Some(at.position as usize).filter(|p| *p < total)
+        };
+        let (s, rank) = p.and_then(|p| order.locate(p)).ok_or_else(missing)?;
+        let request = ShardRequest::Investigate {
+            id: self.sub_id(),
+            ask: PartAsk::Event { rank },
+        };
+        match Receive(self.send(s, &request, &[])).await.0 {
+            ShardReply::Investigated {
+                answer: answer @ PartAnswer::Event { .. },
+                ..
+            } => {
+                let PartAnswer::Event { event, .. } = &answer else {
+                    return Err(missing());
+                };
+                Ok((event.id(), answer))
+            }
+            ShardReply::Failed { message, .. } => Err(message),
+            _ => Err(missing()),
+        }
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.state
+            .borrow()
+            .sources
+            .iter()
+            .map(|s| s.name.clone())
+            .collect()
+    }
+
+    /// The case's span with offsets applied, and the span of its written times.
+    fn spans(&self) -> (Option<Span>, Option<Span>) {
+        let state = self.state.borrow();
+        let adjusted = adjusted_span(state.sources.iter().enumerate().map(|(i, s)| {
+            (
+                s.first_ts,
+                s.last_ts,
+                state.offsets_ns.get(i).copied().unwrap_or(0),
+            )
+        }));
+        let written = adjusted_span(state.sources.iter().map(|s| (s.first_ts, s.last_ts, 0)));
+        (adjusted, written)
+    }
+
+    /// The skew estimate (from every shard's ids) and the offsets applied now.
+    pub(super) async fn skew_state(&self) -> Result<SkewState, String> {
+        let names = self.names();
+        let parts = self
+            .parts(PartAsk::Skew)
+            .await?
+            .into_iter()
+            .filter_map(|p| match p {
+                PartAnswer::Skew { part } => Some(part),
+                _ => None,
+            })
+            .collect();
+        let report = merge_skew(&names, parts);
+        let applied_s = {
+            let state = self.state.borrow();
+            (0..names.len())
+                .map(|s| {
+                    state.offsets_ns.get(s).copied().unwrap_or(0) as f64 / NANOS_PER_SEC as f64
+                })
+                .collect()
+        };
+        Ok(SkewState {
+            report,
+            applied_s,
+            sources: names,
+        })
+    }
+
+    async fn spikes(&self) -> Result<SpikeReport, String> {
+        let opts = SpikeOptions::default();
+        let Some(grid) = SpikeGrid::over(self.spans().0, &opts) else {
+            return Ok(SpikeReport::empty());
+        };
+        let parts = self
+            .parts(PartAsk::Spikes { grid })
+            .await?
+            .into_iter()
+            .filter_map(|p| match p {
+                PartAnswer::Spikes { counts } => Some(counts),
+                _ => None,
+            })
+            .collect();
+        Ok(merge_spikes(&grid, &self.names(), parts, &opts))
+    }
+
+    async fn answer(&self, ask: Ask) -> Result<Answer, String> {
+        Ok(match ask {
+            Ask::Patterns => {
+                let (mut mining_ms, mut reading_ms) = (0.0, 0.0);
+                let counts = self
+                    .parts(PartAsk::TemplateCounts)
+                    .await?
+                    .into_iter()
+                    .filter_map(|p| match p {
+                        PartAnswer::TemplateCounts {
+                            counts,
+                            mining_ms: m,
+                            reading_ms: r,
+                        } => {
+                            mining_ms += m;
+                            reading_ms += r;
+                            Some(counts)
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let listed = list_templates(counts, MAX_TEMPLATES_SHOWN);
+                let span = self.spans().0.map(|(a, b)| (a, b.max(a)));
+                let texts = listed.listed.iter().map(|o| o.text.clone()).collect();
+                let parts = self
+                    .parts(PartAsk::Patterns {
+                        span,
+                        listed: texts,
+                    })
+                    .await?
+                    .into_iter()
+                    .filter_map(|p| match p {
+                        PartAnswer::Patterns { part } => Some(part),
+                        _ => None,
+                    })
+                    .collect();
+                let mut patterns =
+                    merge_patterns(listed, parts, &self.names(), span, SPARKLINE_BUCKETS);
+                patterns.mining_ms = mining_ms;
+                patterns.reading_ms = reading_ms;
+                Answer::Patterns { patterns }
+            }
+            Ask::Related { at } => {
+                let (_, part) = self.event_part(at).await?;
+                let PartAnswer::Event { event, ids, .. } = part else {
+                    return Err("A worker gave an unexpected answer.".into());
+                };
+                let values = ids.iter().map(|i| i.id.clone()).collect();
+                let counts = self
+                    .parts(PartAsk::IdCounts { ids: values })
+                    .await?
+                    .into_iter()
+                    .filter_map(|p| match p {
+                        PartAnswer::IdCounts { counts } => Some(counts),
+                        _ => None,
+                    })
+                    .collect();
+                Answer::Related {
+                    event,
+                    relations: merge_related(ids, counts),
+                }
+            }
+            Ask::Follow { value } => {
+                let parts = self
+                    .parts(PartAsk::Follow {
+                        value: value.clone(),
+                    })
+                    .await?
+                    .into_iter()
+                    .filter_map(|p| match p {
+                        PartAnswer::Follow { part } => Some(part),
+                        _ => None,
+                    })
+                    .collect();
+                Answer::Follow {
+                    story: merge_follow(&value, parts),
+                }
+            }
+            Ask::Context { at, seconds } => {
+                let seconds = if seconds.is_finite() {
+                    seconds.abs().min(MAX_CONTEXT_SECONDS)
+                } else {
+                    5.0
+                };
+                let (chosen, part) = self.event_part(at).await?;
+                let PartAnswer::Event { key, .. } = part else {
+                    return Err("A worker gave an unexpected answer.".into());
+                };
+                let parts = self
+                    .parts(PartAsk::Context {
+                        at_ns: key.0,
+                        seconds,
+                        pivot: key,
+                        limit: DEFAULT_LIMIT as u32,
+                    })
+                    .await?
+                    .into_iter()
+                    .filter_map(|p| match p {
+                        PartAnswer::Context { part } => Some(part),
+                        _ => None,
+                    })
+                    .collect();
+                Answer::Context {
+                    context: merge_context(key.0, seconds, Some(chosen), DEFAULT_LIMIT, parts),
+                }
+            }
+            Ask::Skew | Ask::SetOffsets { .. } => Answer::Skew {
+                skew: self.skew_state().await?,
+            },
+            Ask::Changes { window, zone } => {
+                let after = match window {
+                    Some((from, to)) if to > from => Some(Window::new(from, to)),
+                    _ => default_window(&self.spikes().await?, self.spans().1),
+                }
+                .ok_or_else(|| "The files hold no timed events to compare.".to_string())?;
+                let before = after.just_before();
+                let parts = self
+                    .parts(PartAsk::Changes {
+                        after,
+                        before,
+                        zone,
+                    })
+                    .await?
+                    .into_iter()
+                    .filter_map(|p| match p {
+                        PartAnswer::Changes { part } => Some(part),
+                        _ => None,
+                    })
+                    .collect();
+                Answer::Changes {
+                    changes: merge_changes(after, before, parts),
+                }
+            }
+            Ask::Spikes => Answer::Spikes {
+                spikes: self.spikes().await?,
+            },
+        })
+    }
+}

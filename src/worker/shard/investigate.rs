@@ -1,0 +1,145 @@
+//! A shard's parts of the investigations: each [`PartAsk`] worked out over the shard's own sources
+//! (named case-wide) with the engine's part functions ([`crate::engine::correlate`]); the coordinator
+//! merges the parts of every shard (`super::super::coordinator::investigate`).
+//!
+//! The id index is built on the first ask that needs it and kept until the shard's sources change.
+//! Templates are the shard's, mined while its sources were read (`Shard::patterns`).
+
+use crate::engine::correlate::changes::changes_part;
+use crate::engine::correlate::context::{context_part, event_key};
+use crate::engine::correlate::follow::{event_ids, follow_part, id_counts};
+use crate::engine::correlate::ids::IdIndex;
+use crate::engine::correlate::shape::template_group;
+use crate::engine::correlate::skew::skew_part;
+use crate::engine::correlate::spikes::spike_counts;
+use crate::engine::correlate::Part;
+use crate::engine::patterns::overview::{patterns_part, template_counts};
+use crate::engine::patterns::SourcePatterns;
+use crate::protocol::investigate::{
+    headline_zone, PartAnswer, PartAsk, MAX_TEMPLATES_SHOWN, SPARKLINE_BUCKETS,
+};
+
+use super::Case;
+
+/// What a shard keeps for its investigations.
+#[derive(Default)]
+pub struct ShardInvestigation {
+    /// The id index and the (sources, events) it was built for.
+    ids: Option<((usize, usize), IdIndex)>,
+    /// Time spent reading and mining the shard's sources, over its loads, in ms.
+    reading_ms: f64,
+    mining_ms: f64,
+}
+
+impl ShardInvestigation {
+    /// Builds the id index unless it covers the case's sources.
+    fn index(&mut self, case: &Case) {
+        let key = (case.source_count(), case.total_events());
+        if self.ids.as_ref().is_none_or(|(k, _)| *k != key) {
+            self.ids = Some((key, IdIndex::build(case.sources())));
+        }
+    }
+
+    /// Counts what reading and mining one source took (read again in another zone: reading 0).
+    pub fn loaded(&mut self, reading_ms: f64, mining_ms: f64) {
+        self.reading_ms += reading_ms;
+        self.mining_ms += mining_ms;
+    }
+
+    /// Works out the shard's part of an ask; `ids` are the case-wide ids of the shard's sources and
+    /// `patterns` their mined templates (in the shard's order).
+    pub fn answer(
+        &mut self,
+        case: &Case,
+        ids: &[u16],
+        patterns: &[SourcePatterns],
+        ask: PartAsk,
+    ) -> Result<(PartAnswer, Option<Vec<u8>>), String> {
+        let part = Part {
+            sources: case.sources(),
+            ids: ids.into(),
+            offsets: case.offsets(),
+        };
+        if matches!(
+            ask,
+            PartAsk::IdCounts { .. } | PartAsk::Follow { .. } | PartAsk::Skew
+        ) {
+            self.index(case);
+        }
+        let empty = IdIndex::default();
+        let index = self.ids.as_ref().map_or(&empty, |(_, i)| i);
+        let group = template_group(patterns);
+        let answer = match ask {
+            PartAsk::TemplateCounts => PartAnswer::TemplateCounts {
+                counts: template_counts(&part, patterns),
+                mining_ms: self.mining_ms,
+                reading_ms: self.reading_ms,
+            },
+            PartAsk::Patterns { span, listed } => PartAnswer::Patterns {
+                part: patterns_part(
+                    &part,
+                    patterns,
+                    span,
+                    &listed,
+                    MAX_TEMPLATES_SHOWN,
+                    SPARKLINE_BUCKETS,
+                ),
+            },
+            PartAsk::Event { rank } => {
+                let event = case
+                    .timeline()
+                    .get(rank as usize, false)
+                    .ok_or_else(|| format!("A shard has no event of rank {rank}."))?;
+                PartAnswer::Event {
+                    event: part.event_ref(event),
+                    ids: event_ids(&part, event),
+                    key: event_key(&part, event),
+                }
+            }
+            PartAsk::IdCounts { ids } => PartAnswer::IdCounts {
+                counts: id_counts(&part, index, &ids),
+            },
+            PartAsk::Follow { value } => PartAnswer::Follow {
+                part: follow_part(&part, index, &value),
+            },
+            PartAsk::Context {
+                at_ns,
+                seconds,
+                pivot,
+                limit,
+            } => PartAnswer::Context {
+                part: context_part(
+                    &part,
+                    case.timeline(),
+                    at_ns,
+                    seconds,
+                    pivot,
+                    limit as usize,
+                ),
+            },
+            PartAsk::Skew => {
+                // The ids travel as bytes beside the reply (see `SkewPart::take_seen_bytes`).
+                let mut part = skew_part(&part, index);
+                let bytes = part.take_seen_bytes();
+                return Ok((PartAnswer::Skew { part }, Some(bytes)));
+            }
+            PartAsk::Spikes { grid } => PartAnswer::Spikes {
+                counts: spike_counts(&part, &grid, &group),
+            },
+            PartAsk::Changes {
+                after,
+                before,
+                zone,
+            } => PartAnswer::Changes {
+                part: changes_part(
+                    &part,
+                    after,
+                    before,
+                    &group,
+                    &headline_zone(zone.as_deref()),
+                ),
+            },
+        };
+        Ok((answer, None))
+    }
+}
