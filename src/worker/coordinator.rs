@@ -620,14 +620,7 @@ impl Coordinator {
                         id,
                         message: format!("There is no file named {source} in this case."),
                     }),
-                    Ok(_) => {
-                        // The replica reads the change too, after the loads before it.
-                        self.replica.unsent.borrow_mut().push(ReplicaLoad::Zone {
-                            source: source.clone(),
-                            zone: zone.clone(),
-                        });
-                        self.enqueue(Job::Rezone { id, source, zone });
-                    }
+                    Ok(_) => self.enqueue(Job::Rezone { id, source, zone }),
                 }
             }
             Request::Cancel { .. } => {
@@ -920,6 +913,13 @@ impl Coordinator {
             }
         }
         *self.track.borrow_mut() = None;
+        if !cancelled {
+            // The replica reads the change too, after the loads before it.
+            self.replica
+                .unsent
+                .borrow_mut()
+                .push(ReplicaLoad::Zone { source, zone });
+        }
         // The shards that finished swap their sources in even when another was cancelled, as the
         // one worker keeps the sources it had read again before a cancel.
         self.commit().await;
