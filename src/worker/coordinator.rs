@@ -269,7 +269,7 @@ struct Replica {
     /// Loads given and not yet answered.
     in_flight: Cell<u32>,
     next_load: Cell<RequestId>,
-    /// Asks waiting for the replica's loads.
+    /// Asks waiting for the replica's loads (and zone changes).
     asks: RefCell<Vec<Request>>,
     /// SetOffsets asks whose answer waits for the shards' commit.
     held: RefCell<HashMap<RequestId, Held>>,
@@ -1441,10 +1441,24 @@ impl Coordinator {
         }
     }
 
-    /// Gives the replica the loads it has not seen, then `ask` once it has read them.
+    /// Answers `ask` by the replica once it has read every load and zone change before it.
     fn ask_replica(self: &Rc<Self>, ask: Request) {
-        let unsent: Vec<ReplicaLoad> = self.replica.unsent.borrow_mut().drain(..).collect();
-        for load in unsent {
+        self.replica.asks.borrow_mut().push(ask);
+        self.pump_replica();
+    }
+
+    /// Gives the replica the loads and zone changes it has not seen, in order, then the waiting asks
+    /// once it has read them all. A zone change waits until the loads before it are read: the
+    /// replica checks that the file is in its case when the change arrives.
+    fn pump_replica(self: &Rc<Self>) {
+        loop {
+            let next = {
+                let mut unsent = self.replica.unsent.borrow_mut();
+                let blocked = matches!(unsent.first(), Some(ReplicaLoad::Zone { .. }))
+                    && self.replica.in_flight.get() > 0;
+                (!unsent.is_empty() && !blocked).then(|| unsent.remove(0))
+            };
+            let Some(load) = next else { break };
             let load = match load {
                 ReplicaLoad::Inputs { zone, inputs } => (zone, inputs),
                 ReplicaLoad::Zone { source, zone } => {
@@ -1507,9 +1521,10 @@ impl Coordinator {
             }
         }
         if self.replica.in_flight.get() == 0 {
-            self.post_replica(&ask, &[]);
-        } else {
-            self.replica.asks.borrow_mut().push(ask);
+            let asks: Vec<Request> = self.replica.asks.borrow_mut().drain(..).collect();
+            for ask in asks {
+                self.post_replica(&ask, &[]);
+            }
         }
     }
 
@@ -1535,11 +1550,9 @@ impl Coordinator {
             Reply::Loaded { id, .. } | Reply::Failed { id, .. } if id >= REPLICA_LOAD_IDS => {
                 let left = self.replica.in_flight.get().saturating_sub(1);
                 self.replica.in_flight.set(left);
-                if left == 0 {
-                    let asks: Vec<Request> = self.replica.asks.borrow_mut().drain(..).collect();
-                    for ask in asks {
-                        self.post_replica(&ask, &[]);
-                    }
+                if left == 0 && !self.replica.asks.borrow().is_empty() {
+                    // What waited for these loads (a zone change, the asks) goes on.
+                    self.pump_replica();
                 }
             }
             reply @ (Reply::Investigation { .. } | Reply::Failed { .. }) => {
