@@ -24,8 +24,8 @@ use super::Case;
 /// What a shard keeps for its investigations.
 #[derive(Default)]
 pub struct ShardInvestigation {
-    /// The id index and the (sources, events) it was built for.
-    ids: Option<((usize, usize), IdIndex)>,
+    /// The id index and the (sources, events, content generation) it was built for.
+    ids: Option<((usize, usize, u64), IdIndex)>,
     /// Time spent reading and mining the shard's sources, over its loads, in ms.
     reading_ms: f64,
     mining_ms: f64,
@@ -34,7 +34,11 @@ pub struct ShardInvestigation {
 impl ShardInvestigation {
     /// Builds the id index unless it covers the case's sources.
     fn index(&mut self, case: &Case) {
-        let key = (case.source_count(), case.total_events());
+        let key = (
+            case.source_count(),
+            case.total_events(),
+            case.content_generation(),
+        );
         if self.ids.as_ref().is_none_or(|(k, _)| *k != key) {
             self.ids = Some((key, IdIndex::build(case.sources())));
         }
