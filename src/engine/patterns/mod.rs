@@ -34,7 +34,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use self::cluster::{SigRef, TemplateWord};
-use self::mask::{Masked, VarKind, VAR};
+use self::mask::{Masked, VarKind, WordMemo, VAR};
 use self::memo::MessageMemo;
 use super::level::Level;
 use super::store::{SourceData, NO_TIME};
@@ -57,6 +57,8 @@ struct Signature {
 #[derive(Debug)]
 pub struct PatternMiner {
     scratch: Masked,
+    /// Masked forms of recently seen words: a message never seen whole still repeats most words.
+    words: WordMemo,
     /// Signatures of recently mined messages: a message seen again skips masking.
     memo: MessageMemo,
     /// Signature id by the hash of its key (the key itself is kept once, in `sigs`).
@@ -142,6 +144,7 @@ impl PatternMiner {
     pub fn new() -> Self {
         PatternMiner {
             scratch: Masked::default(),
+            words: WordMemo::new(),
             memo: MessageMemo::new(),
             index: FxHashMap::default(),
             collisions: FxHashMap::default(),
@@ -174,7 +177,7 @@ impl PatternMiner {
             // The same message again: same signature, and its kinds are already recorded.
             Some(id) => id,
             None => {
-                mask::mask(&msg, &mut self.scratch);
+                mask::mask_memo(&msg, &mut self.scratch, &mut self.words);
                 let id = self.signature_of_scratch();
                 let sig = &mut self.sigs[id as usize];
                 if sig.kinds.len() == self.scratch.kinds.len() {
