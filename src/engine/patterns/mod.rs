@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 use self::cluster::{SigRef, TemplateWord};
 use self::mask::{Masked, VarKind, WordMemo, VAR};
 use self::memo::MessageMemo;
+use self::message::Cut;
 use super::level::Level;
 use super::store::{SourceData, NO_TIME};
 
@@ -61,6 +62,8 @@ pub struct PatternMiner {
     words: WordMemo,
     /// Signatures of recently mined messages: a message seen again skips masking.
     memo: MessageMemo,
+    /// Signatures of recently mined JSON message fields (before their header is cut).
+    field_memo: MessageMemo,
     /// Signature id by the hash of its key (the key itself is kept once, in `sigs`).
     index: FxHashMap<u64, u32>,
     /// Signatures whose key hash is already taken by another key.
@@ -146,6 +149,7 @@ impl PatternMiner {
             scratch: Masked::default(),
             words: WordMemo::new(),
             memo: MessageMemo::new(),
+            field_memo: MessageMemo::new(),
             index: FxHashMap::default(),
             collisions: FxHashMap::default(),
             sigs: Vec::new(),
@@ -167,34 +171,49 @@ impl PatternMiner {
 
     /// Mines the next event (its raw text as stored, header included); returns its signature id.
     pub fn add(&mut self, text: &[u8], level: Level) -> u32 {
-        let msg = message::message_of(text);
-        let hash = if self.memo.active() {
-            Some(key_hash(&msg))
-        } else {
-            None
-        };
-        let id = match hash.and_then(|h| self.memo.get(h, &msg)) {
-            // The same message again: same signature, and its kinds are already recorded.
-            Some(id) => id,
-            None => {
-                mask::mask_memo(&msg, &mut self.scratch, &mut self.words);
-                let id = self.signature_of_scratch();
-                let sig = &mut self.sigs[id as usize];
-                if sig.kinds.len() == self.scratch.kinds.len() {
-                    for (bits, kind) in sig.kinds.iter_mut().zip(&self.scratch.kinds) {
-                        *bits |= kind;
+        let id = match message::cut(text) {
+            Cut::Field(field) => {
+                let hash = self.field_memo.active().then(|| key_hash(&field));
+                match hash.and_then(|h| self.field_memo.get(h, &field)) {
+                    // The same message field again: the same message, so the same signature.
+                    Some(id) => id,
+                    None => {
+                        let id = self.signature_of_message(message::strip_header(&field));
+                        if let Some(h) = hash {
+                            self.field_memo.put(h, &field, id);
+                        }
+                        id
                     }
                 }
-                if let Some(h) = hash {
-                    self.memo.put(h, &msg, id);
-                }
-                id
             }
+            Cut::Message(msg) => self.signature_of_message(msg),
         };
         let sig = &mut self.sigs[id as usize];
         sig.count += 1;
         sig.levels |= 1 << (level as u8);
         self.event_sig.push(id);
+        id
+    }
+
+    /// The signature of a message (an event's text without its header), recording the kinds of
+    /// its masked parts.
+    fn signature_of_message(&mut self, msg: &[u8]) -> u32 {
+        let hash = self.memo.active().then(|| key_hash(msg));
+        if let Some(id) = hash.and_then(|h| self.memo.get(h, msg)) {
+            // The same message again: same signature, and its kinds are already recorded.
+            return id;
+        }
+        mask::mask_memo(msg, &mut self.scratch, &mut self.words);
+        let id = self.signature_of_scratch();
+        let sig = &mut self.sigs[id as usize];
+        if sig.kinds.len() == self.scratch.kinds.len() {
+            for (bits, kind) in sig.kinds.iter_mut().zip(&self.scratch.kinds) {
+                *bits |= kind;
+            }
+        }
+        if let Some(h) = hash {
+            self.memo.put(h, msg, id);
+        }
         id
     }
 
