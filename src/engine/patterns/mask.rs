@@ -299,10 +299,8 @@ fn mask_with(msg: &[u8], out: &mut Masked, mut memo: Option<&mut WordMemo>) {
         }
         let key_start = out.key.len();
         let kind_start = out.kinds.len();
-        let all_var = if wm == DIGIT {
-            // A plain number, the most common value of all.
-            out.var(VarKind::Num);
-            true
+        let all_var = if wm & !(DIGIT | DOT) == 0 && word[0].is_ascii_digit() {
+            number_word(word, wm, out)
         } else {
             match memo.as_deref_mut() {
                 Some(memo) => memo.mask_word(word, wm, out),
@@ -331,6 +329,29 @@ fn mask_with(msg: &[u8], out: &mut Masked, mut memo: Option<&mut WordMemo>) {
             None => run = Some((out.spans.len() - 1, key_start, kind_start)),
         }
     }
+}
+
+/// Masks a word of digits and dots that starts with a digit (`200`, `0.018`, `10.0.0.7`), the most
+/// common values of all, as [`mask_word`] would: an IPv4 address (keeping trailing dots) or a
+/// number. Returns whether the word came out masked whole.
+fn number_word(word: &[u8], wm: u32, out: &mut Masked) -> bool {
+    if wm == DIGIT {
+        out.var(VarKind::Num);
+        return true;
+    }
+    if word.windows(2).any(|w| w == b"..") {
+        // Runs of dots separate segments (`1..5`): the general way.
+        return mask_word(word, wm, out);
+    }
+    let trail = word.iter().rev().take_while(|c| **c == b'.').count();
+    let core = &word[..word.len() - trail];
+    if is_ipv4(core) {
+        out.var(VarKind::Ip);
+        out.key.extend_from_slice(&word[core.len()..]);
+    } else {
+        out.var(VarKind::Num);
+    }
+    true
 }
 
 /// The kind of a unit written as its own word after a number.

@@ -464,11 +464,18 @@ pub fn sparklines_in(
         return out;
     }
     let span = (hi - lo) as i128 + 1;
+    // In 64 bits when the products fit (no 128-bit division per event).
+    let narrow = u64::try_from(span)
+        .ok()
+        .filter(|s| s.checked_mul(buckets as u64).is_some());
     for (&t, &tpl) in ts.iter().zip(event_template) {
         if t == NO_TIME || t < lo || t > hi {
             continue;
         }
-        let b = ((t - lo) as i128 * buckets as i128 / span) as usize;
+        let b = match narrow {
+            Some(span) => (t.abs_diff(lo) * buckets as u64 / span) as usize,
+            None => ((t - lo) as i128 * buckets as i128 / span) as usize,
+        };
         if let Some(row) = out.get_mut(tpl as usize) {
             row[b.min(buckets - 1)] += 1;
         }
@@ -739,6 +746,22 @@ mod tests {
                 ("Connection closed by <IP> [preauth]", 1667)
             ]
         );
+    }
+
+    /// Sparklines count in 64 bits when they can and in 128 bits when the time range is too wide:
+    /// the buckets are the same.
+    #[test]
+    fn sparkline_buckets_do_not_depend_on_the_width_of_the_arithmetic() {
+        let lo = 1_783_069_200_000_000_000i64;
+        let ts = [lo, lo + 1, lo + 500, lo + 999, NO_TIME, lo + 1000];
+        let tpl = [0, 0, 1, 1, 0, 1];
+        assert_eq!(
+            sparklines(&tpl, &ts, 2, 4),
+            vec![vec![2, 0, 0, 0], vec![0, 1, 0, 2]]
+        );
+        // A range of 2^62: the products need more than 64 bits.
+        let ts = [0, 1 << 61, 1 << 62];
+        assert_eq!(sparklines(&[0, 0, 0], &ts, 1, 4), vec![vec![1, 1, 0, 1]]);
     }
 
     #[test]
