@@ -1,7 +1,8 @@
 //! Throughput of template mining over a generated incident set, in bytes per second of log text, split
-//! by stage: cutting the header off each event (`message`), masking the message (`mask`), and the
-//! whole per-event mining step (`add`: both, plus the signature lookup), per file, and ingest alone for
-//! comparison (mining should cost well under half of it).
+//! by stage: cutting the header off each event (`message`), masking the message (`mask`, and
+//! `mask_memo` through the word memo as the miner masks), and the whole per-event mining step (`add`:
+//! all of it, plus the memos and the signature lookup), per file, and ingest alone for comparison
+//! (mining should cost well under half of it).
 //!
 //! The data is `../shared/bench/genlogs.py --mb $CASEFILE_BENCH_MB` (default 16), generated once into
 //! `target/bench-data/` (shared with the other benches), or an existing set named by
@@ -12,7 +13,7 @@
 use std::hint::black_box;
 
 use casefile::engine::ingest::{ingest_bytes, IngestOptions};
-use casefile::engine::patterns::mask::{mask, Masked};
+use casefile::engine::patterns::mask::{mask, mask_memo, Masked, WordMemo};
 use casefile::engine::patterns::message::message_of;
 use casefile::engine::patterns::PatternMiner;
 use casefile::engine::store::SourceData;
@@ -51,6 +52,18 @@ fn bench(c: &mut Criterion) {
                 let mut n = 0usize;
                 for m in &messages {
                     mask(m, &mut out);
+                    n += out.key.len();
+                }
+                black_box(n)
+            })
+        });
+        group.bench_function("mask_memo", |b| {
+            let mut out = Masked::default();
+            b.iter(|| {
+                let mut memo = WordMemo::new();
+                let mut n = 0usize;
+                for m in &messages {
+                    mask_memo(m, &mut out, &mut memo);
                     n += out.key.len();
                 }
                 black_box(n)

@@ -36,22 +36,40 @@ const MAX_HEADER_WORDS: usize = 3;
 
 /// The message of an event: the first line of its text without the header.
 pub fn message_of(text: &[u8]) -> Cow<'_, [u8]> {
+    match cut(text) {
+        Cut::Field(Cow::Borrowed(b)) => Cow::Borrowed(strip_header(b)),
+        Cut::Field(Cow::Owned(v)) => Cow::Owned(strip_header(&v).to_vec()),
+        Cut::Message(m) => Cow::Borrowed(m),
+    }
+}
+
+/// Where an event's message is, before or after cutting its header (see [`cut`]).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Cut<'a> {
+    /// The first line of a JSON event's message field; its message is [`strip_header`] of it.
+    /// JSON events often repeat their message field whole (`handled /healthz`) where a text line
+    /// differs by its header, so the miner remembers fields before cutting their header.
+    Field(Cow<'a, [u8]>),
+    /// The message itself.
+    Message(&'a [u8]),
+}
+
+/// The message of an event, or the JSON field it is cut from: [`message_of`] in two steps.
+pub fn cut(text: &[u8]) -> Cut<'_> {
     let first = first_line(text);
     let trimmed = trim_start(first);
     if trimmed.first() == Some(&b'{') {
-        if let Some(msg) = json_message(trimmed) {
-            return match msg {
-                Cow::Borrowed(b) => Cow::Borrowed(strip_header(first_line(b))),
-                Cow::Owned(v) => {
-                    let line = first_line(&v);
-                    let cut = strip_header(line);
-                    Cow::Owned(cut.to_vec())
-                }
-            };
-        }
-        return Cow::Borrowed(trimmed);
+        return match json_message(trimmed) {
+            Some(Cow::Borrowed(b)) => Cut::Field(Cow::Borrowed(first_line(b))),
+            Some(Cow::Owned(mut v)) => {
+                let len = first_line(&v).len();
+                v.truncate(len);
+                Cut::Field(Cow::Owned(v))
+            }
+            None => Cut::Message(trimmed),
+        };
     }
-    Cow::Borrowed(strip_header(first))
+    Cut::Message(strip_header(first))
 }
 
 fn first_line(text: &[u8]) -> &[u8] {
@@ -489,5 +507,25 @@ mod tests {
             "pool stats active=31"
         );
         assert_eq!(msg(r#"{"a": 1}"#), r#"{"a": 1}"#);
+    }
+
+    #[test]
+    fn cut_gives_the_json_field_before_its_header_is_cut() {
+        let line = br#"{"log": "09:00:08.563 INFO  [main] c.a.pay.Pool - pool stats active=31\nat x", "stream": "stdout"}"#;
+        match cut(line) {
+            Cut::Field(field) => {
+                assert_eq!(
+                    &field[..],
+                    b"09:00:08.563 INFO  [main] c.a.pay.Pool - pool stats active=31"
+                );
+                assert_eq!(strip_header(&field), b"pool stats active=31");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            cut(b"Jul  3 09:00:00 gw-01 systemd[1]: Started Session 5"),
+            Cut::Message(b"Started Session 5")
+        );
+        assert_eq!(cut(br#"{"a": 1}"#), Cut::Message(br#"{"a": 1}"#));
     }
 }

@@ -34,8 +34,9 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use self::cluster::{SigRef, TemplateWord};
-use self::mask::{Masked, VarKind, VAR};
+use self::mask::{Masked, VarKind, WordMemo, VAR};
 use self::memo::MessageMemo;
+use self::message::Cut;
 use super::level::Level;
 use super::store::{SourceData, NO_TIME};
 
@@ -57,8 +58,12 @@ struct Signature {
 #[derive(Debug)]
 pub struct PatternMiner {
     scratch: Masked,
+    /// Masked forms of recently seen words: a message never seen whole still repeats most words.
+    words: WordMemo,
     /// Signatures of recently mined messages: a message seen again skips masking.
     memo: MessageMemo,
+    /// Signatures of recently mined JSON message fields (before their header is cut).
+    field_memo: MessageMemo,
     /// Signature id by the hash of its key (the key itself is kept once, in `sigs`).
     index: FxHashMap<u64, u32>,
     /// Signatures whose key hash is already taken by another key.
@@ -142,7 +147,9 @@ impl PatternMiner {
     pub fn new() -> Self {
         PatternMiner {
             scratch: Masked::default(),
+            words: WordMemo::new(),
             memo: MessageMemo::new(),
+            field_memo: MessageMemo::new(),
             index: FxHashMap::default(),
             collisions: FxHashMap::default(),
             sigs: Vec::new(),
@@ -164,34 +171,49 @@ impl PatternMiner {
 
     /// Mines the next event (its raw text as stored, header included); returns its signature id.
     pub fn add(&mut self, text: &[u8], level: Level) -> u32 {
-        let msg = message::message_of(text);
-        let hash = if self.memo.active() {
-            Some(key_hash(&msg))
-        } else {
-            None
-        };
-        let id = match hash.and_then(|h| self.memo.get(h, &msg)) {
-            // The same message again: same signature, and its kinds are already recorded.
-            Some(id) => id,
-            None => {
-                mask::mask(&msg, &mut self.scratch);
-                let id = self.signature_of_scratch();
-                let sig = &mut self.sigs[id as usize];
-                if sig.kinds.len() == self.scratch.kinds.len() {
-                    for (bits, kind) in sig.kinds.iter_mut().zip(&self.scratch.kinds) {
-                        *bits |= kind;
+        let id = match message::cut(text) {
+            Cut::Field(field) => {
+                let hash = self.field_memo.active().then(|| key_hash(&field));
+                match hash.and_then(|h| self.field_memo.get(h, &field)) {
+                    // The same message field again: the same message, so the same signature.
+                    Some(id) => id,
+                    None => {
+                        let id = self.signature_of_message(message::strip_header(&field));
+                        if let Some(h) = hash {
+                            self.field_memo.put(h, &field, id);
+                        }
+                        id
                     }
                 }
-                if let Some(h) = hash {
-                    self.memo.put(h, &msg, id);
-                }
-                id
             }
+            Cut::Message(msg) => self.signature_of_message(msg),
         };
         let sig = &mut self.sigs[id as usize];
         sig.count += 1;
         sig.levels |= 1 << (level as u8);
         self.event_sig.push(id);
+        id
+    }
+
+    /// The signature of a message (an event's text without its header), recording the kinds of
+    /// its masked parts.
+    fn signature_of_message(&mut self, msg: &[u8]) -> u32 {
+        let hash = self.memo.active().then(|| key_hash(msg));
+        if let Some(id) = hash.and_then(|h| self.memo.get(h, msg)) {
+            // The same message again: same signature, and its kinds are already recorded.
+            return id;
+        }
+        mask::mask_memo(msg, &mut self.scratch, &mut self.words);
+        let id = self.signature_of_scratch();
+        let sig = &mut self.sigs[id as usize];
+        if sig.kinds.len() == self.scratch.kinds.len() {
+            for (bits, kind) in sig.kinds.iter_mut().zip(&self.scratch.kinds) {
+                *bits |= kind;
+            }
+        }
+        if let Some(h) = hash {
+            self.memo.put(h, msg, id);
+        }
         id
     }
 
@@ -442,11 +464,18 @@ pub fn sparklines_in(
         return out;
     }
     let span = (hi - lo) as i128 + 1;
+    // In 64 bits when the products fit (no 128-bit division per event).
+    let narrow = u64::try_from(span)
+        .ok()
+        .filter(|s| s.checked_mul(buckets as u64).is_some());
     for (&t, &tpl) in ts.iter().zip(event_template) {
         if t == NO_TIME || t < lo || t > hi {
             continue;
         }
-        let b = ((t - lo) as i128 * buckets as i128 / span) as usize;
+        let b = match narrow {
+            Some(span) => (t.abs_diff(lo) * buckets as u64 / span) as usize,
+            None => ((t - lo) as i128 * buckets as i128 / span) as usize,
+        };
         if let Some(row) = out.get_mut(tpl as usize) {
             row[b.min(buckets - 1)] += 1;
         }
@@ -717,6 +746,22 @@ mod tests {
                 ("Connection closed by <IP> [preauth]", 1667)
             ]
         );
+    }
+
+    /// Sparklines count in 64 bits when they can and in 128 bits when the time range is too wide:
+    /// the buckets are the same.
+    #[test]
+    fn sparkline_buckets_do_not_depend_on_the_width_of_the_arithmetic() {
+        let lo = 1_783_069_200_000_000_000i64;
+        let ts = [lo, lo + 1, lo + 500, lo + 999, NO_TIME, lo + 1000];
+        let tpl = [0, 0, 1, 1, 0, 1];
+        assert_eq!(
+            sparklines(&tpl, &ts, 2, 4),
+            vec![vec![2, 0, 0, 0], vec![0, 1, 0, 2]]
+        );
+        // A range of 2^62: the products need more than 64 bits.
+        let ts = [0, 1 << 61, 1 << 62];
+        assert_eq!(sparklines(&[0, 0, 0], &ts, 1, 4), vec![vec![1, 1, 0, 1]]);
     }
 
     #[test]
