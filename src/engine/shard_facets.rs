@@ -22,9 +22,7 @@ use crate::engine::query::results::FacetValue;
 use crate::engine::query::{Facet, Matches};
 use crate::engine::store::SourceData;
 
-/// Share of the examined matches one template must hold for its placeholders to be facets (the one
-/// worker's threshold in `engine::patterns::fields`).
-pub const DOMINANT_SHARE: f64 = 0.9;
+pub use crate::engine::patterns::fields::DOMINANT_SHARE;
 
 /// The examined matches (source, event): an evenly spread sample of at most `sample`, as one worker
 /// examines them, skipping sources without patterns.

@@ -26,8 +26,9 @@ use crate::engine::store::SourceData;
 
 /// The prefix of placeholder field names.
 pub const PREFIX: &str = "tpl.";
-/// Share of the examined matches one template must hold for its placeholders to be listed as facets.
-const DOMINANT_SHARE: f64 = 0.9;
+/// Share of the examined matches one template must hold for its placeholders to be listed as facets
+/// (one worker's facets here, the shards' merged ones in `engine::shard_facets`).
+pub const DOMINANT_SHARE: f64 = 0.9;
 
 /// The placeholder kinds of a template text, in order (`num`, `ip`, `any` …).
 fn kinds_in(text: &str) -> Vec<&'static str> {
