@@ -18,10 +18,10 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::patterns::SourcePatterns;
-use crate::engine::query::results::FacetValue;
 use crate::engine::query::{Facet, Matches};
 use crate::engine::store::SourceData;
 
+use crate::engine::patterns::fields::placeholder_facets_of;
 pub use crate::engine::patterns::fields::DOMINANT_SHARE;
 
 /// The examined matches (source, event): an evenly spread sample of at most `sample`, as one worker
@@ -198,28 +198,7 @@ pub fn dominant_facets(examined: u64, parts: Vec<Vec<TemplateValues>>, top: usiz
             }
         }
     }
-    names
-        .into_iter()
-        .filter_map(|name| {
-            let values = counts.remove(&name)?;
-            let mut top_values: Vec<FacetValue> = values
-                .into_iter()
-                .map(|(value, count)| FacetValue { value, count })
-                .collect();
-            let events = top_values.iter().map(|v| v.count).sum();
-            let distinct = top_values.len() as u64;
-            top_values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-            top_values.truncate(top);
-            Some(Facet {
-                field: name,
-                events,
-                distinct,
-                distinct_capped: false,
-                top: top_values,
-                numeric: None,
-            })
-        })
-        .collect()
+    placeholder_facets_of(names, counts, top)
 }
 
 #[cfg(test)]

@@ -47,7 +47,6 @@ use crate::engine::query::{Histogram, MatchKey};
 use crate::engine::shard::{assign, merge_facets, merge_keyed, shard_count, MergedOrder};
 use crate::engine::shard_facets::{candidates, dominant_facets};
 use crate::engine::summary::FileSummary;
-use crate::engine::time::Zone;
 use crate::protocol::query::{FilterSpec, MarkedRow, QueryPart};
 use crate::protocol::shard::{
     LoadedInput, ShardInput, ShardInputKind, ShardReply, ShardRequest, ShardRequestId, SourceFacts,
@@ -550,18 +549,9 @@ impl Coordinator {
             Request::SetZone { id, source, zone } => {
                 // Checked and answered as the one worker does.
                 let known = self.state.borrow().sources.iter().any(|s| s.name == source);
-                match Zone::parse(&zone) {
-                    Err(e) => self.post(&Reply::Failed {
-                        id,
-                        message: format!("The time zone of {source} was not changed: {e}."),
-                    }),
-                    Ok(_) if !known => self.post(&Reply::Failed {
-                        id,
-                        message: format!("There is no file named {source} in this case."),
-                    }),
-                    Ok(_) => {
-                        self.enqueue(Job::Rezone { id, source, zone });
-                    }
+                match super::zone_change(&source, &zone, known) {
+                    Err(message) => self.post(&Reply::Failed { id, message }),
+                    Ok(_) => self.enqueue(Job::Rezone { id, source, zone }),
                 }
             }
             Request::Cancel { .. } => {

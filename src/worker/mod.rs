@@ -116,6 +116,16 @@ fn start_single(scope: DedicatedWorkerGlobalScope) {
     core.post(&Reply::Ready);
 }
 
+/// Checks a request to read `source` again in `zone` (`known`: the case has a file of that name):
+/// the parsed zone, or the sentence the UI shows. Shared by the one worker and the coordinator.
+pub(crate) fn zone_change(source: &str, zone: &str, known: bool) -> Result<Zone, String> {
+    match Zone::parse(zone) {
+        Err(e) => Err(format!("The time zone of {source} was not changed: {e}.")),
+        Ok(_) if !known => Err(format!("There is no file named {source} in this case.")),
+        Ok(parsed) => Ok(parsed),
+    }
+}
+
 /// The zone named by the UI, or UTC when the name is unknown or empty.
 pub(crate) fn zone_named(name: &str) -> Zone {
     Zone::parse(name).unwrap_or_default()
@@ -233,15 +243,8 @@ impl WorkerCore {
             }),
             Request::SetZone { id, source, zone } => {
                 let known = !self.case.borrow().sources_named(&source).is_empty();
-                match Zone::parse(&zone) {
-                    Err(e) => self.post(&Reply::Failed {
-                        id,
-                        message: format!("The time zone of {source} was not changed: {e}."),
-                    }),
-                    Ok(_) if !known => self.post(&Reply::Failed {
-                        id,
-                        message: format!("There is no file named {source} in this case."),
-                    }),
+                match zone_change(&source, &zone, known) {
+                    Err(message) => self.post(&Reply::Failed { id, message }),
                     Ok(parsed) => self.enqueue(Load {
                         id,
                         zone: parsed,

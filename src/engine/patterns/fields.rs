@@ -252,6 +252,16 @@ pub fn placeholder_facets(
             *counts.entry(name).or_default().entry(value).or_default() += 1;
         }
     }
+    placeholder_facets_of(names, counts, top)
+}
+
+/// The facets of placeholder fields from their value counts: `names` in the order they were met,
+/// each field's values by count (ties by value), at most `top` of them.
+pub fn placeholder_facets_of<S: std::hash::BuildHasher>(
+    names: Vec<String>,
+    mut counts: std::collections::HashMap<String, std::collections::HashMap<String, u64, S>, S>,
+    top: usize,
+) -> Vec<Facet> {
     names
         .into_iter()
         .filter_map(|name| {
