@@ -31,8 +31,48 @@ use super::url_state::use_url_fragment;
 use super::zones::{self, DisplayZone};
 use crate::protocol::investigate::TimelinePosition;
 
+/// The components' callbacks, made once: a callback made anew on each render is a changed prop
+/// (callbacks compare by identity), which would re-render every component under the app on every
+/// reply from the worker, the patterns panel's hundreds of templates included.
+struct Handlers {
+    display_zone: Callback<String>,
+    zone: Callback<(String, String)>,
+    select: Callback<u32>,
+    close_details: Callback<()>,
+    close_help: Callback<()>,
+    filter: Callback<String>,
+}
+
+impl Handlers {
+    fn new(commands: &Commands) -> Self {
+        let zone = {
+            let commands = commands.clone();
+            Callback::from(move |(name, typed): (String, String)| commands.set_zone(name, &typed))
+        };
+        let display_zone = {
+            let commands = commands.clone();
+            Callback::from(move |choice: String| commands.dispatch(Action::SetDisplayZone(choice)))
+        };
+        Handlers {
+            display_zone,
+            zone,
+            select: query_callback(commands, |i| QueryAction::Select(Some(i))),
+            close_details: query_callback(commands, |()| QueryAction::Select(None)),
+            close_help: query_callback(commands, |()| QueryAction::ShowHelp(false)),
+            filter: query_callback(commands, QueryAction::SetText),
+        }
+    }
+}
+
+/// A callback that dispatches the filter's action made from its argument.
+fn query_callback<T: 'static>(commands: &Commands, make: fn(T) -> QueryAction) -> Callback<T> {
+    let commands = commands.clone();
+    Callback::from(move |x| commands.dispatch(Action::Query(make(x))))
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
+    crate::ui::timing::use_render_timing("app");
     let state = use_reducer(|| AppState {
         display: DisplayZone::utc(&browser_zone()),
         ..AppState::default()
@@ -72,6 +112,16 @@ pub fn app() -> Html {
     use_url_fragment(&state, &commands);
     use_list_keys(&Rc::new((*state).clone()), &commands);
 
+    let on = use_memo(commands.clone(), |commands| Handlers::new(commands));
+    let on_offset = use_callback(
+        (commands.clone(), state.investigate.skew.clone()),
+        |(name, seconds): (String, f64), (commands, skew)| {
+            if let Some(skew) = skew {
+                set_offset(commands, skew, &name, seconds);
+            }
+        },
+    );
+
     let commands = (*commands).clone();
     html! {
         <ContextProvider<DisplayZone> context={state.display.clone()}>
@@ -80,10 +130,7 @@ pub fn app() -> Html {
             <Header
                 display={state.display.clone()}
                 display_error={state.display_error.clone()}
-                on_display_zone={{
-                    let commands = commands.clone();
-                    Callback::from(move |choice: String| commands.dispatch(Action::SetDisplayZone(choice)))
-                }}
+                on_display_zone={on.display_zone.clone()}
             />
             <section class="intake" aria-label="Add logs">
                 <OpenControls commands={commands.clone()} busy={state.is_loading()} />
@@ -98,21 +145,10 @@ pub fn app() -> Html {
             <FileList
                 files={state.files.clone()}
                 offsets_s={state.investigate.skew.as_ref().map(|s| s.sources.iter().cloned().zip(s.applied_s.iter().copied()).collect::<Vec<_>>())}
-                on_offset={{
-                    let commands = commands.clone();
-                    let skew = state.investigate.skew.clone();
-                    Callback::from(move |(name, seconds): (String, f64)| {
-                        if let Some(skew) = &skew {
-                            set_offset(&commands, skew, &name, seconds);
-                        }
-                    })
-                }}
+                {on_offset}
                 zones={state.zones.clone()}
                 browser_zone={AttrValue::from(commands.browser_zone().to_string())}
-                on_zone={{
-                    let commands = commands.clone();
-                    Callback::from(move |(name, typed): (String, String)| commands.set_zone(name, &typed))
-                }}
+                on_zone={on.zone.clone()}
                 zone_error={state.load_error.clone()}
             />
             <SkewOffer
@@ -149,33 +185,21 @@ pub fn app() -> Html {
                     page={state.page.clone()}
                     filter={state.query.is_filtered().then(|| state.filter_spec())}
                     selected={state.query.selected}
-                    on_select={{
-                        let commands = commands.clone();
-                        Callback::from(move |i| commands.dispatch(Action::Query(QueryAction::Select(Some(i)))))
-                    }}
+                    on_select={on.select.clone()}
                 />
                 <EventDetailsPanel
                     details={state.query.selected.and(state.query.details.clone())}
-                    on_close={{
-                        let commands = commands.clone();
-                        Callback::from(move |()| commands.dispatch(Action::Query(QueryAction::Select(None))))
-                    }}
+                    on_close={on.close_details.clone()}
                 />
             </div>
             if state.query.help_open {
-                <HelpOverlay on_close={{
-                    let commands = commands.clone();
-                    Callback::from(move |()| commands.dispatch(Action::Query(QueryAction::ShowHelp(false))))
-                }} />
+                <HelpOverlay on_close={on.close_help.clone()} />
             }
             <Investigate
                 commands={commands.clone()}
                 view={state.investigate.clone()}
                 loaded={state.loaded_once}
-                on_filter={{
-                    let commands = commands.clone();
-                    Callback::from(move |query: String| commands.dispatch(Action::Query(QueryAction::SetText(query))))
-                }}
+                on_filter={on.filter.clone()}
                 selected_event={state.query.selected.and(state.query.details.as_ref()).map(|d| TimelinePosition { position: d.position, newest_first: false })}
                 range={state.query.range.map(|r| (r.from_ns(), r.to_ns()))}
             />

@@ -101,7 +101,11 @@ impl Bridge {
         let failure = on_failure.clone();
         let reply_port = port.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            match serde_wasm_bindgen::from_value::<Reply>(event.data()) {
+            let data = event.data();
+            let name = || format!("decode {}", super::timing::reply_name(&data));
+            match super::timing::measure(name, || {
+                serde_wasm_bindgen::from_value::<Reply>(data.clone())
+            }) {
                 Ok(Reply::Ready) => {
                     if let Err(e) = reply_port.open() {
                         failure.emit(e);

@@ -10,6 +10,7 @@
 //! - [`query_state`], [`query_hooks`]: the filter's state, and the effects that run queries, follow
 //!   the selection and handle the keyboard; [`url_state`]: the view in the URL fragment.
 //! - [`zones`]: the display zone times are shown in, and zone names typed by the user.
+//! - [`timing`]: user-timing measures of the UI thread's work, with `?timing` in the address.
 
 pub mod app;
 pub mod bridge;
@@ -21,6 +22,7 @@ pub mod query_hooks;
 pub mod query_state;
 pub mod state;
 pub mod text;
+pub mod timing;
 pub mod url_state;
 pub mod zones;
 

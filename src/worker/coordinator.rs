@@ -10,7 +10,8 @@
 //!
 //! This is the page's default worker (see [`crate::ui::bridge`]): it holds nothing the one worker
 //! ([`super::WorkerCore`]) does not, and answers every request as it does. Each shard mines its
-//! sources while reading them, so template placeholder fields (`tpl.*`) match and facet on shards; a
+//! sources while reading them, so template placeholder fields (`tpl.*`) match on shards, and their
+//! facets are found in two steps across the shards ([`crate::engine::shard_facets`]); a
 //! zone change ([`Request::SetZone`]) goes to the shards holding the file, which read it again from
 //! the bytes they keep; the file list's per-source zones are the shards' (reported with each source).
 //!
@@ -558,9 +559,7 @@ impl Coordinator {
                         id,
                         message: format!("There is no file named {source} in this case."),
                     }),
-                    Ok(_) => {
-                        self.enqueue(Job::Rezone { id, source, zone });
-                    }
+                    Ok(_) => self.enqueue(Job::Rezone { id, source, zone }),
                 }
             }
             Request::Cancel { .. } => {

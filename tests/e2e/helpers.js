@@ -1,7 +1,13 @@
-// Shared steps of the browser tests: the generated data, dropping files as a person would, the status.
+// Shared steps of the browser tests: the generated data, dropping files as a person would, the status,
+// loading the generated set or the demo, and the native CLI's counts to compare the app's with.
 const fs = require("node:fs");
 const path = require("node:path");
+const { execFileSync } = require("node:child_process");
 const { expect } = require("@playwright/test");
+
+const REPO = path.resolve(__dirname, "../..");
+/** The files of the generated set (../shared/bench/genlogs.py). */
+const ALL = ["app-payments.jsonl", "nginx-access.log", "syslog", "containers.log", "transactions.csv"];
 
 /** The folder global-setup.js filled: the generated 20 MB set and its truth.json. */
 function dataDir() {
@@ -62,4 +68,66 @@ async function dropFiles(page, filePaths, { target = "body", checkOverlay = fals
   await page.dispatchEvent(target, "drop", { dataTransfer });
 }
 
-module.exports = { dataDir, truth, thousands, indexedText, openApp, dropFiles };
+/** The rows of the list on screen, the filter field and the status region. */
+const rows = (page) => page.locator(".timeline__window .row");
+const filter = (page) => page.getByRole("searchbox", { name: "Filter" });
+const status = (page) => page.getByRole("status");
+
+/** The native CLI's count for a query over the generated set (the independent reading), once each. */
+const counted = new Map();
+function cliCount(query) {
+  if (counted.has(query)) return counted.get(query);
+  const args = ["query", "--json", "--count", query, ...ALL.map((f) => path.join(dataDir(), f))];
+  // CASEFILE_BIN: a built `casefile` to use instead of `cargo run` (which waits for any other build).
+  const out = process.env.CASEFILE_BIN
+    ? execFileSync(process.env.CASEFILE_BIN, args, { maxBuffer: 16 << 20 })
+    : execFileSync("cargo", ["run", "--quiet", "--bin", "casefile", "--", ...args], { cwd: REPO, maxBuffer: 16 << 20 });
+  const count = JSON.parse(out.toString()).count;
+  counted.set(query, count);
+  return count;
+}
+
+/** Every event of the generated set, as the native CLI counts them (the empty query). */
+const totalEvents = () => cliCount("");
+
+/** The status with a filter applied: "M of N events match", N being the whole generated set. */
+const matchText = (m) => `${thousands(m)} of ${thousands(totalEvents())} events match`;
+
+/** Drops the whole generated set on the page (the app is open). */
+async function dropGenerated(page) {
+  await dropFiles(page, ALL.map((f) => path.join(dataDir(), f)));
+}
+
+/** Opens the app, drops the generated set and waits until every event is indexed. */
+async function loadGenerated(page) {
+  await openApp(page);
+  await dropGenerated(page);
+  await expect(status(page)).toHaveText(indexedText(totalEvents(), ALL.length));
+}
+
+/** Opens the app with the demo incident, its first rows shown. */
+async function loadDemo(page) {
+  await openApp(page);
+  await page.getByRole("button", { name: "Try the demo incident" }).click();
+  await expect(status(page)).toHaveText(/^Indexed [\d,]+ events from 5 files$/);
+  await expect(rows(page).first()).not.toHaveClass(/row--pending/);
+}
+
+module.exports = {
+  ALL,
+  dataDir,
+  truth,
+  thousands,
+  indexedText,
+  openApp,
+  dropFiles,
+  rows,
+  filter,
+  status,
+  cliCount,
+  totalEvents,
+  matchText,
+  dropGenerated,
+  loadGenerated,
+  loadDemo,
+};

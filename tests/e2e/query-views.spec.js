@@ -1,50 +1,13 @@
 // The filter's views: the URL fragment round trip, the histogram (drag to set a time range, hover for
 // counts) and the facets (click to include, Alt-click to exclude).
-const path = require("node:path");
-const { execFileSync } = require("node:child_process");
 const { test, expect } = require("@playwright/test");
-const { dataDir, thousands, indexedText, openApp, dropFiles } = require("./helpers");
+const { ALL, thousands, indexedText, openApp, filter, status, rows, cliCount, totalEvents, matchText, dropGenerated, loadDemo } = require("./helpers");
 
-const ALL = ["app-payments.jsonl", "nginx-access.log", "syslog", "containers.log", "transactions.csv"];
-const REPO = path.resolve(__dirname, "../..");
-
-const rows = (page) => page.locator(".timeline__window .row");
-const filter = (page) => page.getByRole("searchbox", { name: "Filter" });
-const status = (page) => page.getByRole("status");
 const selected = (page) => page.locator('.timeline__window .row[aria-selected="true"]');
 const hash = (page) => page.evaluate(() => decodeURIComponent(location.hash));
 
-const counted = new Map();
-function cliCount(query) {
-  if (counted.has(query)) return counted.get(query);
-  const args = ["query", "--json", "--count", query, ...ALL.map((f) => path.join(dataDir(), f))];
-  // CASEFILE_BIN: a built `casefile` to use instead of `cargo run` (which waits for any other build).
-  const out = process.env.CASEFILE_BIN
-    ? execFileSync(process.env.CASEFILE_BIN, args, { maxBuffer: 16 << 20 })
-    : execFileSync("cargo", ["run", "--quiet", "--bin", "casefile", "--", ...args], { cwd: REPO, maxBuffer: 16 << 20 });
-  const count = JSON.parse(out.toString()).count;
-  counted.set(query, count);
-  return count;
-}
-
-/** Every event of the generated set, as the native CLI counts them (the empty query). */
-const totalEvents = () => cliCount("");
-
 // The CLI counts (a debug build of the native binary reading 20 MB) take a while on a busy machine.
 test.beforeEach(() => test.setTimeout(300_000));
-
-const matchText = (m) => `${thousands(m)} of ${thousands(totalEvents())} events match`;
-
-async function dropGenerated(page) {
-  await dropFiles(page, ALL.map((f) => path.join(dataDir(), f)));
-}
-
-async function loadDemo(page) {
-  await openApp(page);
-  await page.getByRole("button", { name: "Try the demo incident" }).click();
-  await expect(status(page)).toHaveText(/^Indexed [\d,]+ events from 5 files$/);
-  await expect(rows(page).first()).not.toHaveClass(/row--pending/);
-}
 
 test("the view lives in the URL fragment: reload restores it once the files are dropped again, Back returns to the previous filter", async ({ page }) => {
   await openApp(page);
@@ -87,7 +50,7 @@ test("dragging across the histogram sets the time range; hovering shows counts",
   await dropGenerated(page);
   await expect(status(page)).toHaveText(indexedText(totalEvents(), ALL.length));
   const chart = page.getByRole("img", { name: "Histogram of matching events over time" });
-  await expect(chart.locator("rect.hist__bar").first()).toBeAttached();
+  await expect(chart.locator(".hist__bar").first()).toBeAttached();
   const box = await chart.boundingBox();
   // Hovering a column names its time and counts per level.
   await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
@@ -113,7 +76,7 @@ test("dragging across the histogram sets the time range; hovering shows counts",
   // Stacked by source on demand.
   await page.getByRole("button", { name: "By source" }).click();
   await expect(page.getByRole("button", { name: "By source" })).toHaveAttribute("aria-pressed", "true");
-  await expect(chart.locator("rect.hist__bar--s0").first()).toBeAttached();
+  await expect(chart.locator(".hist__bar--s0").first()).toBeAttached();
 });
 
 test("a facet click includes its value, an Alt-click excludes it", async ({ page }) => {
@@ -144,4 +107,43 @@ test("a facet click includes its value, an Alt-click excludes it", async ({ page
   // Numeric fields show their distribution.
   await filter(page).fill("");
   await expect(fields.locator(".facet__numeric").first()).toHaveText(/^min [-\d,.]+ · p50 [-\d,.]+ · p90 [-\d,.]+ · p99 [-\d,.]+ · max [-\d,.]+$/);
+});
+
+// Issue 4: the UI thread is never blocked long. Every reply of the worker used to re-render every
+// component (callbacks made anew on each render are changed props), the patterns panel's templates
+// included; the histogram was ~900 SVG elements rebuilt on each hover. `?timing` makes the app record
+// a user-timing measure per component render (src/ui/timing.rs), so the renders a step caused can be
+// named. (scripts/bench-ui-tasks.mjs measures the tasks themselves on the 1 GB set.)
+test("a query re-renders only the panels it changed, and hovering the histogram does not rebuild its bars", async ({ page }) => {
+  const renders = () =>
+    page.evaluate(() => performance.getEntriesByType("measure").map((m) => m.name.replace("casefile:render ", "")));
+  const clear = () => page.evaluate(() => performance.clearMeasures());
+  await page.goto("/?timing");
+  await expect(status(page)).toHaveText("No files loaded yet.");
+  await dropGenerated(page);
+  await expect(status(page)).toHaveText(indexedText(totalEvents(), ALL.length));
+  await expect(page.getByRole("list", { name: "Templates" }).locator(".pattern").first()).toBeVisible();
+  // The overviews asked after the load have come (their panels are drawn): settle, then measure.
+  await page.waitForTimeout(500);
+  await clear();
+  await filter(page).fill("level:error");
+  const matched = cliCount("level:error");
+  await expect(status(page)).toHaveText(matchText(matched));
+  await expect(page.locator(".facets__note")).toContainText(`${thousands(matched)} matches`);
+  await expect(rows(page).first()).not.toHaveClass(/row--pending/);
+  const afterQuery = await renders();
+  expect(afterQuery).toContain("facets");
+  expect(afterQuery).toContain("histogram bars");
+  expect(afterQuery).not.toContain("patterns");
+  expect(afterQuery).not.toContain("investigate");
+  // The chart is a handful of elements: a path per level, the hit area, the hover mark.
+  const chart = page.getByRole("img", { name: "Histogram of matching events over time" });
+  expect(await chart.locator("*").count()).toBeLessThan(20);
+  await clear();
+  const box = await chart.boundingBox();
+  for (let i = 1; i < 10; i++) await page.mouse.move(box.x + (box.width * i) / 10, box.y + box.height / 2);
+  await expect(page.locator(".hist__readout")).toHaveText(/ – .*: /);
+  const afterHover = await renders();
+  expect(afterHover).toContain("histogram");
+  expect(afterHover).not.toContain("histogram bars");
 });

@@ -1,48 +1,9 @@
 // The filter: typing a query, mistakes shown in place, matches highlighted, row details, the keys.
-const path = require("node:path");
-const { execFileSync } = require("node:child_process");
 const { test, expect } = require("@playwright/test");
-const { dataDir, thousands, indexedText, openApp, dropFiles } = require("./helpers");
-
-const ALL = ["app-payments.jsonl", "nginx-access.log", "syslog", "containers.log", "transactions.csv"];
-const REPO = path.resolve(__dirname, "../..");
-
-const rows = (page) => page.locator(".timeline__window .row");
-const filter = (page) => page.getByRole("searchbox", { name: "Filter" });
-const status = (page) => page.getByRole("status");
-
-/** The native CLI's count for a query over the generated set (the independent reading). */
-const counted = new Map();
-function cliCount(query) {
-  if (counted.has(query)) return counted.get(query);
-  const args = ["query", "--json", "--count", query, ...ALL.map((f) => path.join(dataDir(), f))];
-  // CASEFILE_BIN: a built `casefile` to use instead of `cargo run` (which waits for any other build).
-  const out = process.env.CASEFILE_BIN
-    ? execFileSync(process.env.CASEFILE_BIN, args, { maxBuffer: 16 << 20 })
-    : execFileSync("cargo", ["run", "--quiet", "--bin", "casefile", "--", ...args], { cwd: REPO, maxBuffer: 16 << 20 });
-  const count = JSON.parse(out.toString()).count;
-  counted.set(query, count);
-  return count;
-}
-
-/** Every event of the generated set, as the native CLI counts them (the empty query). */
-const totalEvents = () => cliCount("");
+const { ALL, thousands, indexedText, rows, filter, status, cliCount, totalEvents, loadGenerated, loadDemo } = require("./helpers");
 
 // The CLI counts (a debug build of the native binary reading 20 MB) take a while on a busy machine.
 test.beforeEach(() => test.setTimeout(300_000));
-
-async function loadGenerated(page) {
-  await openApp(page);
-  await dropFiles(page, ALL.map((f) => path.join(dataDir(), f)));
-  await expect(status(page)).toHaveText(indexedText(totalEvents(), ALL.length));
-}
-
-async function loadDemo(page) {
-  await openApp(page);
-  await page.getByRole("button", { name: "Try the demo incident" }).click();
-  await expect(status(page)).toHaveText(/^Indexed [\d,]+ events from 5 files$/);
-  await expect(rows(page).first()).not.toHaveClass(/row--pending/);
-}
 
 test("typing a query filters the list and the status counts the matches", async ({ page }) => {
   await loadGenerated(page);

@@ -133,6 +133,14 @@ async function rezoned(page, url) {
   // Every other file keeps its zone.
   const others = await page.getByLabel(/^Time zone of /).evaluateAll((els) => els.map((el) => el.value));
   const first = await visibleRows(page);
+  // Investigations read the zone change too: the context of the first row is syslog's event.
+  const top = rows(page).first();
+  const topTime = (await top.locator(".row__time").textContent()).trim();
+  await top.click();
+  await page.getByRole("button", { name: "Context" }).click();
+  const marked = page.getByRole("region", { name: "Context" }).locator(".event-line--marked");
+  await expect(marked.locator(".event-line__source")).toHaveText("syslog");
+  await expect(marked.locator(".event-line__time")).toHaveText(topTime);
   const all = { middle: await scrollTo(page, 0.5), end: await scrollTo(page, 1) };
   const syslogEntry = await page.locator(".files__item", { hasText: "syslog" }).locator(".files__events").textContent();
   await filter(page).fill("before:2026-07-03T08:00:00");

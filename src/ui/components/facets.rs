@@ -114,6 +114,7 @@ fn facet_view(facet: &Facet, text: &AttrValue, commands: &Commands) -> Html {
 
 #[function_component(FacetsPanel)]
 pub fn facets_panel(props: &FacetsProps) -> Html {
+    crate::ui::timing::use_render_timing("facets");
     let Some(facets) = props.facets.clone() else {
         return html! {};
     };

@@ -89,20 +89,16 @@ fn series_class(stack_by: StackBy, key: &str, index: usize) -> String {
     }
 }
 
-#[function_component(HistogramPanel)]
-pub fn histogram_panel(props: &HistogramProps) -> Html {
-    // Times on the axis and in the hover readout follow the display zone.
-    let _display = use_context::<DisplayZone>();
-    let svg = use_node_ref();
-    // The press being dragged: where it started and where the pointer is, as shares of the width.
-    let drag = use_state(|| None::<(f64, f64)>);
-    let hover = use_state(|| None::<usize>);
+#[derive(Properties, PartialEq)]
+struct BarsProps {
+    histogram: Rc<HistogramData>,
+}
 
-    let Some(h) = props.histogram.clone() else {
-        return html! {};
-    };
-    let buckets = h.counts.len().max(1);
-    let width = BAR_W * buckets as f64;
+/// The SVG paths of the stacked bars, one per series (`keys[k]`): each bucket's counts stack from the
+/// baseline in series order, scaled so the fullest bucket fills the chart. A path per series instead
+/// of a rectangle per bar and series keeps the chart a handful of elements (it was ~900 on a day of
+/// logs, each created and diffed again for every query).
+pub fn series_paths(h: &HistogramData) -> Vec<String> {
     let max = h
         .counts
         .iter()
@@ -110,6 +106,58 @@ pub fn histogram_panel(props: &HistogramProps) -> Html {
         .max()
         .unwrap_or(0)
         .max(1) as f64;
+    let mut paths = vec![String::new(); h.keys.len()];
+    for (i, row) in h.counts.iter().enumerate() {
+        let x = i as f64 * BAR_W + 1.0;
+        let mut y = CHART_H;
+        for (k, c) in row.iter().enumerate() {
+            let Some(d) = paths.get_mut(k).filter(|_| *c > 0) else {
+                continue;
+            };
+            let height = *c as f64 / max * CHART_H;
+            y -= height;
+            d.push_str(&format!(
+                "M{x:.2} {y:.3}h{w:.2}v{height:.3}h-{w:.2}z",
+                w = BAR_W - 2.0
+            ));
+        }
+    }
+    paths
+}
+
+/// The bars, a component of their own so that hovering and dragging (the panel's state) do not
+/// rebuild them on every mouse move.
+#[function_component(Bars)]
+fn bars(props: &BarsProps) -> Html {
+    crate::ui::timing::use_render_timing("histogram bars");
+    let h = &props.histogram;
+    let paths = series_paths(h)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, d)| !d.is_empty())
+        .map(|(k, d)| {
+            let key = h.keys.get(k).map(String::as_str).unwrap_or("");
+            html! { <path class={series_class(h.stack_by, key, k)} {d} /> }
+        });
+    html! { <>{ for paths }</> }
+}
+
+#[function_component(HistogramPanel)]
+pub fn histogram_panel(props: &HistogramProps) -> Html {
+    crate::ui::timing::use_render_timing("histogram");
+    // Times on the axis and in the hover readout follow the display zone.
+    let _display = use_context::<DisplayZone>();
+    let svg = use_node_ref();
+    // The press being dragged: where it started and where the pointer is, as shares of the width.
+    let drag = use_state(|| None::<(f64, f64)>);
+    // Set on every mouse move: only a move to another bucket re-renders.
+    let hover = use_state_eq(|| None::<usize>);
+
+    let Some(h) = props.histogram.clone() else {
+        return html! {};
+    };
+    let buckets = h.counts.len().max(1);
+    let width = BAR_W * buckets as f64;
 
     let on_down = {
         let svg = svg.clone();
@@ -178,32 +226,6 @@ pub fn histogram_panel(props: &HistogramProps) -> Html {
         })
     };
 
-    let bars = h.counts.iter().enumerate().map(|(i, row)| {
-        let x = i as f64 * BAR_W;
-        let mut y = CHART_H;
-        let segments = row.iter().enumerate().filter(|(_, c)| **c > 0).map(|(k, c)| {
-            let height = *c as f64 / max * CHART_H;
-            y -= height;
-            let key = h.keys.get(k).map(String::as_str).unwrap_or("");
-            html! {
-                <rect
-                    class={series_class(h.stack_by, key, k)}
-                    x={format!("{:.2}", x + 1.0)}
-                    y={format!("{y:.3}")}
-                    width={format!("{:.2}", BAR_W - 2.0)}
-                    height={format!("{height:.3}")}
-                />
-            }
-        });
-        html! {
-            <g class="hist__bucket">
-                <title>{ describe_bucket(&h, i) }</title>
-                // The whole column takes the hover, also above short bars.
-                <rect class="hist__hit" x={format!("{x:.2}")} y="0" width={format!("{BAR_W:.2}")} height={format!("{CHART_H:.2}")} />
-                { for segments }
-            </g>
-        }
-    });
     let selection = drag.and_then(|(a, b)| {
         let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
         (hi - lo >= MIN_DRAG).then(|| {
@@ -262,7 +284,12 @@ pub fn histogram_panel(props: &HistogramProps) -> Html {
                 onmouseup={on_up}
                 onmouseleave={on_leave}
             >
-                { for bars }
+                // The whole chart takes the pointer, also above short bars and in empty buckets.
+                <rect class="hist__hit" x="0" y="0" width={format!("{width:.2}")} height={format!("{CHART_H:.2}")} />
+                if let Some(i) = *hover {
+                    <rect class="hist__hover" x={format!("{:.2}", i as f64 * BAR_W)} y="0" width={format!("{BAR_W:.2}")} height={format!("{CHART_H:.2}")} />
+                }
+                <Bars histogram={h.clone()} />
                 { for selection }
             </svg>
             <p class="hist__readout">{ readout }</p>
@@ -319,6 +346,32 @@ mod tests {
         assert!(describe_bucket(&h, 2).ends_with(": info 1,200"));
         assert_eq!(describe_bucket(&h, 9), "");
         assert_eq!(duration_words(300_000), "5 min");
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn each_series_is_one_path_of_its_stacked_bars() {
+        let paths = series_paths(&h());
+        assert_eq!(paths.len(), 2);
+        // info: buckets 0 and 2; the fullest bucket (2) fills the chart's height.
+        assert_eq!(paths[0].matches('M').count(), 2);
+        assert!(
+            paths[0].contains("M21.00 0.000h8.00v100.000h-8.00z"),
+            "{}",
+            paths[0]
+        );
+        // error: buckets 0 (stacked on info's 0.25) and 3, on the baseline.
+        assert_eq!(paths[1].matches('M').count(), 2);
+        assert!(
+            paths[1].starts_with("M1.00 99.667h8.00v0.083h-8.00z"),
+            "{}",
+            paths[1]
+        );
+        assert!(
+            paths[1].ends_with("M31.00 99.667h8.00v0.333h-8.00z"),
+            "{}",
+            paths[1]
+        );
         assert_eq!(duration_words(1500), "1500 ms");
     }
 }

@@ -1,5 +1,6 @@
 //! One function component per file.
 
+pub mod draft;
 pub mod drop_overlay;
 pub mod event_details;
 pub mod facets;

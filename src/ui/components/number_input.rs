@@ -1,12 +1,9 @@
-//! A number input that keeps what the person types until they commit it.
-//!
-//! Yew writes a controlled input's `value` back into the DOM on every re-render, so an input bound
-//! straight to state loses a half-typed number whenever anything else re-renders (a query reply, a
-//! progress tick). This component keeps the typed text as a draft, commits it on `change` (blur or
-//! Enter) and drops the draft once the committed value comes back as the new `value`.
+//! A number input that keeps what the person types until they commit it ([`super::draft`]): a
+//! finite number commits on `change` (blur or Enter), anything else is left in the field unapplied.
 
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
+
+use super::draft::use_draft;
 
 #[derive(Properties, PartialEq)]
 pub struct NumberInputProps {
@@ -50,33 +47,16 @@ pub fn parse_typed(text: &str, empty_as: Option<f64>) -> Option<f64> {
 
 #[function_component(NumberInput)]
 pub fn number_input(props: &NumberInputProps) -> Html {
-    let draft = use_state(|| None::<String>);
-    {
-        // A new value in effect replaces whatever was typed.
-        let draft = draft.clone();
-        use_effect_with(props.value.to_bits(), move |_| draft.set(None));
-    }
-    let oninput = {
-        let draft = draft.clone();
-        Callback::from(move |e: InputEvent| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            draft.set(Some(input.value()));
-        })
-    };
-    let onchange = {
+    let commit = {
         let on_commit = props.on_commit.clone();
         let empty_as = props.empty_as;
-        let draft = draft.clone();
-        Callback::from(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            let typed = input.value();
+        Callback::from(move |typed: String| {
             if let Some(v) = parse_typed(&typed, empty_as) {
                 on_commit.emit(v);
             }
-            draft.set(Some(typed));
         })
     };
-    let value = (*draft).clone().unwrap_or_else(|| shown(props.value));
+    let draft = use_draft(props.value.to_bits(), shown(props.value), commit);
     html! {
         <input
             id={props.id.clone()}
@@ -86,9 +66,9 @@ pub fn number_input(props: &NumberInputProps) -> Html {
             min={props.min.clone()}
             max={props.max.clone()}
             aria-label={props.aria_label.clone()}
-            {value}
-            {oninput}
-            {onchange}
+            value={draft.value}
+            oninput={draft.oninput}
+            onchange={draft.onchange}
         />
     }
 }

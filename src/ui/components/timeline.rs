@@ -188,6 +188,7 @@ fn render_row(
 
 #[function_component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
+    crate::ui::timing::use_render_timing("timeline");
     let display = use_context::<DisplayZone>().unwrap_or_default();
     let scroller = use_node_ref();
     let spacer = use_node_ref();

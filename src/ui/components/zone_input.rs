@@ -1,10 +1,11 @@
 //! A time-zone field: any IANA name, `UTC`, `Local` or an offset can be typed, and the common zones
-//! are offered from a `<datalist>`. Like [`super::number_input`] it keeps what is typed as a draft and
-//! commits it on `change` (Enter, blur, or a pick from the list); the zone in effect comes back as
-//! the new `value` and replaces the draft.
+//! are offered from a `<datalist>`. What is typed is kept as a draft ([`super::draft`]) and committed
+//! on `change` (Enter, blur, or a pick from the list); the zone in effect comes back as the new
+//! `value` and replaces the draft.
 
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
+
+use super::draft::use_draft;
 
 use crate::ui::zones::COMMON_ZONES;
 
@@ -22,31 +23,15 @@ pub struct ZoneInputProps {
 
 #[function_component(ZoneInput)]
 pub fn zone_input(props: &ZoneInputProps) -> Html {
-    let draft = use_state(|| None::<String>);
-    {
-        let draft = draft.clone();
-        use_effect_with(props.value.clone(), move |_| draft.set(None));
-    }
-    let oninput = {
-        let draft = draft.clone();
-        Callback::from(move |e: InputEvent| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            draft.set(Some(input.value()));
-        })
-    };
-    let onchange = {
+    let commit = {
         let on_commit = props.on_commit.clone();
-        let draft = draft.clone();
-        Callback::from(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            let typed = input.value();
+        Callback::from(move |typed: String| {
             if !typed.trim().is_empty() {
-                on_commit.emit(typed.clone());
+                on_commit.emit(typed);
             }
-            draft.set(Some(typed));
         })
     };
-    let value = (*draft).clone().unwrap_or_else(|| props.value.to_string());
+    let draft = use_draft(props.value.clone(), props.value.to_string(), commit);
     html! {
         <input
             class={props.class.clone()}
@@ -55,9 +40,9 @@ pub fn zone_input(props: &ZoneInputProps) -> Html {
             autocomplete="off"
             spellcheck="false"
             aria-label={props.aria_label.clone()}
-            {value}
-            {oninput}
-            {onchange}
+            value={draft.value}
+            oninput={draft.oninput}
+            onchange={draft.onchange}
         />
     }
 }

@@ -41,6 +41,7 @@ pub struct InvestigateProps {
 
 #[function_component(Investigate)]
 pub fn investigate(props: &InvestigateProps) -> Html {
+    crate::ui::timing::use_render_timing("investigate");
     let display = use_context::<crate::ui::zones::DisplayZone>();
     // After every load (and after offsets change) the overviews are asked for again.
     {

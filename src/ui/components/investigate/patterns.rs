@@ -3,9 +3,10 @@
 //! Clicking a template filters the list to it (through the app's filter, with the query the worker
 //! wrote for it).
 
+use std::collections::HashSet;
 use std::rc::Rc;
 
-use web_sys::HtmlSelectElement;
+use web_sys::{Element, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::sparkline::Sparkline;
@@ -24,7 +25,15 @@ pub struct PatternsPanelProps {
     pub on_filter: Callback<String>,
 }
 
-fn template_item(line: &TemplateLine, on_filter: &Callback<String>) -> Html {
+/// One template. Its placeholders' values sit in a closed `<details>`; they are put in the page only
+/// once it is opened (`open`), as they are most of the panel's elements (hundreds of templates with
+/// tens of values each) and are seldom looked at.
+fn template_item(
+    line: &TemplateLine,
+    on_filter: &Callback<String>,
+    open: bool,
+    on_toggle: &Callback<(String, bool)>,
+) -> Html {
     let levels = line
         .levels
         .iter()
@@ -56,20 +65,29 @@ fn template_item(line: &TemplateLine, on_filter: &Callback<String>) -> Html {
                 </span>
             </button>
             if !line.fields.is_empty() {
-                <details class="pattern__fields">
+                <details class="pattern__fields" {open} ontoggle={{
+                    let on_toggle = on_toggle.clone();
+                    let text = line.text.clone();
+                    Callback::from(move |e: Event| {
+                        let details: Element = e.target_unchecked_into();
+                        on_toggle.emit((text.clone(), details.has_attribute("open")));
+                    })
+                }}>
                     <summary>{ "Values" }</summary>
-                    <dl>
-                        { for line.fields.iter().map(|f| html! {
-                            <>
-                                <dt>{ f.name.clone() }</dt>
-                                <dd>
-                                    { for f.values.iter().map(|(v, c)| html! {
-                                        <span class="pattern__value">{ format!("{v} ({})", text::thousands(*c)) }</span>
-                                    }) }
-                                </dd>
-                            </>
-                        }) }
-                    </dl>
+                    if open {
+                        <dl>
+                            { for line.fields.iter().map(|f| html! {
+                                <>
+                                    <dt>{ f.name.clone() }</dt>
+                                    <dd>
+                                        { for f.values.iter().map(|(v, c)| html! {
+                                            <span class="pattern__value">{ format!("{v} ({})", text::thousands(*c)) }</span>
+                                        }) }
+                                    </dd>
+                                </>
+                            }) }
+                        </dl>
+                    }
                 </details>
             }
         </li>
@@ -78,6 +96,23 @@ fn template_item(line: &TemplateLine, on_filter: &Callback<String>) -> Html {
 
 #[function_component(PatternsPanel)]
 pub fn patterns_panel(props: &PatternsPanelProps) -> Html {
+    crate::ui::timing::use_render_timing("patterns");
+    // The templates whose values are open, by text.
+    let open = use_state(HashSet::<String>::new);
+    let on_toggle = {
+        let open = open.clone();
+        Callback::from(move |(text, is_open): (String, bool)| {
+            if open.contains(&text) != is_open {
+                let mut next = (*open).clone();
+                if is_open {
+                    next.insert(text);
+                } else {
+                    next.remove(&text);
+                }
+                open.set(next);
+            }
+        })
+    };
     let Some(patterns) = props.patterns.as_ref() else {
         return html! { <p class="investigate__empty">{ "Patterns appear here once files are loaded." }</p> };
     };
@@ -125,7 +160,7 @@ pub fn patterns_panel(props: &PatternsPanelProps) -> Html {
                 </span>
             </div>
             <ol class="patterns__list" aria-label="Templates">
-                { for lines.iter().map(|l| template_item(l, &props.on_filter)) }
+                { for lines.iter().map(|l| template_item(l, &props.on_filter, open.contains(&l.text), &on_toggle)) }
             </ol>
         </>
     }
