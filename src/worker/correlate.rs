@@ -100,6 +100,20 @@ pub async fn mine(source: &SourceData, cancelled: &dyn Fn() -> bool) -> Option<S
         .map(|(patterns, _)| patterns)
 }
 
+/// The offsets of `count` sources in ns from the UI's seconds (a missing or non-finite one is 0).
+pub(crate) fn offsets_ns(offsets_s: &[f64], count: usize) -> Vec<i64> {
+    (0..count)
+        .map(|s| {
+            let secs = offsets_s.get(s).copied().unwrap_or(0.0);
+            if secs.is_finite() {
+                (secs * NANOS_PER_SEC as f64).round() as i64
+            } else {
+                0
+            }
+        })
+        .collect()
+}
+
 fn seconds(offset_ns: i64) -> f64 {
     offset_ns as f64 / NANOS_PER_SEC as f64
 }
@@ -227,16 +241,7 @@ impl Investigation {
                 skew: self.skew_state(case),
             },
             Ask::SetOffsets { offsets_s } => {
-                let ns = (0..case.sources().len())
-                    .map(|s| {
-                        let secs = offsets_s.get(s).copied().unwrap_or(0.0);
-                        if secs.is_finite() {
-                            (secs * NANOS_PER_SEC as f64).round() as i64
-                        } else {
-                            0
-                        }
-                    })
-                    .collect();
+                let ns = offsets_ns(&offsets_s, case.sources().len());
                 case.set_offsets(Offsets::from_ns(ns));
                 Answer::Skew {
                     skew: self.skew_state(case),

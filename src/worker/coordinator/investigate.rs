@@ -42,16 +42,7 @@ impl Coordinator {
     pub(super) async fn investigate(self: Rc<Self>, id: RequestId, ask: Ask) {
         if let Ask::SetOffsets { offsets_s } = ask {
             let count = self.state.borrow().sources.len();
-            let offsets_ns = (0..count)
-                .map(|s| {
-                    let secs = offsets_s.get(s).copied().unwrap_or(0.0);
-                    if secs.is_finite() {
-                        (secs * NANOS_PER_SEC as f64).round() as i64
-                    } else {
-                        0
-                    }
-                })
-                .collect();
+            let offsets_ns = super::super::correlate::offsets_ns(&offsets_s, count);
             // Answered with the skew state once the shards have re-merged.
             self.enqueue(Job::Offsets {
                 offsets_ns,
