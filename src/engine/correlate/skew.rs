@@ -52,7 +52,8 @@ pub struct SourceSkew {
     pub offset_s: f64,
     /// 0 (no evidence) to 1; see the module documentation.
     pub confidence: f64,
-    /// Ids shared on the link that placed this source (with the reference or with `via`).
+    /// Shared ids used on the link that placed this source (with the reference or with `via`): the
+    /// pair's sample, at most [`SAMPLE_PER_SOURCE`].
     pub shared_ids: u64,
     /// Median absolute deviation of the differences on that link, in seconds.
     pub mad_s: Option<f64>,

@@ -12,7 +12,7 @@ use super::ids::IdIndex;
 use super::shape::template_group;
 use super::skew::{
     adjusted_timeline, estimate, estimate_sampled, merge_skew, skew_more, skew_more_asks,
-    skew_part, skew_part_sampled, SkewPart, SAMPLE_PER_SOURCE,
+    skew_part_sampled, SkewPart, SAMPLE_PER_SOURCE,
 };
 use super::spikes::{find_spikes_with, merge_spikes, spike_counts, SpikeGrid, SpikeOptions};
 use super::{sources_span, Offsets, Part};
@@ -307,57 +307,70 @@ fn skew_parts_of_a_big_set_split_in_two() {
     let offsets = Offsets::zero(sources.len());
     let patterns = vec![SourcePatterns::default(); sources.len()];
     let groups = split(&sources, &patterns, &offsets);
-    let mut parts = Vec::new();
-    let t = Instant::now();
-    for (g, group) in groups.iter().enumerate() {
-        let t = Instant::now();
-        let part = skew_part(&group.part(), &group.index);
-        let ms = t.elapsed().as_secs_f64() * 1e3;
-        let mut sent = part.clone();
-        let bytes = sent.take_seen_bytes();
-        let json = serde_json::to_vec(&sent).unwrap().len();
-        eprintln!(
-            "group {g} {:?}: part {ms:.0} ms, {} ids sent: {json} B JSON + {} B bytes",
-            group.ids,
-            part.seen.len(),
-            bytes.len()
-        );
-        parts.push(part);
-    }
-    for (p, ask) in skew_more_asks(&parts).into_iter().enumerate() {
-        let Some(ask) = ask else { continue };
-        let t = Instant::now();
-        let group = &groups[p];
-        let more = skew_more(&group.part(), &group.index, &ask);
-        eprintln!(
-            "group {p} second round: asked {} ids ({} B JSON), {} ids back ({} B bytes), {:.0} ms",
-            ask.hashes.len(),
-            serde_json::to_vec(&ask).unwrap().len(),
-            more.len(),
-            more.len() * 18,
-            t.elapsed().as_secs_f64() * 1e3
-        );
-        parts[p].seen.extend(more);
-    }
-    let merged = merge_skew(&names.map(String::from), parts);
-    eprintln!(
-        "parts, second round and merge: {:.0} ms",
-        t.elapsed().as_secs_f64() * 1e3
-    );
     let t = Instant::now();
     let index = IdIndex::build(&sources);
     eprintln!("whole index: {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
-    let t = Instant::now();
-    let one = estimate(&sources, &index);
-    eprintln!(
-        "one worker estimate: {:.0} ms",
-        t.elapsed().as_secs_f64() * 1e3
-    );
-    for s in &one.sources {
+    // CASEFILE_SKEW_SAMPLES: sample sizes to compare, comma-separated.
+    let samples = std::env::var("CASEFILE_SKEW_SAMPLES").unwrap_or_default();
+    let samples: Vec<usize> = samples
+        .split(',')
+        .filter_map(|k| k.trim().parse().ok())
+        .collect();
+    for k in if samples.is_empty() {
+        vec![SAMPLE_PER_SOURCE]
+    } else {
+        samples
+    } {
+        eprintln!("samples of {k} ids per source:");
+        let mut parts = Vec::new();
+        let t = Instant::now();
+        for (g, group) in groups.iter().enumerate() {
+            let t = Instant::now();
+            let part = skew_part_sampled(&group.part(), &group.index, k);
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            let mut sent = part.clone();
+            let bytes = sent.take_seen_bytes();
+            let json = serde_json::to_vec(&sent).unwrap().len();
+            eprintln!(
+                "  group {g} {:?}: part {ms:.0} ms, {} ids sent: {json} B JSON + {} B bytes",
+                group.ids,
+                part.seen.len(),
+                bytes.len()
+            );
+            parts.push(part);
+        }
+        for (p, ask) in skew_more_asks(&parts).into_iter().enumerate() {
+            let Some(ask) = ask else { continue };
+            let t = Instant::now();
+            let group = &groups[p];
+            let more = skew_more(&group.part(), &group.index, &ask);
+            eprintln!(
+                "  group {p} second round: asked {} ids ({} B JSON), {} ids back ({} B bytes), {:.0} ms",
+                ask.hashes.len(),
+                serde_json::to_vec(&ask).unwrap().len(),
+                more.len(),
+                more.len() * 18,
+                t.elapsed().as_secs_f64() * 1e3
+            );
+            parts[p].seen.extend(more);
+        }
+        let merged = merge_skew(&names.map(String::from), parts);
         eprintln!(
-            "  {} offset {} s, {} shared, confidence {}, via {:?}",
-            s.path, s.offset_s, s.shared_ids, s.confidence, s.via
+            "  parts, second round and merge: {:.0} ms",
+            t.elapsed().as_secs_f64() * 1e3
         );
+        let t = Instant::now();
+        let one = estimate_sampled(&sources, &index, k);
+        eprintln!(
+            "  one worker estimate: {:.0} ms",
+            t.elapsed().as_secs_f64() * 1e3
+        );
+        for s in &one.sources {
+            eprintln!(
+                "    {} offset {} s, {} shared, confidence {}, mad {:?}",
+                s.path, s.offset_s, s.shared_ids, s.confidence, s.mad_s
+            );
+        }
+        assert_eq!(merged, one);
     }
-    assert_eq!(merged, one);
 }
