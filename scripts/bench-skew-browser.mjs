@@ -85,7 +85,7 @@ async function main() {
     const loaded = (performance.now() - started) / 1000;
     const offer = page.getByRole("region", { name: "Clock skew" });
     await offer.getByRole("button", { name: "Apply offset" }).waitFor({ timeout: 600_000 });
-    const sentence = (await offer.textContent()).match(/\S+ runs [^.]+\.\d s ahead \([\d,]+ shared ids\)/)?.[0];
+    const sentence = (await offer.locator(".skew-offer__sentence").allTextContents()).join(" ");
     const offered = (performance.now() - started) / 1000 - loaded;
     await offer.getByRole("button", { name: "Apply offset" }).click();
     await page.waitForFunction(() => window.__asks.filter((a) => a.ask === "skew").length >= 2 && window.__asks.every((a) => a.ms !== undefined), null, {
