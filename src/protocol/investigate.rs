@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::correlate::changes::{Changes, ChangesPart, Window};
 use crate::engine::correlate::context::{Context, ContextPart, OrderKey};
 use crate::engine::correlate::follow::{EventIdOf, FollowPart, Relation, SourceCount, Story};
-use crate::engine::correlate::skew::{SkewPart, SkewReport};
+use crate::engine::correlate::skew::{SkewMoreAsk, SkewPart, SkewReport};
 use crate::engine::correlate::spikes::{SpikeCounts, SpikeGrid, SpikeReport};
 use crate::engine::correlate::EventRef;
 use crate::engine::patterns::overview::{PatternsOverview, PatternsPart, TemplateCounts};
@@ -124,8 +124,11 @@ pub enum PartAsk {
         pivot: OrderKey,
         limit: u32,
     },
-    /// The shard's ids for the skew estimate.
+    /// The shard's ids for the skew estimate (the samples of its sources).
     Skew,
+    /// The second round of the skew estimate: what the shard's truncated sources saw of the ids
+    /// other shards sampled (see [`crate::engine::correlate::skew`]).
+    SkewMore { ask: SkewMoreAsk },
     /// The shard's spike series on `grid`.
     Spikes { grid: SpikeGrid },
     /// The shard's changed items between `before` and `after`, headlines in `zone`.
@@ -166,6 +169,8 @@ pub enum PartAnswer {
     Skew {
         part: SkewPart,
     },
+    /// Its records travel as bytes beside the reply ([`crate::engine::correlate::skew::seen_to_bytes`]).
+    SkewMore {},
     Spikes {
         counts: SpikeCounts,
     },

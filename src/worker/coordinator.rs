@@ -195,6 +195,8 @@ struct CaseState {
     filtered: Option<(FilterKey, u32, Rc<MergedOrder>)>,
     /// Inputs numbered so far.
     inputs: u32,
+    /// The latest skew estimate and the sources it was made from (see `investigate`).
+    skew: Option<investigate::SkewCache>,
 }
 
 type FilterKey = (String, Option<crate::protocol::query::TimeRange>);

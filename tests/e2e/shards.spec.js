@@ -194,7 +194,15 @@ async function investigations(page, url) {
   const changes = page.getByRole("region", { name: "What changed" });
   await expect(changes.locator(".change").first()).toBeVisible();
   const headline = await changes.locator(".changes__headline").textContent();
-  return { shards, summary, templates, story, headline };
+
+  // The clock skew offered (shared ids counted) and the offset applied, to the millisecond.
+  const offer = page.getByRole("region", { name: "Clock skew" });
+  const skew = await offer.locator(".skew-offer__text").textContent();
+  await offer.getByRole("button", { name: "Apply offset" }).click();
+  const input = page.getByLabel("Clock offset of nginx-access.log in seconds");
+  await expect(input).not.toHaveValue("0");
+  const offset = await input.inputValue();
+  return { shards, summary, templates, story, headline, skew, offset };
 }
 
 test("several workers answer the investigations exactly as one worker does", async ({ page }) => {
@@ -209,4 +217,8 @@ test("several workers answer the investigations exactly as one worker does", asy
   expect(sharded.templates).toEqual(single.templates);
   expect(sharded.story).toEqual(single.story);
   expect(sharded.headline).toBe(single.headline);
+  console.log(`sharded skew: ${sharded.skew} Applied: ${sharded.offset} s`);
+  expect(sharded.skew).toMatch(/nginx-access\.log runs \d+\.\d s ahead/);
+  expect(sharded.skew).toBe(single.skew);
+  expect(sharded.offset).toBe(single.offset);
 });

@@ -473,6 +473,12 @@ impl IdIndex {
         &self.entries[lo..hi]
     }
 
+    /// The entries of one id hash (events in source then event order), as [`IdIndex::for_each_id`]
+    /// gives them; empty when no event carries it.
+    pub fn group(&self, hash: u64) -> &[(u64, u64)] {
+        self.range(hash)
+    }
+
     /// Events whose hash matches `value` (unconfirmed: see [`IdIndex::events_with`]).
     pub fn candidates(&self, value: &[u8]) -> impl Iterator<Item = EventId> + '_ {
         self.range(id_hash(value)).iter().map(|(_, e)| unpack(*e))

@@ -11,6 +11,19 @@
 //! shared ids), and its offset is the sum along the chain. Offsets say how far a source's clock runs
 //! ahead of the reference; an adjusted time is the written time minus the offset.
 //!
+//! Samples, so no more than a bounded number of ids travel between the workers holding parts of a
+//! case: each source keeps the [`SAMPLE_PER_SOURCE`] smallest hashes of the ids it saw exactly once
+//! with a time; its CUT is the largest of them (none when it saw no more than that, so all are kept).
+//! A pair's sample is the ids both saw once whose hash is at or below the HIGHER of the two cuts: a
+//! hash-chosen, hence uniform, sample of the ids they share, all of them when one source keeps all its
+//! ids, and never more than [`SAMPLE_PER_SOURCE`] (it lies within one source's sample). The higher cut
+//! matters: a small file whose ids all appear in a big one still gets every shared id, where the lower
+//! cut (simply intersecting the two samples) would keep only the fraction the big file's sample covers.
+//! Beyond its cut a source must therefore still tell its time for ids another source sampled: a part
+//! adds those for its own sources ([`skew_part`]), and when the case is split, a second round asks
+//! each part for the ids the other parts sampled above its cuts ([`skew_more_asks`], [`skew_more`]).
+//! The one-worker estimate is the same merge over one part, so both give the same answer.
+//!
 //! Confidence, from 0 to 1: `n / (n + 10) · exp(−excess)`, where `n` is the number of shared ids used
 //! and `excess` is the MAD in seconds beyond what truncation alone explains (`(r_a + r_b) / 4`); the
 //! weakest link of a chain counts.
@@ -25,8 +38,8 @@ use crate::engine::store::{SourceData, SourceId};
 use crate::engine::time::NANOS_PER_SEC;
 use crate::engine::timeline::Timeline;
 
-/// Shared ids kept per pair of sources (a uniform sample: the index is in hash order).
-const MAX_PAIR_SAMPLES: usize = 200_000;
+/// Ids each source brings to the estimate at most: the smallest hashes of those it saw once.
+pub const SAMPLE_PER_SOURCE: usize = 20_000;
 /// Fewer shared ids than this do not link two sources.
 pub const MIN_SHARED_IDS: usize = 3;
 
@@ -39,7 +52,8 @@ pub struct SourceSkew {
     pub offset_s: f64,
     /// 0 (no evidence) to 1; see the module documentation.
     pub confidence: f64,
-    /// Ids shared on the link that placed this source (with the reference or with `via`).
+    /// Shared ids used on the link that placed this source (with the reference or with `via`): the
+    /// pair's sample, at most [`SAMPLE_PER_SOURCE`].
     pub shared_ids: u64,
     /// Median absolute deviation of the differences on that link, in seconds.
     pub mad_s: Option<f64>,
@@ -134,37 +148,51 @@ fn estimate_pair(a: usize, b: usize, diffs: &mut [i64], res: &[i64]) -> PairEsti
     }
 }
 
-/// What one part of the case brings to the estimate: the resolution of each of its sources and every
-/// id seen exactly once in one of its sources with a time, as `(id hash, case-wide source, written
-/// time)` sorted by hash then source. (An id seen twice in a source gives that source no difference.)
+/// One observation: `(id hash, case-wide source, written time)`.
+pub type Seen = (u64, SourceId, i64);
+
+/// One source of a part: its resolution and where its sample of ids stops.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkewSource {
+    /// Case-wide id.
+    pub source: SourceId,
+    pub resolution_ns: i64,
+    /// The largest hash of its sample when it saw more ids once than [`SAMPLE_PER_SOURCE`] (the rest
+    /// stay home); `None` when every such id is in the sample.
+    pub cut: Option<u64>,
+}
+
+/// What one part of the case brings to the estimate: its sources, and as `seen` (sorted) each
+/// source's sample (the ids at or below its cut) plus what its truncated sources saw of the ids in the
+/// samples of the part's other sources above their own cut (see the module documentation).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SkewPart {
-    /// `(case-wide source, resolution in ns)`.
-    pub resolutions: Vec<(SourceId, i64)>,
+    pub sources: Vec<SkewSource>,
     /// Left out of the JSON when sent as bytes ([`SkewPart::take_seen_bytes`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub seen: Vec<(u64, SourceId, i64)>,
+    pub seen: Vec<Seen>,
 }
 
 /// Bytes of one `seen` record: hash, source, time (little-endian).
 const SEEN_BYTES: usize = 18;
 
-impl SkewPart {
-    /// Moves `seen` out as bytes, 18 per id (a shard sends them beside its JSON reply: one id per
-    /// event of a busy file is too much for JSON text).
-    pub fn take_seen_bytes(&mut self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.seen.len() * SEEN_BYTES);
-        for (h, s, t) in self.seen.drain(..) {
-            out.extend_from_slice(&h.to_le_bytes());
-            out.extend_from_slice(&s.to_le_bytes());
-            out.extend_from_slice(&t.to_le_bytes());
-        }
-        out
+/// `seen` records as bytes, 18 each (a shard sends them beside its JSON reply: JSON text of numbers
+/// would be three times the size).
+pub fn seen_to_bytes(seen: &[Seen]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(seen.len() * SEEN_BYTES);
+    for (h, s, t) in seen {
+        out.extend_from_slice(&h.to_le_bytes());
+        out.extend_from_slice(&s.to_le_bytes());
+        out.extend_from_slice(&t.to_le_bytes());
     }
+    out
+}
 
-    /// Puts back `seen` from the bytes of [`SkewPart::take_seen_bytes`].
-    pub fn put_seen_bytes(&mut self, bytes: &[u8]) {
-        self.seen.extend(bytes.chunks_exact(SEEN_BYTES).map(|r| {
+/// The records of [`seen_to_bytes`] (a trailing partial record is ignored).
+pub fn seen_from_bytes(bytes: &[u8]) -> Vec<Seen> {
+    bytes
+        .chunks_exact(SEEN_BYTES)
+        .map(|r| {
             let mut h = [0u8; 8];
             let mut s = [0u8; 2];
             let mut t = [0u8; 8];
@@ -176,67 +204,214 @@ impl SkewPart {
                 SourceId::from_le_bytes(s),
                 i64::from_le_bytes(t),
             )
-        }));
+        })
+        .collect()
+}
+
+impl SkewPart {
+    /// Moves `seen` out as bytes ([`seen_to_bytes`]).
+    pub fn take_seen_bytes(&mut self) -> Vec<u8> {
+        let out = seen_to_bytes(&self.seen);
+        self.seen = Vec::new();
+        out
     }
+
+    /// Puts back `seen` from the bytes of [`SkewPart::take_seen_bytes`].
+    pub fn put_seen_bytes(&mut self, bytes: &[u8]) {
+        self.seen.extend(seen_from_bytes(bytes));
+    }
+
+    /// Whether `(hash, source)` is in its source's sample (rather than seen beyond its cut).
+    fn sampled(&self, hash: u64, source: SourceId) -> bool {
+        self.sources
+            .iter()
+            .find(|s| s.source == source)
+            .is_some_and(|s| s.cut.is_none_or(|c| hash <= c))
+    }
+}
+
+/// The sources of a group of the index that saw its id exactly once, with a time: `(local source,
+/// time)` in source order. (An id seen twice in a source gives that source no difference.)
+fn seen_once(group: &[(u64, u64)], sources: &[SourceData], out: &mut Vec<(usize, i64)>) {
+    out.clear();
+    let mut run: Option<(usize, u32, usize)> = None;
+    let flush = |run: Option<(usize, u32, usize)>, out: &mut Vec<(usize, i64)>| {
+        if let Some((s, e, 1)) = run {
+            if let Some(t) = sources.get(s).and_then(|d| d.ts(e as usize)) {
+                out.push((s, t));
+            }
+        }
+    };
+    for entry in group {
+        let e = IdIndex::event_of(entry);
+        match run.as_mut() {
+            Some((s, _, n)) if *s == e.source as usize => *n += 1,
+            _ => {
+                flush(run, out);
+                run = Some((e.source as usize, e.event, 1));
+            }
+        }
+    }
+    flush(run, out);
 }
 
 /// The ids of one part's sources for the estimate (`index` covers the part's sources).
 pub fn skew_part(part: &Part<'_>, index: &IdIndex) -> SkewPart {
+    skew_part_sampled(part, index, SAMPLE_PER_SOURCE)
+}
+
+/// [`skew_part`] keeping at most `per_source` ids of each source in its sample (tests use small ones).
+pub(crate) fn skew_part_sampled(part: &Part<'_>, index: &IdIndex, per_source: usize) -> SkewPart {
     let sources = part.sources;
+    let mut taken = vec![0usize; sources.len()];
+    let mut last = vec![0u64; sources.len()];
+    let mut cut: Vec<Option<u64>> = vec![None; sources.len()];
     let mut seen = Vec::new();
-    let mut per_source: Vec<(usize, u32, usize)> = Vec::new();
+    let mut once = Vec::new();
+    let mut beyond: Vec<(usize, i64)> = Vec::new();
+    // The index is in hash order, so each source's first `per_source` ids are its smallest hashes.
     index.for_each_id(|group| {
-        per_source.clear();
-        for entry in group {
-            let e = IdIndex::event_of(entry);
-            match per_source.last_mut() {
-                Some((s, _, n)) if *s == e.source as usize => *n += 1,
-                _ => per_source.push((e.source as usize, e.event, 1)),
+        let h = group[0].0;
+        seen_once(group, sources, &mut once);
+        beyond.clear();
+        let mut sampled = false;
+        for &(s, t) in &once {
+            if taken[s] < per_source {
+                taken[s] += 1;
+                last[s] = h;
+                sampled = true;
+                seen.push((h, part.id(s as SourceId), t));
+            } else {
+                cut[s] = Some(last[s]);
+                beyond.push((s, t));
             }
         }
-        for &(s, e, n) in &per_source {
-            if n != 1 {
-                continue;
-            }
-            if let Some(t) = sources.get(s).and_then(|d| d.ts(e as usize)) {
-                seen.push((group[0].0, part.id(s as SourceId), t));
-            }
+        // Beyond its cut a source still tells what it saw of ids another source sampled.
+        if sampled {
+            seen.extend(beyond.iter().map(|&(s, t)| (h, part.id(s as SourceId), t)));
         }
     });
     seen.sort_unstable();
     SkewPart {
-        resolutions: (0..sources.len())
-            .map(|s| (part.id(s as SourceId), resolution_ns(&sources[s])))
+        sources: (0..sources.len())
+            .map(|s| SkewSource {
+                source: part.id(s as SourceId),
+                resolution_ns: resolution_ns(&sources[s]),
+                cut: cut[s],
+            })
             .collect(),
         seen,
     }
 }
 
+/// The second round of a split estimate, for one part: the cuts of its truncated sources and the ids
+/// sampled by the other parts' sources above the lowest of those cuts, sorted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkewMoreAsk {
+    /// `(case-wide source, cut)`.
+    pub cuts: Vec<(SourceId, u64)>,
+    pub hashes: Vec<u64>,
+}
+
+/// What each part (in order) must still be asked once every part has sent its [`SkewPart`]: `None`
+/// when it has no truncated source or nothing to look up.
+pub fn skew_more_asks(parts: &[SkewPart]) -> Vec<Option<SkewMoreAsk>> {
+    (0..parts.len())
+        .map(|p| {
+            let cuts: Vec<(SourceId, u64)> = parts[p]
+                .sources
+                .iter()
+                .filter_map(|s| s.cut.map(|c| (s.source, c)))
+                .collect();
+            let lowest = cuts.iter().map(|c| c.1).min()?;
+            let mut hashes: Vec<u64> = parts
+                .iter()
+                .enumerate()
+                .filter(|(q, _)| *q != p)
+                .flat_map(|(_, other)| {
+                    other
+                        .seen
+                        .iter()
+                        .filter(|(h, s, _)| *h > lowest && other.sampled(*h, *s))
+                        .map(|x| x.0)
+                })
+                .collect();
+            hashes.sort_unstable();
+            hashes.dedup();
+            (!hashes.is_empty()).then_some(SkewMoreAsk { cuts, hashes })
+        })
+        .collect()
+}
+
+/// A part's answer to a [`SkewMoreAsk`]: what each of its truncated sources saw once, with a time, of
+/// the asked ids above its cut (sorted).
+pub fn skew_more(part: &Part<'_>, index: &IdIndex, ask: &SkewMoreAsk) -> Vec<Seen> {
+    let cut: Vec<Option<u64>> = (0..part.sources.len())
+        .map(|s| {
+            let id = part.id(s as SourceId);
+            ask.cuts.iter().find(|c| c.0 == id).map(|c| c.1)
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut once = Vec::new();
+    for &h in &ask.hashes {
+        seen_once(index.group(h), part.sources, &mut once);
+        for &(s, t) in &once {
+            if cut[s].is_some_and(|c| h > c) {
+                out.push((h, part.id(s as SourceId), t));
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
 /// Estimates every source's clock offset relative to a reference from the ids they share.
 pub fn estimate(sources: &[SourceData], index: &IdIndex) -> SkewReport {
+    estimate_sampled(sources, index, SAMPLE_PER_SOURCE)
+}
+
+/// [`estimate`] with samples of at most `per_source` ids (tests use small ones).
+pub(crate) fn estimate_sampled(
+    sources: &[SourceData],
+    index: &IdIndex,
+    per_source: usize,
+) -> SkewReport {
     let offsets = Offsets::default();
     let names: Vec<String> = sources.iter().map(|s| s.info.name.clone()).collect();
     merge_skew(
         &names,
-        vec![skew_part(&Part::whole(sources, &offsets), index)],
+        vec![skew_part_sampled(
+            &Part::whole(sources, &offsets),
+            index,
+            per_source,
+        )],
     )
 }
 
-/// The estimate from every part's ids: `names` are the case's sources, index = case-wide id.
+/// The estimate from every part's ids (after the second round, [`skew_more`], when there are several
+/// parts): `names` are the case's sources, index = case-wide id.
 pub fn merge_skew(names: &[String], parts: Vec<SkewPart>) -> SkewReport {
     let mut res: Vec<i64> = vec![1; names.len()];
-    let mut seen: Vec<(u64, SourceId, i64)> = Vec::new();
+    let mut cut: Vec<Option<u64>> = vec![None; names.len()];
+    let mut seen: Vec<Seen> = Vec::new();
     for part in parts {
-        for (s, r) in part.resolutions {
-            if let Some(slot) = res.get_mut(s as usize) {
-                *slot = r;
+        for s in part.sources {
+            if let Some(slot) = res.get_mut(s.source as usize) {
+                *slot = s.resolution_ns;
+            }
+            if let Some(slot) = cut.get_mut(s.source as usize) {
+                *slot = s.cut;
             }
         }
         seen.extend(part.seen);
     }
     seen.sort_unstable();
-    // Differences per unordered pair (a < b): t_b − t_a for ids seen exactly once in each, in hash
-    // order (so the sample kept of a busy pair is the same however the sources were split).
+    // A source's observation of an id may come from its own part and from the second round.
+    seen.dedup();
+    let cut_of = |s: SourceId| cut.get(s as usize).copied().flatten();
+    // Differences per unordered pair (a < b): t_b − t_a for ids seen exactly once in each, up to the
+    // higher of the two cuts (the pair's sample; see the module documentation).
     let mut diffs: HashMap<(usize, usize), Vec<i64>> = HashMap::new();
     let mut start = 0;
     while start < seen.len() {
@@ -245,9 +420,15 @@ pub fn merge_skew(names: &[String], parts: Vec<SkewPart>) -> SkewReport {
         let group = &seen[start..end];
         for (i, &(_, a, ta)) in group.iter().enumerate() {
             for &(_, b, tb) in &group[i + 1..] {
-                let v = diffs.entry((a as usize, b as usize)).or_default();
-                if v.len() < MAX_PAIR_SAMPLES {
-                    v.push(tb - ta);
+                let within = match (cut_of(a), cut_of(b)) {
+                    (Some(x), Some(y)) => h <= x.max(y),
+                    _ => true,
+                };
+                if within {
+                    diffs
+                        .entry((a as usize, b as usize))
+                        .or_default()
+                        .push(tb - ta);
                 }
             }
         }
@@ -424,6 +605,104 @@ mod tests {
         let mut back: SkewPart = serde_json::from_str(&json).unwrap();
         back.put_seen_bytes(&bytes);
         assert_eq!(back, part);
+    }
+
+    /// The estimate from the sources split in groups (case-wide ids given per group), both rounds.
+    fn split_estimate(sources: &[SourceData], groups: &[&[SourceId]], k: usize) -> SkewReport {
+        let names: Vec<String> = sources.iter().map(|s| s.info.name.clone()).collect();
+        let held: Vec<(Vec<SourceData>, Vec<SourceId>, IdIndex)> = groups
+            .iter()
+            .map(|ids| {
+                let own: Vec<SourceData> =
+                    ids.iter().map(|s| sources[*s as usize].clone()).collect();
+                let index = IdIndex::build(&own);
+                (own, ids.to_vec(), index)
+            })
+            .collect();
+        let offsets = Offsets::default();
+        fn part<'a>(
+            g: &'a (Vec<SourceData>, Vec<SourceId>, IdIndex),
+            offsets: &'a Offsets,
+        ) -> Part<'a> {
+            Part {
+                sources: &g.0,
+                ids: g.1.as_slice().into(),
+                offsets,
+            }
+        }
+        let mut parts: Vec<SkewPart> = held
+            .iter()
+            .map(|g| skew_part_sampled(&part(g, &offsets), &g.2, k))
+            .collect();
+        for (p, ask) in skew_more_asks(&parts).into_iter().enumerate() {
+            if let Some(ask) = ask {
+                assert!(
+                    ask.hashes.len() <= k * sources.len(),
+                    "{}",
+                    ask.hashes.len()
+                );
+                let more = skew_more(&part(&held[p], &offsets), &held[p].2, &ask);
+                assert!(more.len() <= ask.hashes.len() * groups[p].len());
+                parts[p].seen.extend(more);
+            }
+        }
+        merge_skew(&names, parts)
+    }
+
+    #[test]
+    fn a_split_case_sampled_small_answers_as_one_part() {
+        let mut sources = pair(400, 3_000);
+        // A fourth file sharing a few of the ids, with a clock 2 s behind.
+        let mut few = String::new();
+        for i in (0..400i64).step_by(9) {
+            let t_ms = 1_783_069_200_000i64 + i * 1_337 + (i * 7919) % 1000 - 2_000;
+            let id = format!("{:016x}", 0xa5a5_0000_0000u64 + i as u64 * 7_777);
+            few.push_str(&format!(
+                "{} INFO done req_id={id}\n",
+                format_rfc3339(t_ms * 1_000_000)
+            ));
+        }
+        sources.push(ingest_bytes(
+            "few.log",
+            few.as_bytes(),
+            IngestOptions::default(),
+        ));
+        let index = IdIndex::build(&sources);
+        for k in [SAMPLE_PER_SOURCE, 100, 30, 7] {
+            let one = estimate_sampled(&sources, &index, k);
+            let offsets = Offsets::zero(sources.len());
+            let part = skew_part_sampled(&Part::whole(&sources, &offsets), &index, k);
+            for s in &part.sources {
+                let sampled = part
+                    .seen
+                    .iter()
+                    .filter(|x| x.1 == s.source && part.sampled(x.0, x.1));
+                assert!(sampled.count() <= k);
+            }
+            for groups in [
+                &[&[0, 2][..], &[1, 3]][..],
+                &[&[1], &[0], &[2, 3]],
+                &[&[3, 0, 1, 2]],
+            ] {
+                assert_eq!(
+                    split_estimate(&sources, groups, k),
+                    one,
+                    "k {k}, {groups:?}"
+                );
+            }
+            if k < 30 {
+                continue;
+            }
+            let lb = &one.sources[1];
+            assert!((lb.offset_s - 3.0).abs() < 0.3, "k {k}: {lb:?}");
+            assert_eq!(lb.shared_ids as usize, 400.min(k));
+            // The small file keeps every id it shares (45), however small the big files' samples.
+            let few = &one.sources[3];
+            assert!((few.offset_s + 2.0).abs() < 0.2, "k {k}: {few:?}");
+            if k >= 45 {
+                assert_eq!(few.shared_ids, 45, "k {k}: {few:?}");
+            }
+        }
     }
 
     #[test]

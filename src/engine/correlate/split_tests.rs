@@ -10,7 +10,10 @@ use super::follow::{
 };
 use super::ids::IdIndex;
 use super::shape::template_group;
-use super::skew::{adjusted_timeline, estimate, merge_skew, skew_part};
+use super::skew::{
+    adjusted_timeline, estimate, estimate_sampled, merge_skew, skew_more, skew_more_asks,
+    skew_part_sampled, SkewPart, SAMPLE_PER_SOURCE,
+};
 use super::spikes::{find_spikes_with, merge_spikes, spike_counts, SpikeGrid, SpikeOptions};
 use super::{sources_span, Offsets, Part};
 use crate::engine::ingest::{ingest_bytes, IngestOptions};
@@ -149,18 +152,38 @@ fn check(sources: Vec<SourceData>, offsets: Offsets) {
     }
     assert!(followed > 0, "no id followed");
 
-    // Skew.
-    let parts = groups
-        .iter()
-        .map(|g| skew_part(&g.part(), &g.index))
-        .collect();
-    let merged = merge_skew(&names, parts);
-    let one = estimate(&sources, &index);
-    assert_eq!(merged.reference, one.reference);
-    for (m, o) in merged.sources.iter().zip(&one.sources) {
-        assert!((m.offset_s - o.offset_s).abs() <= 0.01, "{m:?} {o:?}");
+    // Skew, with the samples it uses and with small ones (so sources are cut and asked again).
+    for k in [SAMPLE_PER_SOURCE, 500, 20] {
+        let mut parts: Vec<SkewPart> = groups
+            .iter()
+            .map(|g| skew_part_sampled(&g.part(), &g.index, k))
+            .collect();
+        for (p, ask) in skew_more_asks(&parts).into_iter().enumerate() {
+            if let Some(ask) = ask {
+                let g = &groups[p];
+                // Bounded: at most the samples of the other group's sources.
+                assert!(ask.hashes.len() <= k * (sources.len() - g.ids.len()));
+                parts[p].seen.extend(skew_more(&g.part(), &g.index, &ask));
+            }
+        }
+        for part in &parts {
+            assert!(part.seen.len() <= k * part.sources.len() * sources.len());
+        }
+        let merged = merge_skew(&names, parts);
+        let one = estimate_sampled(&sources, &index, k);
+        assert_eq!(merged.reference, one.reference, "k {k}");
+        for (m, o) in merged.sources.iter().zip(&one.sources) {
+            assert!(
+                (m.offset_s - o.offset_s).abs() <= 0.01,
+                "k {k}: {m:?} {o:?}"
+            );
+        }
+        assert_eq!(merged, one, "k {k}");
     }
-    assert_eq!(merged, one);
+    assert_eq!(
+        estimate_sampled(&sources, &index, SAMPLE_PER_SOURCE),
+        estimate(&sources, &index)
+    );
 
     // Spikes, then what changed in the default window and in a window of our own.
     let opts = SpikeOptions::default();
@@ -261,4 +284,93 @@ fn the_generated_set_split_in_two_answers_as_one() {
     let index = IdIndex::build(&sources);
     let offsets = estimate(&sources, &index).offsets();
     check(sources, offsets);
+}
+
+/// Sizes and times of the skew parts of a big set split in two (as two shards hold it), printed for the
+/// record: `CASEFILE_SKEW_DIR=/tmp/g1024 cargo test --release --lib skew_parts_of_a_big_set -- --ignored
+/// --nocapture` (the 1 GB set: `python3 ../shared/bench/genlogs.py /tmp/g1024 --mb 1024`).
+#[test]
+#[ignore]
+fn skew_parts_of_a_big_set_split_in_two() {
+    use std::time::Instant;
+    let dir = std::env::var("CASEFILE_SKEW_DIR").unwrap_or_else(|_| "/tmp/g1024".into());
+    let names = [
+        "app-payments.jsonl",
+        "containers.log",
+        "nginx-access.log",
+        "syslog",
+        "transactions.csv",
+    ];
+    let t = Instant::now();
+    let sources = read_dir(Path::new(&dir), &names);
+    eprintln!("read {dir}: {:.1} s", t.elapsed().as_secs_f64());
+    let offsets = Offsets::zero(sources.len());
+    let patterns = vec![SourcePatterns::default(); sources.len()];
+    let groups = split(&sources, &patterns, &offsets);
+    let t = Instant::now();
+    let index = IdIndex::build(&sources);
+    eprintln!("whole index: {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
+    // CASEFILE_SKEW_SAMPLES: sample sizes to compare, comma-separated.
+    let samples = std::env::var("CASEFILE_SKEW_SAMPLES").unwrap_or_default();
+    let samples: Vec<usize> = samples
+        .split(',')
+        .filter_map(|k| k.trim().parse().ok())
+        .collect();
+    for k in if samples.is_empty() {
+        vec![SAMPLE_PER_SOURCE]
+    } else {
+        samples
+    } {
+        eprintln!("samples of {k} ids per source:");
+        let mut parts = Vec::new();
+        let t = Instant::now();
+        for (g, group) in groups.iter().enumerate() {
+            let t = Instant::now();
+            let part = skew_part_sampled(&group.part(), &group.index, k);
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            let mut sent = part.clone();
+            let bytes = sent.take_seen_bytes();
+            let json = serde_json::to_vec(&sent).unwrap().len();
+            eprintln!(
+                "  group {g} {:?}: part {ms:.0} ms, {} ids sent: {json} B JSON + {} B bytes",
+                group.ids,
+                part.seen.len(),
+                bytes.len()
+            );
+            parts.push(part);
+        }
+        for (p, ask) in skew_more_asks(&parts).into_iter().enumerate() {
+            let Some(ask) = ask else { continue };
+            let t = Instant::now();
+            let group = &groups[p];
+            let more = skew_more(&group.part(), &group.index, &ask);
+            eprintln!(
+                "  group {p} second round: asked {} ids ({} B JSON), {} ids back ({} B bytes), {:.0} ms",
+                ask.hashes.len(),
+                serde_json::to_vec(&ask).unwrap().len(),
+                more.len(),
+                more.len() * 18,
+                t.elapsed().as_secs_f64() * 1e3
+            );
+            parts[p].seen.extend(more);
+        }
+        let merged = merge_skew(&names.map(String::from), parts);
+        eprintln!(
+            "  parts, second round and merge: {:.0} ms",
+            t.elapsed().as_secs_f64() * 1e3
+        );
+        let t = Instant::now();
+        let one = estimate_sampled(&sources, &index, k);
+        eprintln!(
+            "  one worker estimate: {:.0} ms",
+            t.elapsed().as_secs_f64() * 1e3
+        );
+        for s in &one.sources {
+            eprintln!(
+                "    {} offset {} s, {} shared, confidence {}, mad {:?}",
+                s.path, s.offset_s, s.shared_ids, s.confidence, s.mad_s
+            );
+        }
+        assert_eq!(merged, one);
+    }
 }

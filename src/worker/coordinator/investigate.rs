@@ -6,6 +6,10 @@
 //! merged timeline, [`MergedOrder::locate`]) for the event, its ids and its sort key, then every shard
 //! for its part. "What changed" without a window first finds the spikes. Clock offsets are applied by
 //! re-committing every shard ([`Job::Offsets`]); the answer is sent once they have re-merged.
+//!
+//! The skew estimate takes two rounds (each shard's samples, then what its sources saw of the ids the
+//! others sampled) and is the one answer kept: it depends only on the sources, and applying an offset
+//! asks for it again.
 
 use std::rc::Rc;
 
@@ -15,7 +19,7 @@ use crate::engine::correlate::changes::{default_window, merge_changes, Window};
 use crate::engine::correlate::context::{merge_context, DEFAULT_LIMIT};
 use crate::engine::correlate::follow::merge_follow;
 use crate::engine::correlate::follow::merge_related;
-use crate::engine::correlate::skew::merge_skew;
+use crate::engine::correlate::skew::{merge_skew, seen_from_bytes, skew_more_asks, SkewReport};
 use crate::engine::correlate::spikes::{merge_spikes, SpikeGrid, SpikeOptions, SpikeReport};
 use crate::engine::patterns::overview::{list_templates, merge_patterns};
 use crate::engine::shard::MergedOrder;
@@ -36,6 +40,16 @@ type Span = (i64, i64);
 
 /// The one failure of a shard's part, or the parts.
 type Parts = Result<Vec<PartAnswer>, String>;
+
+/// Per source: its shard, case-wide id, and name, zone, first and last times and bytes.
+type SkewKey = Vec<(
+    usize,
+    u16,
+    Option<(String, String, Option<i64>, Option<i64>, u64)>,
+)>;
+
+/// A skew estimate and what it was made from ([`Coordinator::skew_key`]).
+pub(super) type SkewCache = (SkewKey, SkewReport);
 
 impl Coordinator {
     /// Answers `ask` (the request `id`) from the shards' parts.
@@ -141,19 +155,99 @@ impl Coordinator {
         (adjusted, written)
     }
 
-    /// The skew estimate (from every shard's ids) and the offsets applied now.
-    pub(super) async fn skew_state(&self) -> Result<SkewState, String> {
+    /// What the skew estimate was made from: per source, its shard and what a load or a zone change
+    /// alters (offsets do not matter: the estimate is from written times).
+    fn skew_key(&self) -> SkewKey {
+        let state = self.state.borrow();
+        let mut key: SkewKey = state
+            .shard_sources
+            .iter()
+            .enumerate()
+            .flat_map(|(shard, ids)| {
+                let state = &state;
+                ids.iter().map(move |id| {
+                    let s = state.sources.get(*id as usize);
+                    (
+                        shard,
+                        *id,
+                        s.map(|s| {
+                            (
+                                s.name.clone(),
+                                s.zone.clone(),
+                                s.first_ts,
+                                s.last_ts,
+                                s.bytes,
+                            )
+                        }),
+                    )
+                })
+            })
+            .collect();
+        key.sort_unstable();
+        key
+    }
+
+    /// The skew estimate: every shard's samples, then a second round for the ids other shards sampled
+    /// beyond a shard's cuts (see [`crate::engine::correlate::skew`]), merged. Kept until the case's
+    /// sources change.
+    async fn skew_report(&self) -> Result<SkewReport, String> {
+        let key = self.skew_key();
+        if let Some((k, report)) = &self.state.borrow().skew {
+            if *k == key {
+                return Ok(report.clone());
+            }
+        }
         let names = self.names();
-        let parts = self
+        let mut parts = self
             .parts(PartAsk::Skew)
             .await?
             .into_iter()
-            .filter_map(|p| match p {
-                PartAnswer::Skew { part } => Some(part),
-                _ => None,
+            .map(|p| match p {
+                PartAnswer::Skew { part } => Ok(part),
+                _ => Err("A worker gave an unexpected answer.".to_string()),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        // Parts are in shard order, as asked.
+        let slots: Vec<_> = skew_more_asks(&parts)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(s, ask)| {
+                let request = ShardRequest::Investigate {
+                    id: self.sub_id(),
+                    ask: PartAsk::SkewMore { ask: ask? },
+                };
+                Some((s, self.send(s, &request, &[])))
             })
             .collect();
+        for (s, slot) in slots {
+            match Receive(slot).await {
+                (
+                    ShardReply::Investigated {
+                        answer: PartAnswer::SkewMore {},
+                        ..
+                    },
+                    bytes,
+                ) => {
+                    parts[s]
+                        .seen
+                        .extend(seen_from_bytes(&bytes.unwrap_or_default()));
+                }
+                (ShardReply::Failed { message, .. }, _) => return Err(message),
+                _ => return Err("A worker gave an unexpected answer.".into()),
+            }
+        }
         let report = merge_skew(&names, parts);
+        // Not kept when the case changed meanwhile.
+        if self.skew_key() == key {
+            self.state.borrow_mut().skew = Some((key, report.clone()));
+        }
+        Ok(report)
+    }
+
+    /// The skew estimate (from every shard's ids) and the offsets applied now.
+    pub(super) async fn skew_state(&self) -> Result<SkewState, String> {
+        let names = self.names();
+        let report = self.skew_report().await?;
         let applied_s = {
             let state = self.state.borrow();
             (0..names.len())

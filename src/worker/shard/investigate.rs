@@ -10,7 +10,7 @@ use crate::engine::correlate::context::{context_part, event_key};
 use crate::engine::correlate::follow::{event_ids, follow_part, id_counts};
 use crate::engine::correlate::ids::IdIndex;
 use crate::engine::correlate::shape::template_group;
-use crate::engine::correlate::skew::skew_part;
+use crate::engine::correlate::skew::{seen_to_bytes, skew_more, skew_part};
 use crate::engine::correlate::spikes::spike_counts;
 use crate::engine::correlate::Part;
 use crate::engine::patterns::overview::{patterns_part, template_counts};
@@ -66,7 +66,10 @@ impl ShardInvestigation {
         };
         if matches!(
             ask,
-            PartAsk::IdCounts { .. } | PartAsk::Follow { .. } | PartAsk::Skew
+            PartAsk::IdCounts { .. }
+                | PartAsk::Follow { .. }
+                | PartAsk::Skew
+                | PartAsk::SkewMore { .. }
         ) {
             self.index(case);
         }
@@ -126,6 +129,12 @@ impl ShardInvestigation {
                 let mut part = skew_part(&part, index);
                 let bytes = part.take_seen_bytes();
                 return Ok((PartAnswer::Skew { part }, Some(bytes)));
+            }
+            PartAsk::SkewMore { ask } => {
+                // Beside the reply as bytes, like the first round's ids.
+                let seen = skew_more(&part, index, &ask);
+                let bytes = seen_to_bytes(&seen);
+                return Ok((PartAnswer::SkewMore {}, Some(bytes)));
             }
             PartAsk::Spikes { grid } => PartAnswer::Spikes {
                 counts: spike_counts(&part, &grid, &group),
