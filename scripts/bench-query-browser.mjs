@@ -9,8 +9,10 @@
 // Targets (issue 4): first page < 100 ms, count/histogram/facets < 500 ms, no main-thread task > 50 ms.
 //
 //   trunk build --release --offline                  # dist/ must be built first
-//   node scripts/bench-query-browser.mjs [--mb N] [DIR] [--runs R]
+//   node scripts/bench-query-browser.mjs [--mb N] [DIR] [--runs R] [--queries FILE]
 //
+// --queries FILE reads the queries from FILE (the format of benches/queries.txt) instead, e.g. a few
+// lines of it to time one kind of query.
 // Without DIR it writes bench-out/genlogs-<N>mb once with genlogs.py --mb N (default 20).
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -23,10 +25,11 @@ const FILES = ["app-payments.jsonl", "nginx-access.log", "syslog", "containers.l
 
 function args() {
   const a = process.argv.slice(2);
-  const out = { mb: 20, dir: null, runs: 3 };
+  const out = { mb: 20, dir: null, runs: 3, queries: path.join(ROOT, "benches", "queries.txt") };
   for (let i = 0; i < a.length; i++) {
     if (a[i] === "--mb") out.mb = Number(a[++i]);
     else if (a[i] === "--runs") out.runs = Number(a[++i]);
+    else if (a[i] === "--queries") out.queries = path.resolve(a[++i]);
     else out.dir = path.resolve(a[i]);
   }
   return out;
@@ -43,9 +46,9 @@ function dataDir({ mb, dir }) {
   return out;
 }
 
-function queries() {
+function queries(file) {
   return fs
-    .readFileSync(path.join(ROOT, "benches", "queries.txt"), "utf8")
+    .readFileSync(file, "utf8")
     .split("\n")
     .filter((l) => l.trim() && !l.startsWith("#"))
     .map((l) => {
@@ -117,7 +120,7 @@ async function main() {
     const warm = await timeQuery(page, "warmup");
     console.log(`first query after load (builds the token index): all parts in ${warm.all?.toFixed(0)} ms`);
     const rows = [];
-    for (const { name, query } of queries()) {
+    for (const { name, query } of queries(opts.queries)) {
       const runs = [];
       for (let r = 0; r < opts.runs; r++) {
         // Back to no filter between runs, so each run evaluates afresh.

@@ -88,6 +88,7 @@
 
 pub mod columns;
 pub mod eval;
+pub mod literals;
 pub mod parse;
 pub mod plan;
 pub mod results;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use regex::bytes::{Regex as BytesRegex, RegexBuilder};
 use regex::Regex;
 
+use super::literals::{required_literals, Needles, RegexFlags};
 use super::parse::{parse_duration, CompareOp, Expr, ParsedQuery, QueryError, Span, TimeFilter};
 use crate::engine::level::Level;
 use crate::engine::store::SourceData;
@@ -41,6 +42,9 @@ pub struct TextMatcher {
     pub regex: Arc<BytesRegex>,
     /// Tokens every match must contain whole (lowercase), for the block index; empty when unknown.
     pub required_tokens: Vec<String>,
+    /// Needles of which every match contains one, searched for before the regex runs (for
+    /// `/regex/` queries whose literals are known; see [`super::literals`]).
+    pub needles: Option<Arc<Needles>>,
 }
 
 /// How a field's value is tested.
@@ -269,6 +273,23 @@ pub fn parse_query_time(text: &str, zone: &Zone) -> Option<i64> {
     cx.resolve(&stamp)
 }
 
+/// The options of a `/pattern/flags` query (`m` is always on: `^` and `$` match at every line of
+/// an event; a later `c` undoes an earlier `i`; unknown letters are ignored).
+fn regex_flags(flags: &str) -> RegexFlags {
+    let mut out = RegexFlags::default();
+    for f in flags.chars() {
+        match f {
+            'i' => out.case_insensitive = true,
+            'c' => out.case_insensitive = false,
+            's' => out.dot_matches_new_line = true,
+            'x' => out.ignore_whitespace = true,
+            'U' => out.swap_greed = true,
+            _ => {}
+        }
+    }
+    out
+}
+
 struct Compiler<'a> {
     cx: &'a QueryContext,
     errors: Vec<QueryError>,
@@ -301,6 +322,7 @@ impl Compiler<'_> {
                     Ok(re) => Plan::Text(TextMatcher {
                         regex: Arc::new(re),
                         required_tokens: required_tokens(text, *phrase),
+                        needles: None,
                     }),
                     Err(e) => {
                         self.error(*span, format!("this text cannot be searched: {e}"));
@@ -316,6 +338,7 @@ impl Compiler<'_> {
                 Ok(re) => Plan::Text(TextMatcher {
                     regex: Arc::new(re),
                     required_tokens: Vec::new(),
+                    needles: required_literals(pattern, regex_flags(flags)).map(Arc::new),
                 }),
                 Err(message) => {
                     self.error(*span, message);
@@ -356,25 +379,22 @@ impl Compiler<'_> {
     }
 
     fn user_regex(&self, pattern: &str, flags: &str) -> Result<BytesRegex, String> {
-        let mut b = RegexBuilder::new(pattern);
-        b.multi_line(true).size_limit(32 << 20);
-        for f in flags.chars() {
-            match f {
-                'i' => b.case_insensitive(true),
-                'c' => b.case_insensitive(false),
-                's' => b.dot_matches_new_line(true),
-                'x' => b.ignore_whitespace(true),
-                'U' => b.swap_greed(true),
-                _ => &mut b, // 'm' is always on: ^ and $ match at every line of an event
-            };
-        }
-        b.build().map_err(|e| match e {
-            regex::Error::Syntax(s) => {
-                let first = s.lines().last().unwrap_or("").trim_start_matches("error: ");
-                format!("this regular expression is not valid: {first}")
-            }
-            other => format!("this regular expression is not valid: {other}"),
-        })
+        let f = regex_flags(flags);
+        RegexBuilder::new(pattern)
+            .multi_line(true)
+            .size_limit(32 << 20)
+            .case_insensitive(f.case_insensitive)
+            .dot_matches_new_line(f.dot_matches_new_line)
+            .ignore_whitespace(f.ignore_whitespace)
+            .swap_greed(f.swap_greed)
+            .build()
+            .map_err(|e| match e {
+                regex::Error::Syntax(s) => {
+                    let first = s.lines().last().unwrap_or("").trim_start_matches("error: ");
+                    format!("this regular expression is not valid: {first}")
+                }
+                other => format!("this regular expression is not valid: {other}"),
+            })
     }
 
     fn time(&mut self, filter: &TimeFilter, span: Span) -> Plan {

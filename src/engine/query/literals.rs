@@ -1,0 +1,591 @@
+//! What a `/regex/` query's matches must contain: literal needles found from the regex's syntax
+//! tree, searched for before the regex runs, and the whole words among them for the token index.
+//!
+//! Why: in wasm the regex crate has no multi-literal (Teddy) prefilter, so an alternation such as
+//! `/timed out|refused/` ran its lazy DFA over every byte of the case, about 60 times slower than
+//! natively. `memchr::memmem` has SIMD in wasm (simd128), so searching each branch's literal with
+//! it and running the regex only on the events a literal is found in is several times faster, and
+//! exact: a [`Needles`] set is built only when every match of the regex contains one of its needles.
+//!
+//! How the needles are found ([`required_literals`]): for every branch of a top-level alternation,
+//! the best run of bytes the branch's matches always contain (a concatenation of literals, ASCII
+//! case-folded letters with the `i` flag, fixed repetitions); a branch without such a run (`\d+`,
+//! `a?`) means there is no needle set, and the regex alone is used, as before. Needles shorter than
+//! [`MIN_NEEDLE`] are not worth it (they are found nearly everywhere); case-insensitive needles are
+//! searched with `memchr2` on both cases of their rarest letter and checked around each hit.
+
+use memchr::memmem;
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// The regex options a `/pattern/flags` query is compiled with (see `plan::user_regex`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RegexFlags {
+    pub case_insensitive: bool,
+    pub dot_matches_new_line: bool,
+    pub ignore_whitespace: bool,
+    pub swap_greed: bool,
+}
+
+/// Needles shorter than this many bytes are not searched for: too many hits to save time.
+pub const MIN_NEEDLE: usize = 3;
+/// At most this many needles (one memmem pass each over the text).
+pub const MAX_NEEDLES: usize = 8;
+
+/// One byte of a needle: exactly this byte, or this ASCII letter in either case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Exact(u8),
+    AnyCase(u8),
+}
+
+type Run = Vec<Unit>;
+
+/// Whether `hir` matches exactly one run of bytes (up to ASCII case), and which.
+fn fixed_run(hir: &Hir) -> Option<Run> {
+    match hir.kind() {
+        HirKind::Empty => Some(Vec::new()),
+        HirKind::Literal(lit) => Some(lit.0.iter().map(|b| Unit::Exact(*b)).collect()),
+        HirKind::Class(class) => class_unit(class).map(|u| vec![u]),
+        HirKind::Capture(c) => fixed_run(&c.sub),
+        HirKind::Repetition(r) if Some(r.min) == r.max && r.min <= 16 => {
+            let one = fixed_run(&r.sub)?;
+            (one.len() * r.min as usize <= 64).then(|| one.repeat(r.min as usize))
+        }
+        HirKind::Concat(parts) => {
+            let mut out = Vec::new();
+            for p in parts {
+                out.extend(fixed_run(p)?);
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// A class of one ASCII byte, or of an ASCII letter in both cases (what the `i` flag makes of a
+/// letter; letters whose Unicode case folding adds other characters, like `k` and `s`, are not).
+fn class_unit(class: &Class) -> Option<Unit> {
+    let mut bytes = Vec::new();
+    match class {
+        Class::Bytes(c) => {
+            for r in c.ranges() {
+                if r.end() - r.start() > 2 {
+                    return None;
+                }
+                bytes.extend(r.start()..=r.end());
+            }
+        }
+        Class::Unicode(c) => {
+            for r in c.ranges() {
+                let (s, e) = (u32::from(r.start()), u32::from(r.end()));
+                if e >= 0x80 || e - s > 2 {
+                    return None;
+                }
+                bytes.extend(s as u8..=e as u8);
+            }
+        }
+    }
+    match bytes[..] {
+        [b] => Some(Unit::Exact(b)),
+        [a, b] if a.is_ascii_uppercase() && b == a.to_ascii_lowercase() => Some(Unit::AnyCase(b)),
+        _ => None,
+    }
+}
+
+/// How much a needle narrows a search (higher is better): its length, exact bytes counting more.
+fn run_score(run: &[Unit]) -> usize {
+    run.iter()
+        .map(|u| match u {
+            Unit::Exact(_) => 2,
+            Unit::AnyCase(_) => 1,
+        })
+        .sum()
+}
+
+/// The worst needle of a set decides how well it narrows; more needles cost more passes.
+fn cover_score(cover: &[Run]) -> usize {
+    let worst = cover.iter().map(|r| run_score(r)).min().unwrap_or(0);
+    (worst * 8).saturating_sub(cover.len())
+}
+
+/// Needles of which every match of `hir` contains at least one (`None`: no such set known).
+fn cover(hir: &Hir) -> Option<Vec<Run>> {
+    if let Some(run) = fixed_run(hir) {
+        return (run.len() >= MIN_NEEDLE).then(|| vec![run]);
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => cover(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => cover(&r.sub),
+        HirKind::Alternation(branches) => {
+            let mut out: Vec<Run> = Vec::new();
+            for b in branches {
+                for run in cover(b)? {
+                    if !out.contains(&run) {
+                        out.push(run);
+                    }
+                }
+            }
+            (out.len() <= MAX_NEEDLES).then_some(out)
+        }
+        HirKind::Concat(parts) => {
+            // Runs of consecutive fixed parts join into one needle; other parts offer their own set.
+            let mut best: Option<Vec<Run>> = None;
+            let mut offer = |c: Vec<Run>| {
+                if best
+                    .as_ref()
+                    .is_none_or(|b| cover_score(&c) > cover_score(b))
+                {
+                    best = Some(c);
+                }
+            };
+            let mut current: Run = Vec::new();
+            for p in parts {
+                match fixed_run(p) {
+                    Some(run) => current.extend(run),
+                    None => {
+                        if current.len() >= MIN_NEEDLE {
+                            offer(vec![std::mem::take(&mut current)]);
+                        }
+                        current.clear();
+                        if let Some(c) = cover(p) {
+                            offer(c);
+                        }
+                    }
+                }
+            }
+            if current.len() >= MIN_NEEDLE {
+                offer(vec![current]);
+            }
+            best
+        }
+        _ => None,
+    }
+}
+
+/// The needles of a `/pattern/flags` query, when every match must contain one of them.
+pub fn required_literals(pattern: &str, flags: RegexFlags) -> Option<Needles> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .unicode(true)
+        .multi_line(true)
+        .case_insensitive(flags.case_insensitive)
+        .dot_matches_new_line(flags.dot_matches_new_line)
+        .ignore_whitespace(flags.ignore_whitespace)
+        .swap_greed(flags.swap_greed)
+        .build()
+        .parse(pattern)
+        .ok()?;
+    let runs = cover(&hir)?;
+    Some(Needles::new(runs))
+}
+
+/// One needle and how it is searched.
+#[derive(Debug, Clone)]
+enum Needle {
+    /// Exact bytes, by memmem (SIMD in wasm too).
+    Exact(Box<memmem::Finder<'static>>),
+    /// Bytes with some ASCII letters in either case: `memchr2` on both cases of the rarest unit,
+    /// then the rest compared around each hit.
+    AnyCase {
+        units: Vec<Unit>,
+        /// Which unit is searched for, and its two spellings (equal for an exact unit).
+        rare: usize,
+        a: u8,
+        b: u8,
+    },
+}
+
+/// A rough rank of how common a byte is in log text (higher: more common), to pick what to search.
+fn commonness(b: u8) -> u32 {
+    const LETTERS: &[u8] = b"etaoinsrhldcumfpgwybvkxjqz";
+    match b {
+        b' ' | b'"' | b':' | b',' | b'.' | b'/' | b'-' | b'=' | b'0'..=b'9' => 100,
+        b'a'..=b'z' => 60 - LETTERS.iter().position(|c| *c == b).unwrap_or(25) as u32 * 2,
+        b'A'..=b'Z' => commonness(b.to_ascii_lowercase()) / 3,
+        _ => 20,
+    }
+}
+
+impl Needle {
+    fn new(run: Run) -> Self {
+        if run.iter().all(|u| matches!(u, Unit::Exact(_))) {
+            let bytes: Vec<u8> = run
+                .iter()
+                .map(|u| match u {
+                    Unit::Exact(b) | Unit::AnyCase(b) => *b,
+                })
+                .collect();
+            return Needle::Exact(Box::new(memmem::Finder::new(&bytes).into_owned()));
+        }
+        let spellings = |u: &Unit| match *u {
+            Unit::Exact(b) => (b, b),
+            Unit::AnyCase(b) => (b.to_ascii_lowercase(), b.to_ascii_uppercase()),
+        };
+        let (rare, unit) = run
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, u)| {
+                let (a, b) = spellings(u);
+                commonness(a) + if a == b { 0 } else { commonness(b) }
+            })
+            .expect("needles are never empty");
+        let (a, b) = spellings(unit);
+        Needle::AnyCase {
+            rare,
+            a,
+            b,
+            units: run,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Needle::Exact(f) => f.needle().len(),
+            Needle::AnyCase { units, .. } => units.len(),
+        }
+    }
+
+    /// The first occurrence at or after `at`.
+    fn find(&self, hay: &[u8], at: usize) -> Option<usize> {
+        match self {
+            Needle::Exact(f) => f.find(hay.get(at..)?).map(|p| p + at),
+            Needle::AnyCase { units, rare, a, b } => {
+                let mut from = at + rare;
+                loop {
+                    let p = from + memchr::memchr2(*a, *b, hay.get(from..)?)?;
+                    let start = p - rare;
+                    let fits = hay.get(start..start + units.len()).is_some_and(|w| {
+                        w.iter().zip(units).all(|(c, u)| match *u {
+                            Unit::Exact(x) => *c == x,
+                            Unit::AnyCase(x) => c.to_ascii_lowercase() == x,
+                        })
+                    });
+                    if fits {
+                        return Some(start);
+                    }
+                    from = p + 1;
+                }
+            }
+        }
+    }
+}
+
+/// Needles of which every match of a regex contains one.
+#[derive(Debug, Clone)]
+pub struct Needles {
+    items: Vec<Needle>,
+}
+
+impl Needles {
+    fn new(runs: Vec<Run>) -> Self {
+        Needles {
+            items: runs.into_iter().map(Needle::new).collect(),
+        }
+    }
+
+    /// Whether `hay` holds one of the needles.
+    pub fn any_in(&self, hay: &[u8]) -> bool {
+        self.items.iter().any(|n| n.find(hay, 0).is_some())
+    }
+
+    /// A search of one haystack for the earliest needle at or after a position, which remembers
+    /// each needle's next occurrence so each needle passes over the haystack at most once when the
+    /// positions asked for only grow.
+    pub fn searcher(&self) -> NeedleSearch<'_> {
+        NeedleSearch {
+            needles: self,
+            hay: None,
+            next: vec![(0, None); self.items.len()],
+        }
+    }
+}
+
+/// See [`Needles::searcher`].
+pub struct NeedleSearch<'n> {
+    needles: &'n Needles,
+    /// The haystack the memory is about (address and length).
+    hay: Option<(usize, usize)>,
+    /// Per needle: searched from this position, found there (`None`: nowhere after it).
+    next: Vec<(usize, Option<usize>)>,
+}
+
+impl NeedleSearch<'_> {
+    /// The range of the earliest needle occurrence in `hay` at or after `at`.
+    pub fn find(&mut self, hay: &[u8], at: usize) -> Option<std::ops::Range<usize>> {
+        let key = (hay.as_ptr() as usize, hay.len());
+        if self.hay != Some(key) {
+            self.hay = Some(key);
+            self.next.fill((0, None));
+            for (i, n) in self.needles.items.iter().enumerate() {
+                self.next[i] = (at, n.find(hay, at));
+            }
+        }
+        let mut best: Option<(usize, usize)> = None;
+        for (i, n) in self.needles.items.iter().enumerate() {
+            let (from, found) = self.next[i];
+            let stale = at < from || found.is_some_and(|p| p < at);
+            if stale {
+                self.next[i] = (at, n.find(hay, at));
+            }
+            if let (_, Some(p)) = self.next[i] {
+                if best.is_none_or(|(bp, _)| p < bp) {
+                    best = Some((p, n.len()));
+                }
+            }
+        }
+        best.map(|(p, len)| p..p + len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn needles(pattern: &str, flags: RegexFlags) -> Option<Vec<String>> {
+        let hir = regex_syntax::ParserBuilder::new()
+            .utf8(false)
+            .case_insensitive(flags.case_insensitive)
+            .build()
+            .parse(pattern)
+            .unwrap();
+        cover(&hir).map(|c| {
+            c.iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|u| match u {
+                            Unit::Exact(b) => *b as char,
+                            Unit::AnyCase(b) => b.to_ascii_uppercase() as char,
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+    }
+
+    #[test]
+    fn needles_come_from_every_branch() {
+        let cs = RegexFlags::default();
+        let ci = RegexFlags {
+            case_insensitive: true,
+            ..cs
+        };
+        assert_eq!(
+            needles("timed out|refused", cs).unwrap(),
+            ["timed out", "refused"]
+        );
+        assert_eq!(
+            needles(r"upstream returned 5\d\d", cs).unwrap(),
+            ["upstream returned 5"]
+        );
+        assert_eq!(needles(r#"" 50[234] "#, cs).unwrap(), ["\" 50"]);
+        assert_eq!(needles(r"^\s*at (com|org)\.acme", cs).unwrap(), [".acme"]);
+        assert_eq!(needles(r"x{3}y", cs).unwrap(), ["xxxy"]);
+        // A branch without a needle, or an optional part alone: no needles at all.
+        assert_eq!(needles(r"refused|\d+", cs), None);
+        assert_eq!(needles(r"(refused)?", cs), None);
+        assert_eq!(needles(r"ab", cs), None);
+        // `i`: letters in either case; `k` and `s` also match Unicode characters, so runs end there.
+        assert_eq!(needles("timed out", ci).unwrap(), ["TIMED OUT"]);
+        assert_eq!(needles("refused", ci).unwrap(), ["REFU"]);
+        assert_eq!(needles("(?-u:refused)", ci).unwrap(), ["REFUSED"]);
+    }
+
+    #[test]
+    fn the_search_finds_the_earliest_needle() {
+        let n = required_literals("timed out|refused", RegexFlags::default()).unwrap();
+        let hay = b"a refused b timed out c refused";
+        let mut s = n.searcher();
+        assert_eq!(s.find(hay, 0), Some(2..9));
+        assert_eq!(s.find(hay, 3), Some(12..21));
+        assert_eq!(s.find(hay, 13), Some(24..31));
+        assert_eq!(s.find(hay, 25), None);
+        assert_eq!(s.find(hay, 0), Some(2..9), "going back searches again");
+        let ci = RegexFlags {
+            case_insensitive: true,
+            ..RegexFlags::default()
+        };
+        let n = required_literals("timed out", ci).unwrap();
+        assert_eq!(n.searcher().find(b"xx TiMeD oUT", 0), Some(3..12));
+        assert!(!n.any_in(b"timed  out"));
+    }
+
+    // Property checks: with needles, evaluation finds exactly the events a plain `is_match` per
+    // event finds, over real logs, dense (whole-block scans) and sparse (event by event).
+
+    use crate::engine::ingest::{ingest_bytes, IngestOptions};
+    use crate::engine::query::eval::{EventSet, SourceView};
+    use crate::engine::query::plan::Plan;
+    use crate::engine::query::{split_range, Query, QueryContext};
+    use crate::engine::store::SourceData;
+    use std::path::Path;
+
+    /// Regexes (with flags) of every shape the needles handle or refuse.
+    const QUERIES: &[&str] = &[
+        "/timed out|refused/",
+        "/refused|reset by peer|timed out/",
+        "/Failed password|Invalid user|authentication failure/",
+        "/exception|failed/i",
+        "/EXCEPTION|Error/i",
+        "/refused/i",
+        r"/blk_-?\d+ terminating/",
+        r"/Received block blk_-?\d+ of size \d{5,}/",
+        r"/^\s+at [a-z]+\./",
+        r"/^\tat |Caused by: /",
+        r"/port \d+ ssh2?$/",
+        r"/(?s)Exception.*\n\s+at /",
+        "/Exception.*at /s",
+        r"/Connection (closed|reset) by/",
+        r"/user=(root|admin)\b/",
+        r"/colou?r|\bINFO\b/",
+        "/[Ee]rror:/",
+        r"/(?i)kill|sshd\[/",
+        r"/ (5\d\d|404) /",
+        r#"/" 50[234] /"#,
+        r"/x{3}|a{3}b/",
+        r"/\d{4}-\d{2}/",
+        "/ing\n/",
+        "/(?m)^2015|^Jun/",
+        r"/\bat\b/",
+        "/é|ü|ſ/i",
+    ];
+
+    /// Checks every query on `sources`; counts the queries that had needles, and returns how many
+    /// queries matched something (so the check is not vacuous).
+    fn check_sources(sources: &[SourceData], with_needles: &mut usize) -> usize {
+        let cx = QueryContext::default();
+        let mut matching = 0;
+        for q in QUERIES {
+            let mut any = false;
+            let query = Query::new(q, &cx);
+            assert!(query.errors().is_empty(), "{q}: {:?}", query.errors());
+            let Plan::Text(m) = &query.compiled.plan else {
+                panic!("{q} is not a text plan");
+            };
+            if m.needles.is_some() {
+                *with_needles += 1;
+            }
+            for source in sources {
+                let view = SourceView::new(source, None);
+                let n = source.len();
+                let truth: Vec<usize> = (0..n)
+                    .filter(|e| m.regex.is_match(source.text(*e)))
+                    .collect();
+                any |= !truth.is_empty();
+                // Dense, over the whole source and over parts starting inside blocks.
+                let whole: Vec<usize> = query.eval_range(&view, 0..n).iter().collect();
+                assert_eq!(whole, truth, "{q} on {}", source.info.name);
+                let parts: Vec<usize> = split_range(n, 3)
+                    .into_iter()
+                    .flat_map(|r| query.eval_range(&view, r).iter().collect::<Vec<_>>())
+                    .collect();
+                assert_eq!(parts, truth, "{q} on {} in parts", source.info.name);
+                // Sparse: every 37th event, and every other event (dense, with holes).
+                for step in [37, 2] {
+                    let mut mask = EventSet::empty(0..n);
+                    (0..n).step_by(step).for_each(|e| mask.insert(e));
+                    let got: Vec<usize> =
+                        crate::engine::query::eval::eval(&query.compiled.plan, &view, mask)
+                            .iter()
+                            .collect();
+                    let want: Vec<usize> =
+                        truth.iter().copied().filter(|e| e % step == 0).collect();
+                    assert_eq!(got, want, "{q} on {} every {step}", source.info.name);
+                }
+            }
+            matching += usize::from(any);
+        }
+        matching
+    }
+
+    fn read(dir: &Path, names: &[&str]) -> Vec<SourceData> {
+        names
+            .iter()
+            .map(|n| {
+                let bytes = std::fs::read(dir.join(n)).unwrap_or_else(|e| panic!("{n}: {e}"));
+                ingest_bytes(n, &bytes, IngestOptions::default())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn needles_never_lose_a_match_in_small_cases() {
+        let texts = [
+            // A needle that crosses from one event into the next, events of several lines.
+            "2026-07-03 09:00:01 ERROR conn timed\nout later\n2026-07-03 09:00:02 INFO refu\nsed\n",
+            "2026-07-03 09:00:01 ERROR java.lang.IllegalStateException: boom\n\tat a.b(C.java:1)\n\tat c.d(E.java:2)\n2026-07-03 09:00:02 INFO Connection reset by peer\n",
+            // Unicode case folding: `ſ` is an `s`, the Kelvin sign a `k` under the `i` flag.
+            "2026-07-03 09:00:01 WARN REFUſED\n2026-07-03 09:00:02 WARN \u{212A}ILL sent\n2026-07-03 09:00:03 WARN Exception: x\n",
+            "a refused\nb\nc timed out\nd colour\n\n\ne 504 f\n",
+        ];
+        let sources: Vec<SourceData> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                ingest_bytes(&format!("t{i}.log"), t.as_bytes(), IngestOptions::default())
+            })
+            .collect();
+        let mut with = 0;
+        let matching = check_sources(&sources, &mut with);
+        assert!(with >= QUERIES.len() / 2, "only {with} queries had needles");
+        assert!(
+            matching >= QUERIES.len() / 3,
+            "only {matching} queries matched"
+        );
+    }
+
+    #[test]
+    fn needles_never_lose_a_match_in_the_corpus() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+        let mut sources = read(
+            &root.join("loghub"),
+            &[
+                "HDFS/HDFS_2k.log",
+                "OpenSSH/OpenSSH_2k.log",
+                "Hadoop/Hadoop_2k.log",
+                "Spark/Spark_2k.log",
+                "Mac/Mac_2k.log",
+            ],
+        );
+        let multiline = root.join("multiline/fluent-plugin-detect-exceptions");
+        for entry in std::fs::read_dir(&multiline).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|x| x == "txt") {
+                let bytes = std::fs::read(&path).unwrap();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                sources.push(ingest_bytes(&name, &bytes, IngestOptions::default()));
+            }
+        }
+        assert!(sources.len() > 10);
+        let mut with = 0;
+        let matching = check_sources(&sources, &mut with);
+        assert!(with >= QUERIES.len() / 2, "only {with} queries had needles");
+        assert!(
+            matching >= QUERIES.len() / 3,
+            "only {matching} queries matched"
+        );
+    }
+
+    /// The generated 20 MB set (`python3 ../shared/bench/genlogs.py /tmp/g20 --mb 20`), many blocks
+    /// per source; slow in a debug build: `cargo test --release --lib literals -- --ignored`.
+    #[test]
+    #[ignore]
+    fn needles_never_lose_a_match_in_the_generated_set() {
+        let sources = read(
+            Path::new("/tmp/g20"),
+            &[
+                "app-payments.jsonl",
+                "containers.log",
+                "nginx-access.log",
+                "syslog",
+                "transactions.csv",
+            ],
+        );
+        let mut with = 0;
+        let matching = check_sources(&sources, &mut with);
+        assert!(with >= QUERIES.len() / 2, "only {with} queries had needles");
+        assert!(
+            matching >= QUERIES.len() / 3,
+            "only {matching} queries matched"
+        );
+    }
+}
