@@ -21,7 +21,7 @@ use crate::engine::patterns::SourcePatterns;
 
 use super::case::Case;
 use super::filter::{CaseView, CompiledFilter, Evaluated};
-use super::read::yield_to_event_loop;
+use super::read::{fine_ms, stats, yield_to_event_loop};
 use super::WorkerCore;
 use crate::engine::fields::FieldReader;
 use crate::engine::index::{SourceIndex, GROUP_EVENTS};
@@ -163,7 +163,10 @@ pub(super) fn warm_up(core: Rc<impl HoldsCase + 'static>) {
             let Ok(case) = core.case().try_borrow() else {
                 continue;
             };
-            if !STATE.with(|s| s.borrow_mut().warm_step(&case)) {
+            let started = fine_ms();
+            let more = STATE.with(|s| s.borrow_mut().warm_step(&case));
+            stats::trace("warm-up step", started);
+            if !more {
                 return;
             }
         }

@@ -82,6 +82,33 @@ pub mod stats {
         out
     }
 
+    /// Appends `label` with the time it started (ms on this worker's fine clock) and lasted to the
+    /// array `globalThis.casefileTrace`, where a benchmark reads what a worker did and when
+    /// (`scripts/bench-query-browser.mjs --stats`). Kept to the last [`TRACE_KEEP`] entries.
+    pub fn trace(label: &str, started_ms: f64) {
+        let took = fine_ms() - started_ms;
+        let global = js_sys::global();
+        let array = match js_sys::Reflect::get(&global, &"casefileTrace".into()) {
+            Ok(a) if a.is_object() => a.unchecked_into::<js_sys::Array>(),
+            _ => {
+                let a = js_sys::Array::new();
+                let _ = js_sys::Reflect::set(&global, &"casefileTrace".into(), &a);
+                a
+            }
+        };
+        if array.length() >= TRACE_KEEP {
+            array.shift();
+        }
+        array.push(&js_sys::Array::of3(
+            &label.into(),
+            &started_ms.into(),
+            &took.into(),
+        ));
+    }
+
+    /// Entries [`trace`] keeps.
+    pub const TRACE_KEEP: u32 = 20_000;
+
     /// Writes the sums to `globalThis.casefileLoadStats` (with the wasm memory's size now).
     pub fn publish() {
         let memory = wasm_bindgen::memory()
