@@ -46,6 +46,10 @@ use crate::protocol::shard::{
     ShardRequestId, SourceFacts,
 };
 
+/// How long investigation asks wait after the last query request, in ms: long enough for the
+/// coordinator to ask for a query's next part once every shard answered the one before.
+const QUERY_QUIET_MS: f64 = 300.0;
+
 /// Shortest time between two progress messages of one load.
 const PROGRESS_EVERY_MS: f64 = 100.0;
 
@@ -115,6 +119,8 @@ struct Shard {
     asks: RefCell<VecDeque<(ShardRequestId, PartAsk)>>,
     /// Whether the task working the asks off is running.
     asking: Cell<bool>,
+    /// When the last request about a query (its parts, its pages, a row's details) was answered.
+    last_query_ms: Cell<f64>,
 }
 
 /// Starts a shard worker: installs the message handler and tells the coordinator it is ready.
@@ -133,6 +139,7 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
         investigation: RefCell::new(investigate::ShardInvestigation::default()),
         asks: RefCell::new(VecDeque::new()),
         asking: Cell::new(false),
+        last_query_ms: Cell::new(f64::NEG_INFINITY),
     });
     let handler = shard.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -287,7 +294,11 @@ impl Shard {
             }
             ShardRequest::Investigate { id, ask } => self.ask_later(id, ask),
             other => {
+                let query = !matches!(other, ShardRequest::Rows { .. });
                 let (reply, keys) = self.answer(other);
+                if query {
+                    self.last_query_ms.set(now_ms());
+                }
                 self.post(&reply, keys);
             }
         }
@@ -295,8 +306,9 @@ impl Shard {
 
     /// Queues an investigation ask. The overviews asked after every load (patterns, skew, spikes)
     /// take seconds each over a large case, and a query's parts must not wait behind all of them:
-    /// the asks are worked out one at a time with a return to the event loop before each, so the
-    /// query requests that arrived meanwhile are answered first and a query waits for one ask at
+    /// the asks are worked out one at a time with a return to the event loop before each, and not
+    /// until [`QUERY_QUIET_MS`] after the last query request, so the query requests that arrived
+    /// meanwhile are answered first and a query typed while an ask runs waits for that one ask at
     /// most. Replies carry their ids, so the coordinator takes them in any order.
     fn ask_later(self: Rc<Self>, id: ShardRequestId, ask: PartAsk) {
         self.asks.borrow_mut().push_back((id, ask));
@@ -306,12 +318,30 @@ impl Shard {
         wasm_bindgen_futures::spawn_local(async move {
             loop {
                 yield_to_event_loop().await;
+                // A query's parts come one after another, each asked when every shard answered the
+                // one before: while they come, the asks wait.
+                let quiet = now_ms() - self.last_query_ms.get();
+                if quiet < QUERY_QUIET_MS {
+                    self.sleep(QUERY_QUIET_MS - quiet).await;
+                    continue;
+                }
                 let next = self.asks.borrow_mut().pop_front();
                 let Some((id, ask)) = next else { break };
                 self.answer_ask(id, ask);
             }
             self.asking.set(false);
         });
+    }
+
+    /// Waits `ms` milliseconds (other messages are handled meanwhile).
+    async fn sleep(&self, ms: f64) {
+        let scope = self.scope.clone();
+        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+            let _ = scope
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms.ceil() as i32);
+        });
+        // This promise cannot reject.
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
     }
 
     /// Answers every queued ask at once (before a commit changes the sources they are about).

@@ -153,7 +153,9 @@ impl Coordinator {
                 _ => None,
             })
             .collect();
+        let started = super::super::read::fine_ms();
         let report = merge_skew(&names, parts);
+        super::super::read::stats::trace("merge skew", started);
         let applied_s = {
             let state = self.state.borrow();
             (0..names.len())
@@ -183,7 +185,10 @@ impl Coordinator {
                 _ => None,
             })
             .collect();
-        Ok(merge_spikes(&grid, &self.names(), parts, &opts))
+        let started = super::super::read::fine_ms();
+        let report = merge_spikes(&grid, &self.names(), parts, &opts);
+        super::super::read::stats::trace("merge spikes", started);
+        Ok(report)
     }
 
     async fn answer(&self, ask: Ask) -> Result<Answer, String> {
