@@ -148,6 +148,22 @@ pub async fn yield_to_event_loop() {
     channel.port1().set_onmessage(None);
 }
 
+/// Waits `ms` milliseconds; other messages are handled meanwhile.
+pub async fn sleep_ms(ms: f64) {
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let _ =
+            scope.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms.ceil() as i32);
+    });
+    // This promise cannot reject.
+    let _ = JsFuture::from(promise).await;
+}
+
+/// How long investigation asks wait after the last query request or part, in ms: long enough for
+/// a query's next part to be asked (on shards: once every shard answered the one before), so the
+/// overviews asked after a load do not hold up the query typed meanwhile.
+pub const QUERY_QUIET_MS: f64 = 300.0;
+
 /// Where the bytes read go: a [`FileIngest`] for files, a [`SourceIngest`] for text already known
 /// to be one source.
 pub trait ChunkSink {

@@ -26,7 +26,9 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 use super::case::Case;
 use super::filter::{match_span, CaseView, CompiledFilter, Evaluated, HISTOGRAM_BARS};
 use super::load::{self, Input, LoadReport};
-use super::read::{fine_ms, now_ms, stats, yield_to_event_loop, ChunkSink};
+use super::read::{
+    fine_ms, now_ms, sleep_ms, stats, yield_to_event_loop, ChunkSink, QUERY_QUIET_MS,
+};
 use super::{query, zone_and_name};
 use crate::engine::correlate::Offsets;
 use crate::engine::demo::{self, DEMO_SEED};
@@ -45,10 +47,6 @@ use crate::protocol::shard::{
     LoadedInput, RezonedSource, ShardInput, ShardInputKind, ShardReply, ShardRequest,
     ShardRequestId, SourceFacts,
 };
-
-/// How long investigation asks wait after the last query request, in ms: long enough for the
-/// coordinator to ask for a query's next part once every shard answered the one before.
-const QUERY_QUIET_MS: f64 = 300.0;
 
 /// Shortest time between two progress messages of one load.
 const PROGRESS_EVERY_MS: f64 = 100.0;
@@ -322,7 +320,7 @@ impl Shard {
                 // one before: while they come, the asks wait.
                 let quiet = now_ms() - self.last_query_ms.get();
                 if quiet < QUERY_QUIET_MS {
-                    self.sleep(QUERY_QUIET_MS - quiet).await;
+                    sleep_ms(QUERY_QUIET_MS - quiet).await;
                     continue;
                 }
                 let next = self.asks.borrow_mut().pop_front();
@@ -331,17 +329,6 @@ impl Shard {
             }
             self.asking.set(false);
         });
-    }
-
-    /// Waits `ms` milliseconds (other messages are handled meanwhile).
-    async fn sleep(&self, ms: f64) {
-        let scope = self.scope.clone();
-        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-            let _ = scope
-                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms.ceil() as i32);
-        });
-        // This promise cannot reject.
-        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
     }
 
     /// Answers every queued ask at once (before a commit changes the sources they are about).
