@@ -9,6 +9,7 @@
 
 use std::rc::Rc;
 
+use super::super::read::QUERY_QUIET_MS;
 use super::{Coordinator, Job, Receive};
 use crate::engine::correlate::adjusted_span;
 use crate::engine::correlate::changes::{default_window, merge_changes, Window};
@@ -60,6 +61,16 @@ impl Coordinator {
 
     /// Asks every shard for its part (`make` builds each one's ask).
     async fn parts(&self, ask: PartAsk) -> Parts {
+        // The shards work an ask out in one go (seconds over a large case): it is sent only while
+        // no query is gathering its parts, so the query typed after a load is not held up by the
+        // overviews asked with it.
+        loop {
+            let quiet = super::super::read::now_ms() - self.last_query_ms.get();
+            if self.queries_running.get() == 0 && quiet >= QUERY_QUIET_MS {
+                break;
+            }
+            super::super::read::sleep_ms((QUERY_QUIET_MS - quiet).max(50.0)).await;
+        }
         let replies = self
             .ask_all(|id| ShardRequest::Investigate {
                 id,
