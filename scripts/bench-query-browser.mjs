@@ -9,7 +9,12 @@
 // Targets (issue 4): first page < 100 ms, count/histogram/facets < 500 ms, no main-thread task > 50 ms.
 //
 //   trunk build --release --offline                  # dist/ must be built first
-//   node scripts/bench-query-browser.mjs [--mb N] [DIR] [--runs R] [--queries FILE]
+//   node scripts/bench-query-browser.mjs [--mb N] [DIR] [--runs R] [--queries FILE] [--first-only] [--stats]
+//     --first-only: time only the first query right after "Indexed" (what waits behind the work that
+//     follows a load), not the list
+//     --stats: then print what each shard worker did from the load's end to the first query's last
+//     part (its `casefileTrace`, src/worker/read.rs: runs of one kind of work merged, in ms from
+//     "Indexed")
 //
 // --queries FILE reads the queries from FILE (the format of benches/queries.txt) instead, e.g. a few
 // lines of it to time one kind of query.
@@ -19,17 +24,62 @@ import fs from "node:fs";
 import path from "node:path";
 import { ROOT, openApp, waitForIndexed } from "./bench-browser.mjs";
 
+/**
+ * Prints what each worker's `casefileTrace` holds between `from` and `to` (ms since the epoch): runs of
+ * entries with the same label merged, with their start (ms after `from`), span, busy time and count.
+ */
+async function printTraces(page, from, to) {
+  for (const [i, w] of page.workers().entries()) {
+    let got;
+    try {
+      got = await w.evaluate(() => ({ name: self.name, origin: performance.timeOrigin, trace: self.casefileTrace || [] }));
+    } catch {
+      continue;
+    }
+    const entries = got.trace
+      .map(([label, start, took]) => ({ label, start: got.origin + start - from, took }))
+      .filter((e) => e.start + e.took >= 0 && e.start <= to - from);
+    if (!entries.length) continue;
+    console.log(`\n${got.name || `worker-${i}`}: from "Indexed" (0 ms) to the query's last part (${(to - from).toFixed(0)} ms)`);
+    const runs = [];
+    for (const e of entries) {
+      const last = runs[runs.length - 1];
+      if (last && last.label === e.label) {
+        last.end = e.start + e.took;
+        last.busy += e.took;
+        last.n += 1;
+      } else runs.push({ label: e.label, start: e.start, end: e.start + e.took, busy: e.took, n: 1 });
+    }
+    const busy = {};
+    for (const r of runs) {
+      busy[r.label] = (busy[r.label] || 0) + r.busy;
+      console.log(`  ${r.start.toFixed(0).padStart(7)} ms  ${r.label.padEnd(26)} x${String(r.n).padEnd(5)} busy ${r.busy.toFixed(0)} ms over ${(r.end - r.start).toFixed(0)} ms`);
+    }
+    console.log(`  busy by kind: ${Object.entries(busy).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(", ")}`);
+  }
+}
+
+
 const PORT = Number(process.env.BENCH_PORT || 8393);
 // BENCH_SHARDS=N opens the page with `?shards=N` (N shard workers behind a coordinator; 0: one per core).
 const FILES = ["app-payments.jsonl", "nginx-access.log", "syslog", "containers.log", "transactions.csv"];
 
 function args() {
   const a = process.argv.slice(2);
-  const out = { mb: 20, dir: null, runs: 3, queries: path.join(ROOT, "benches", "queries.txt") };
+  const out = {
+    mb: 20,
+    dir: null,
+    runs: 3,
+    queries: path.join(ROOT, "benches", "queries.txt"),
+    firstOnly: false,
+    stats: false,
+  };
   for (let i = 0; i < a.length; i++) {
     if (a[i] === "--mb") out.mb = Number(a[++i]);
     else if (a[i] === "--runs") out.runs = Number(a[++i]);
     else if (a[i] === "--queries") out.queries = path.resolve(a[++i]);
+    else if (a[i] === "--first-only") out.firstOnly = true;
+    else if (a[i] === "--stats") out.stats = true;
     else out.dir = path.resolve(a[i]);
   }
   return out;
@@ -113,12 +163,19 @@ async function main() {
     await page.getByLabel("Open files").setInputFiles(FILES.map((f) => path.join(dir, f)));
     await waitForIndexed(page);
     const loadSeconds = (performance.now() - started) / 1000;
+    const indexedAt = await page.evaluate(() => performance.timeOrigin + performance.now());
     const indexed = await page.getByRole("status").textContent();
     const bytes = FILES.reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
     console.log(`set: ${dir} (${(bytes / (1 << 20)).toFixed(1)} MiB), ${indexed} in ${loadSeconds.toFixed(2)} s`);
     // Warm up: the first query builds the token index.
     const warm = await timeQuery(page, "warmup");
-    console.log(`first query after load (builds the token index): all parts in ${warm.all?.toFixed(0)} ms`);
+    const t = (x) => (x === null || x === undefined ? "—" : `${x.toFixed(0)} ms`);
+    console.log(
+      `first query after load: first page ${t(warm.firstPage)}, count ${t(warm.count)}, all parts ${t(warm.all)}` +
+        `, longest main-thread task ${t(warm.longest)}`,
+    );
+    if (opts.stats) await printTraces(page, indexedAt, await page.evaluate(() => performance.timeOrigin + performance.now()));
+    if (opts.firstOnly) return;
     const rows = [];
     for (const { name, query } of queries(opts.queries)) {
       const runs = [];

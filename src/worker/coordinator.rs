@@ -228,6 +228,11 @@ struct Coordinator {
     running: Cell<bool>,
     track: RefCell<Option<LoadTrack>>,
     latest_query: Cell<RequestId>,
+    /// Queries whose parts are being gathered now, and when the last one ended (ms since the
+    /// epoch): investigation asks are sent to the shards only between queries (see
+    /// `investigate::Coordinator::parts`).
+    queries_running: Cell<u32>,
+    last_query_ms: Cell<f64>,
     /// Builds of a filtered order in flight, by filter.
     building: RefCell<Vec<(FilterKey, Waiters)>>,
 }
@@ -267,6 +272,8 @@ pub fn start(scope: DedicatedWorkerGlobalScope, shards: Option<usize>) {
         running: Cell::new(false),
         track: RefCell::new(None),
         latest_query: Cell::new(0),
+        queries_running: Cell::new(0),
+        last_query_ms: Cell::new(f64::NEG_INFINITY),
         building: RefCell::new(Vec::new()),
     });
     for (i, port) in coordinator.shards.iter().enumerate() {
@@ -616,6 +623,26 @@ impl Coordinator {
             self.running.set(true);
             wasm_bindgen_futures::spawn_local(self.clone().run_jobs());
         }
+    }
+}
+
+/// Counts a query as running while it lives (see `Coordinator::queries_running`).
+struct QueryRunning<'a> {
+    running: &'a Cell<u32>,
+    ended_ms: &'a Cell<f64>,
+}
+
+impl<'a> QueryRunning<'a> {
+    fn start(running: &'a Cell<u32>, ended_ms: &'a Cell<f64>) -> Self {
+        running.set(running.get() + 1);
+        QueryRunning { running, ended_ms }
+    }
+}
+
+impl Drop for QueryRunning<'_> {
+    fn drop(&mut self) {
+        self.running.set(self.running.get().saturating_sub(1));
+        self.ended_ms.set(now_ms());
     }
 }
 
@@ -1107,6 +1134,7 @@ impl Coordinator {
     }
 
     async fn query(self: Rc<Self>, id: RequestId, filter: FilterSpec, first_page: u32) {
+        let _running = QueryRunning::start(&self.queries_running, &self.last_query_ms);
         self.gate.pass().await;
         let generation = self.generation.get();
         // Part 1: the errors and the first rows, merged by key.

@@ -37,9 +37,10 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 use self::case::Case;
 use self::correlate::Investigation;
 use self::load::{Input, LoadReport};
-use self::read::{now_ms, ChunkSink};
+use self::read::{now_ms, sleep_ms, yield_to_event_loop, ChunkSink, QUERY_QUIET_MS};
 use crate::engine::demo::{self, DEMO_SEED};
 use crate::engine::time::Zone;
+use crate::protocol::investigate::Ask;
 use crate::protocol::{LoadProgress, Reply, Request, RequestId};
 
 /// Shortest time between two progress messages of one load.
@@ -73,6 +74,10 @@ struct WorkerCore {
     queue: RefCell<VecDeque<Load>>,
     running: Cell<bool>,
     cancel: Cell<bool>,
+    /// Investigation asks not yet worked out, oldest first (see [`WorkerCore::ask_later`]).
+    asks: RefCell<VecDeque<(RequestId, Ask)>>,
+    /// Whether the task working the asks off is running.
+    asking: Cell<bool>,
 }
 
 /// Name prefixes of the workers' roles (the `name` given to `new Worker`): the coordinator of shard
@@ -105,6 +110,8 @@ fn start_single(scope: DedicatedWorkerGlobalScope) {
         queue: RefCell::new(VecDeque::new()),
         running: Cell::new(false),
         cancel: Cell::new(false),
+        asks: RefCell::new(VecDeque::new()),
+        asking: Cell::new(false),
     });
     let handler_core = core.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -253,17 +260,62 @@ impl WorkerCore {
                     }),
                 }
             }
-            Request::Investigate { id, ask } => {
-                let answer = self
-                    .investigation
-                    .borrow_mut()
-                    .answer(&mut self.case.borrow_mut(), ask);
-                self.post(&match answer {
-                    Ok(answer) => Reply::Investigation { id, answer },
-                    Err(message) => Reply::Failed { id, message },
-                });
+            // Offsets change the timeline the queries that follow see: applied at once, after the
+            // asks sent before them.
+            Request::Investigate {
+                id,
+                ask: ask @ Ask::SetOffsets { .. },
+            } => {
+                self.answer_asks_now();
+                self.answer_ask(id, ask);
             }
+            Request::Investigate { id, ask } => self.ask_later(id, ask),
         }
+    }
+
+    /// Queues an investigation ask, worked out after a return to the event loop and not until
+    /// [`QUERY_QUIET_MS`] after the last query activity: the overviews asked after a load take
+    /// seconds over a large case, and the query typed meanwhile is answered first (as on shards,
+    /// see `shard::Shard::ask_later`).
+    fn ask_later(self: Rc<Self>, id: RequestId, ask: Ask) {
+        self.asks.borrow_mut().push_back((id, ask));
+        if self.asking.replace(true) {
+            return;
+        }
+        wasm_bindgen_futures::spawn_local(async move {
+            loop {
+                yield_to_event_loop().await;
+                let quiet = now_ms() - query::last_query_ms();
+                if quiet < QUERY_QUIET_MS {
+                    sleep_ms(QUERY_QUIET_MS - quiet).await;
+                    continue;
+                }
+                let next = self.asks.borrow_mut().pop_front();
+                let Some((id, ask)) = next else { break };
+                self.answer_ask(id, ask);
+            }
+            self.asking.set(false);
+        });
+    }
+
+    /// Answers every queued ask at once.
+    fn answer_asks_now(&self) {
+        loop {
+            let next = self.asks.borrow_mut().pop_front();
+            let Some((id, ask)) = next else { break };
+            self.answer_ask(id, ask);
+        }
+    }
+
+    fn answer_ask(&self, id: RequestId, ask: Ask) {
+        let answer = self
+            .investigation
+            .borrow_mut()
+            .answer(&mut self.case.borrow_mut(), ask);
+        self.post(&match answer {
+            Ok(answer) => Reply::Investigation { id, answer },
+            Err(message) => Reply::Failed { id, message },
+        });
     }
 
     fn enqueue(self: Rc<Self>, load: Load) {

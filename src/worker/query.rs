@@ -21,7 +21,7 @@ use crate::engine::patterns::SourcePatterns;
 
 use super::case::Case;
 use super::filter::{CaseView, CompiledFilter, Evaluated};
-use super::read::yield_to_event_loop;
+use super::read::{fine_ms, now_ms, stats, yield_to_event_loop};
 use super::WorkerCore;
 use crate::engine::fields::FieldReader;
 use crate::engine::index::{SourceIndex, GROUP_EVENTS};
@@ -163,7 +163,10 @@ pub(super) fn warm_up(core: Rc<impl HoldsCase + 'static>) {
             let Ok(case) = core.case().try_borrow() else {
                 continue;
             };
-            if !STATE.with(|s| s.borrow_mut().warm_step(&case)) {
+            let started = fine_ms();
+            let more = STATE.with(|s| s.borrow_mut().warm_step(&case));
+            stats::trace("warm-up step", started);
+            if !more {
                 return;
             }
         }
@@ -172,10 +175,23 @@ pub(super) fn warm_up(core: Rc<impl HoldsCase + 'static>) {
 
 thread_local! {
     static STATE: RefCell<QueryState> = RefCell::new(QueryState::default());
+    /// When the last query request arrived or the last part of one was posted (ms since the epoch).
+    static LAST_QUERY_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(f64::NEG_INFINITY) };
+}
+
+/// When this worker last received a query request or posted a part of one, in ms since the epoch
+/// (the one worker's investigation asks wait for a quiet moment, see [`super::read::QUERY_QUIET_MS`]).
+pub(super) fn last_query_ms() -> f64 {
+    LAST_QUERY_MS.with(|t| t.get())
+}
+
+fn query_active() {
+    LAST_QUERY_MS.with(|t| t.set(now_ms()));
 }
 
 /// Handles a query request; other requests are not touched.
 pub(super) fn handle(core: Rc<WorkerCore>, request: Request) {
+    query_active();
     match request {
         Request::Query {
             id,
@@ -315,6 +331,7 @@ async fn run_query(core: Rc<WorkerCore>, id: RequestId, filter: FilterSpec, firs
         )
     };
     core.post(&Reply::Query { id, part: first });
+    query_active();
     yield_to_event_loop().await;
     if !is_latest(id) {
         return;
@@ -325,6 +342,7 @@ async fn run_query(core: Rc<WorkerCore>, id: RequestId, filter: FilterSpec, firs
         total: case.timeline.len() as u64,
     });
     core.post(&Reply::Query { id, part: count });
+    query_active();
     yield_to_event_loop().await;
     if !is_latest(id) {
         return;
@@ -336,6 +354,7 @@ async fn run_query(core: Rc<WorkerCore>, id: RequestId, filter: FilterSpec, firs
         id,
         part: histogram,
     });
+    query_active();
     yield_to_event_loop().await;
     if !is_latest(id) {
         return;

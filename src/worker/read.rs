@@ -82,6 +82,33 @@ pub mod stats {
         out
     }
 
+    /// Appends `label` with the time it started (ms on this worker's fine clock) and lasted to the
+    /// array `globalThis.casefileTrace`, where a benchmark reads what a worker did and when
+    /// (`scripts/bench-query-browser.mjs --stats`). Kept to the last [`TRACE_KEEP`] entries.
+    pub fn trace(label: &str, started_ms: f64) {
+        let took = fine_ms() - started_ms;
+        let global = js_sys::global();
+        let array = match js_sys::Reflect::get(&global, &"casefileTrace".into()) {
+            Ok(a) if a.is_object() => a.unchecked_into::<js_sys::Array>(),
+            _ => {
+                let a = js_sys::Array::new();
+                let _ = js_sys::Reflect::set(&global, &"casefileTrace".into(), &a);
+                a
+            }
+        };
+        if array.length() >= TRACE_KEEP {
+            array.shift();
+        }
+        array.push(&js_sys::Array::of3(
+            &label.into(),
+            &started_ms.into(),
+            &took.into(),
+        ));
+    }
+
+    /// Entries [`trace`] keeps.
+    pub const TRACE_KEEP: u32 = 20_000;
+
     /// Writes the sums to `globalThis.casefileLoadStats` (with the wasm memory's size now).
     pub fn publish() {
         let memory = wasm_bindgen::memory()
@@ -120,6 +147,22 @@ pub async fn yield_to_event_loop() {
     }
     channel.port1().set_onmessage(None);
 }
+
+/// Waits `ms` milliseconds; other messages are handled meanwhile.
+pub async fn sleep_ms(ms: f64) {
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let _ =
+            scope.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms.ceil() as i32);
+    });
+    // This promise cannot reject.
+    let _ = JsFuture::from(promise).await;
+}
+
+/// How long investigation asks wait after the last query request or part, in ms: long enough for
+/// a query's next part to be asked (on shards: once every shard answered the one before), so the
+/// overviews asked after a load do not hold up the query typed meanwhile.
+pub const QUERY_QUIET_MS: f64 = 300.0;
 
 /// Where the bytes read go: a [`FileIngest`] for files, a [`SourceIngest`] for text already known
 /// to be one source.

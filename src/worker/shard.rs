@@ -26,7 +26,9 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 use super::case::Case;
 use super::filter::{match_span, CaseView, CompiledFilter, Evaluated, HISTOGRAM_BARS};
 use super::load::{self, Input, LoadReport};
-use super::read::{now_ms, stats, ChunkSink};
+use super::read::{
+    fine_ms, now_ms, sleep_ms, stats, yield_to_event_loop, ChunkSink, QUERY_QUIET_MS,
+};
 use super::{query, zone_and_name};
 use crate::engine::correlate::Offsets;
 use crate::engine::demo::{self, DEMO_SEED};
@@ -39,6 +41,7 @@ use crate::engine::shard_facets::{template_values, top_template};
 use crate::engine::store::{SourceData, NO_TIME};
 use crate::engine::summary::FileSummary;
 use crate::engine::time::Zone;
+use crate::protocol::investigate::PartAsk;
 use crate::protocol::query::FilterSpec;
 use crate::protocol::shard::{
     LoadedInput, RezonedSource, ShardInput, ShardInputKind, ShardReply, ShardRequest,
@@ -110,6 +113,12 @@ struct Shard {
     running: Cell<bool>,
     cancel: Cell<bool>,
     investigation: RefCell<investigate::ShardInvestigation>,
+    /// Investigation asks not yet worked out, oldest first (see [`Shard::ask_later`]).
+    asks: RefCell<VecDeque<(ShardRequestId, PartAsk)>>,
+    /// Whether the task working the asks off is running.
+    asking: Cell<bool>,
+    /// When the last request about a query (its parts, its pages, a row's details) was answered.
+    last_query_ms: Cell<f64>,
 }
 
 /// Starts a shard worker: installs the message handler and tells the coordinator it is ready.
@@ -126,6 +135,9 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
         running: Cell::new(false),
         cancel: Cell::new(false),
         investigation: RefCell::new(investigate::ShardInvestigation::default()),
+        asks: RefCell::new(VecDeque::new()),
+        asking: Cell::new(false),
+        last_query_ms: Cell::new(f64::NEG_INFINITY),
     });
     let handler = shard.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -206,9 +218,16 @@ impl Shard {
                 return;
             }
         };
+        let started = fine_ms();
+        let label = label(&request);
+        self.handle(request, &data);
+        stats::trace(&label, started);
+    }
+
+    fn handle(self: Rc<Self>, request: ShardRequest, data: &JsValue) {
         match request {
             ShardRequest::Load { id, zone, inputs } => {
-                let files: Vec<File> = Reflect::get(&data, &"files".into())
+                let files: Vec<File> = Reflect::get(data, &"files".into())
                     .ok()
                     .filter(|f| f.is_object())
                     .map(|f| Array::from(&f))
@@ -259,6 +278,8 @@ impl Shard {
                 offsets_ns,
                 case_span,
             } => {
+                // Asks sent before the commit are answered about the sources they were sent about.
+                self.answer_asks_now();
                 let keys = stats::time("commit_ms", || self.commit(ids, offsets_ns, case_span));
                 let count = (keys.len() / KEY_BYTES) as u32;
                 stats::time("post_keys_ms", || {
@@ -269,11 +290,62 @@ impl Shard {
                 // after a load finds them ready (as in the one worker).
                 query::warm_up(self);
             }
+            ShardRequest::Investigate { id, ask } => self.ask_later(id, ask),
             other => {
+                let query = !matches!(other, ShardRequest::Rows { .. });
                 let (reply, keys) = self.answer(other);
+                if query {
+                    self.last_query_ms.set(now_ms());
+                }
                 self.post(&reply, keys);
             }
         }
+    }
+
+    /// Queues an investigation ask. The overviews asked after every load (patterns, skew, spikes)
+    /// take seconds each over a large case, and a query's parts must not wait behind all of them:
+    /// the asks are worked out one at a time with a return to the event loop before each, and not
+    /// until [`QUERY_QUIET_MS`] after the last query request, so the query requests that arrived
+    /// meanwhile are answered first and a query typed while an ask runs waits for that one ask at
+    /// most. Replies carry their ids, so the coordinator takes them in any order.
+    fn ask_later(self: Rc<Self>, id: ShardRequestId, ask: PartAsk) {
+        self.asks.borrow_mut().push_back((id, ask));
+        if self.asking.replace(true) {
+            return;
+        }
+        wasm_bindgen_futures::spawn_local(async move {
+            loop {
+                yield_to_event_loop().await;
+                // A query's parts come one after another, each asked when every shard answered the
+                // one before: while they come, the asks wait.
+                let quiet = now_ms() - self.last_query_ms.get();
+                if quiet < QUERY_QUIET_MS {
+                    sleep_ms(QUERY_QUIET_MS - quiet).await;
+                    continue;
+                }
+                let next = self.asks.borrow_mut().pop_front();
+                let Some((id, ask)) = next else { break };
+                self.answer_ask(id, ask);
+            }
+            self.asking.set(false);
+        });
+    }
+
+    /// Answers every queued ask at once (before a commit changes the sources they are about).
+    fn answer_asks_now(&self) {
+        loop {
+            let next = self.asks.borrow_mut().pop_front();
+            let Some((id, ask)) = next else { break };
+            self.answer_ask(id, ask);
+        }
+    }
+
+    fn answer_ask(&self, id: ShardRequestId, ask: PartAsk) {
+        let started = fine_ms();
+        let label = format!("ask {}", ask_name(&ask));
+        let (reply, keys) = self.answer(ShardRequest::Investigate { id, ask });
+        self.post(&reply, keys);
+        stats::trace(&label, started);
     }
 
     fn enqueue(self: Rc<Self>, job: Job) {
@@ -709,6 +781,37 @@ impl Shard {
             complete,
         }
     }
+}
+
+/// A request's name in the worker's trace (see [`stats::trace`]).
+fn label(request: &ShardRequest) -> String {
+    let name = match request {
+        ShardRequest::Load { .. } => "load",
+        ShardRequest::Commit { .. } => "commit",
+        ShardRequest::SetZone { .. } => "set-zone",
+        ShardRequest::Cancel => "cancel",
+        ShardRequest::Rows { .. } => "rows",
+        ShardRequest::FirstPage { .. } => "first-page",
+        ShardRequest::Count { .. } => "count",
+        ShardRequest::Histogram { .. } => "histogram",
+        ShardRequest::Facets { .. } => "facets",
+        ShardRequest::Placeholders { .. } => "placeholders",
+        ShardRequest::MatchKeys { .. } => "match-keys",
+        ShardRequest::FilteredRows { .. } => "filtered-rows",
+        ShardRequest::Details { .. } => "details",
+        ShardRequest::Investigate { ask, .. } => {
+            return format!("investigate {} (queued)", ask_name(ask))
+        }
+    };
+    name.to_string()
+}
+
+/// An ask's name in the worker's trace: its `step` tag.
+fn ask_name(ask: &PartAsk) -> String {
+    serde_json::to_value(ask)
+        .ok()
+        .and_then(|v| v.get("step").and_then(|s| s.as_str()).map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// What the coordinator is told of a source (its report's index is set by the caller).

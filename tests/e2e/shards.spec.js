@@ -222,3 +222,49 @@ test("several workers answer the investigations exactly as one worker does", asy
   expect(sharded.skew).toBe(single.skew);
   expect(sharded.offset).toBe(single.offset);
 });
+
+/** The labels each shard worker traced (`casefileTrace`, src/worker/read.rs), by worker. */
+async function shardTraces(page) {
+  const out = [];
+  for (const w of page.workers()) {
+    const got = await w.evaluate(() => ({ name: self.name, trace: (self.casefileTrace || []).map((e) => e[0]) }));
+    if (got.name.startsWith("casefile-shard")) out.push(got.trace);
+  }
+  return out;
+}
+
+test("a query typed right after a load is answered while the overviews wait, and every overview still comes", async ({ page }) => {
+  const shards = await load(page, "/?shards=2");
+  expect(shards).toBe(2);
+  // Typed at once: the overviews asked after the load (patterns, skew, spikes) are queued on the shards.
+  await filter(page).fill("level:error");
+  await filter(page).press("Enter");
+  await expect(status(page)).toHaveText(/^[\d,]+ of [\d,]+ events match$/);
+  const counted = await status(page).textContent();
+  const facets = page.getByRole("region", { name: "Fields" });
+  await expect(facets.locator(".facet").first()).toBeVisible();
+  // The overviews answer after the query, complete.
+  const patterns = page.getByRole("region", { name: "Patterns" });
+  await expect(patterns.locator(".pattern").first()).toBeVisible();
+  const templates = await patterns.locator(".pattern").count();
+  await expect(page.getByRole("region", { name: "Spikes" }).getByRole("button").first()).toBeVisible();
+  const traces = await shardTraces(page);
+  expect(traces.length).toBe(2);
+  for (const trace of traces) {
+    // Every ask queued on a shard was answered, and the query's requests were too.
+    const queued = trace.filter((l) => l.startsWith("investigate ")).map((l) => l.replace(/^investigate (.*) \(queued\)$/, "$1"));
+    const answered = trace.filter((l) => l.startsWith("ask ")).map((l) => l.slice(4));
+    expect(queued).toEqual(expect.arrayContaining(["template_counts", "skew", "spikes"]));
+    expect(answered.sort()).toEqual([...queued].sort());
+    expect(trace).toContain("count");
+  }
+  // The one worker agrees.
+  await load(page, "/?shards=1");
+  await filter(page).fill("level:error");
+  await filter(page).press("Enter");
+  await expect(status(page)).toHaveText(/^[\d,]+ of [\d,]+ events match$/);
+  expect(await status(page).textContent()).toBe(counted);
+  await expect(patterns.locator(".pattern").first()).toBeVisible();
+  expect(await patterns.locator(".pattern").count()).toBe(templates);
+  console.log(`right after the load: ${counted}; ${templates} templates; asks answered on both shards`);
+});

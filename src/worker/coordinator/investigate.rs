@@ -13,6 +13,7 @@
 
 use std::rc::Rc;
 
+use super::super::read::QUERY_QUIET_MS;
 use super::{Coordinator, Job, Receive};
 use crate::engine::correlate::adjusted_span;
 use crate::engine::correlate::changes::{default_window, merge_changes, Window};
@@ -74,6 +75,16 @@ impl Coordinator {
 
     /// Asks every shard for its part (`make` builds each one's ask).
     async fn parts(&self, ask: PartAsk) -> Parts {
+        // The shards work an ask out in one go (seconds over a large case): it is sent only while
+        // no query is gathering its parts, so the query typed after a load is not held up by the
+        // overviews asked with it.
+        loop {
+            let quiet = super::super::read::now_ms() - self.last_query_ms.get();
+            if self.queries_running.get() == 0 && quiet >= QUERY_QUIET_MS {
+                break;
+            }
+            super::super::read::sleep_ms((QUERY_QUIET_MS - quiet).max(50.0)).await;
+        }
         let replies = self
             .ask_all(|id| ShardRequest::Investigate {
                 id,
@@ -236,7 +247,9 @@ impl Coordinator {
                 _ => return Err("A worker gave an unexpected answer.".into()),
             }
         }
+        let started = super::super::read::fine_ms();
         let report = merge_skew(&names, parts);
+        super::super::read::stats::trace("merge skew", started);
         // Not kept when the case changed meanwhile.
         if self.skew_key() == key {
             self.state.borrow_mut().skew = Some((key, report.clone()));
@@ -277,7 +290,10 @@ impl Coordinator {
                 _ => None,
             })
             .collect();
-        Ok(merge_spikes(&grid, &self.names(), parts, &opts))
+        let started = super::super::read::fine_ms();
+        let report = merge_spikes(&grid, &self.names(), parts, &opts);
+        super::super::read::stats::trace("merge spikes", started);
+        Ok(report)
     }
 
     async fn answer(&self, ask: Ask) -> Result<Answer, String> {
