@@ -37,7 +37,7 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 use self::case::Case;
 use self::correlate::Investigation;
 use self::load::{Input, LoadReport};
-use self::read::{now_ms, sleep_ms, yield_to_event_loop, ChunkSink, QUERY_QUIET_MS};
+use self::read::{now_ms, ChunkSink, QuietQueue};
 use crate::engine::demo::{self, DEMO_SEED};
 use crate::engine::time::Zone;
 use crate::protocol::investigate::Ask;
@@ -74,10 +74,8 @@ struct WorkerCore {
     queue: RefCell<VecDeque<Load>>,
     running: Cell<bool>,
     cancel: Cell<bool>,
-    /// Investigation asks not yet worked out, oldest first (see [`WorkerCore::ask_later`]).
-    asks: RefCell<VecDeque<(RequestId, Ask)>>,
-    /// Whether the task working the asks off is running.
-    asking: Cell<bool>,
+    /// Investigation asks not yet worked out (see [`WorkerCore::ask_later`]).
+    asks: QuietQueue<(RequestId, Ask)>,
 }
 
 /// Name prefixes of the workers' roles (the `name` given to `new Worker`): the coordinator of shard
@@ -110,8 +108,7 @@ fn start_single(scope: DedicatedWorkerGlobalScope) {
         queue: RefCell::new(VecDeque::new()),
         running: Cell::new(false),
         cancel: Cell::new(false),
-        asks: RefCell::new(VecDeque::new()),
-        asking: Cell::new(false),
+        asks: QuietQueue::default(),
     });
     let handler_core = core.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -273,38 +270,20 @@ impl WorkerCore {
         }
     }
 
-    /// Queues an investigation ask, worked out after a return to the event loop and not until
-    /// [`QUERY_QUIET_MS`] after the last query activity: the overviews asked after a load take
-    /// seconds over a large case, and the query typed meanwhile is answered first (as on shards,
-    /// see `shard::Shard::ask_later`).
+    /// Queues an investigation ask, answered when queries leave room (see [`QuietQueue`]).
     fn ask_later(self: Rc<Self>, id: RequestId, ask: Ask) {
-        self.asks.borrow_mut().push_back((id, ask));
-        if self.asking.replace(true) {
-            return;
+        if self.asks.push((id, ask)) {
+            wasm_bindgen_futures::spawn_local(async move {
+                let answer = |(id, ask)| self.answer_ask(id, ask);
+                self.asks.serve(query::last_query_ms, answer).await;
+            });
         }
-        wasm_bindgen_futures::spawn_local(async move {
-            loop {
-                yield_to_event_loop().await;
-                let quiet = now_ms() - query::last_query_ms();
-                if quiet < QUERY_QUIET_MS {
-                    sleep_ms(QUERY_QUIET_MS - quiet).await;
-                    continue;
-                }
-                let next = self.asks.borrow_mut().pop_front();
-                let Some((id, ask)) = next else { break };
-                self.answer_ask(id, ask);
-            }
-            self.asking.set(false);
-        });
     }
 
     /// Answers every queued ask at once.
     fn answer_asks_now(&self) {
-        loop {
-            let next = self.asks.borrow_mut().pop_front();
-            let Some((id, ask)) = next else { break };
-            self.answer_ask(id, ask);
-        }
+        self.asks
+            .answer_all_now(|(id, ask)| self.answer_ask(id, ask));
     }
 
     fn answer_ask(&self, id: RequestId, ask: Ask) {

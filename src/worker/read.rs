@@ -8,7 +8,7 @@
 //! ingest. The file is never read whole and never becomes one string. Every [`YIELD_EVERY_MS`] the read
 //! yields to the event loop (so a `Cancel` message is handled) and may report progress.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
 use js_sys::Uint8Array;
@@ -163,6 +163,62 @@ pub async fn sleep_ms(ms: f64) {
 /// a query's next part to be asked (on shards: once every shard answered the one before), so the
 /// overviews asked after a load do not hold up the query typed meanwhile.
 pub const QUERY_QUIET_MS: f64 = 300.0;
+
+/// Investigation asks waiting for a quiet moment between queries: the one worker's and a shard's.
+/// The overviews asked after every load (patterns, skew, spikes) take seconds each over a large
+/// case, and a query's parts must not wait behind all of them: [`QuietQueue::serve`] works the asks
+/// out one at a time, oldest first, with a return to the event loop before each, and not until
+/// [`QUERY_QUIET_MS`] after the last query request, so the query requests that arrived meanwhile are
+/// answered first and a query typed while an ask runs waits for that one ask at most.
+pub struct QuietQueue<T> {
+    items: RefCell<VecDeque<T>>,
+    /// Whether a task serving the queue is running.
+    serving: Cell<bool>,
+}
+
+impl<T> Default for QuietQueue<T> {
+    fn default() -> Self {
+        QuietQueue {
+            items: RefCell::new(VecDeque::new()),
+            serving: Cell::new(false),
+        }
+    }
+}
+
+impl<T> QuietQueue<T> {
+    /// Queues `item`; true when no task serves the queue yet, so the caller must start
+    /// [`QuietQueue::serve`].
+    pub fn push(&self, item: T) -> bool {
+        self.items.borrow_mut().push_back(item);
+        !self.serving.replace(true)
+    }
+
+    /// Answers the queued items with `answer` as described on [`QuietQueue`], until none is left;
+    /// `last_query_ms` says when the last query request came.
+    pub async fn serve(&self, last_query_ms: impl Fn() -> f64, answer: impl Fn(T)) {
+        loop {
+            yield_to_event_loop().await;
+            let quiet = now_ms() - last_query_ms();
+            if quiet < QUERY_QUIET_MS {
+                sleep_ms(QUERY_QUIET_MS - quiet).await;
+                continue;
+            }
+            let next = self.items.borrow_mut().pop_front();
+            let Some(item) = next else { break };
+            answer(item);
+        }
+        self.serving.set(false);
+    }
+
+    /// Answers every queued item at once (before a commit or a load changes what they are about).
+    pub fn answer_all_now(&self, answer: impl Fn(T)) {
+        loop {
+            let next = self.items.borrow_mut().pop_front();
+            let Some(item) = next else { break };
+            answer(item);
+        }
+    }
+}
 
 /// Where the bytes read go: a [`FileIngest`] for files, a [`SourceIngest`] for text already known
 /// to be one source.

@@ -26,9 +26,7 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 use super::case::Case;
 use super::filter::{match_span, CaseView, CompiledFilter, Evaluated, HISTOGRAM_BARS};
 use super::load::{self, Input, LoadReport};
-use super::read::{
-    fine_ms, now_ms, sleep_ms, stats, yield_to_event_loop, ChunkSink, QUERY_QUIET_MS,
-};
+use super::read::{fine_ms, now_ms, stats, ChunkSink, QuietQueue};
 use super::{query, zone_and_name};
 use crate::engine::correlate::Offsets;
 use crate::engine::demo::{self, DEMO_SEED};
@@ -113,10 +111,8 @@ struct Shard {
     running: Cell<bool>,
     cancel: Cell<bool>,
     investigation: RefCell<investigate::ShardInvestigation>,
-    /// Investigation asks not yet worked out, oldest first (see [`Shard::ask_later`]).
-    asks: RefCell<VecDeque<(ShardRequestId, PartAsk)>>,
-    /// Whether the task working the asks off is running.
-    asking: Cell<bool>,
+    /// Investigation asks not yet worked out (see [`Shard::ask_later`]).
+    asks: QuietQueue<(ShardRequestId, PartAsk)>,
     /// When the last request about a query (its parts, its pages, a row's details) was answered.
     last_query_ms: Cell<f64>,
 }
@@ -135,8 +131,7 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
         running: Cell::new(false),
         cancel: Cell::new(false),
         investigation: RefCell::new(investigate::ShardInvestigation::default()),
-        asks: RefCell::new(VecDeque::new()),
-        asking: Cell::new(false),
+        asks: QuietQueue::default(),
         last_query_ms: Cell::new(f64::NEG_INFINITY),
     });
     let handler = shard.clone();
@@ -302,42 +297,23 @@ impl Shard {
         }
     }
 
-    /// Queues an investigation ask. The overviews asked after every load (patterns, skew, spikes)
-    /// take seconds each over a large case, and a query's parts must not wait behind all of them:
-    /// the asks are worked out one at a time with a return to the event loop before each, and not
-    /// until [`QUERY_QUIET_MS`] after the last query request, so the query requests that arrived
-    /// meanwhile are answered first and a query typed while an ask runs waits for that one ask at
-    /// most. Replies carry their ids, so the coordinator takes them in any order.
+    /// Queues an investigation ask, answered when queries leave room (see [`QuietQueue`]). A
+    /// query's parts come one after another, each asked when every shard answered the one before:
+    /// while they come, the asks wait. Replies carry their ids, so the coordinator takes them in
+    /// any order.
     fn ask_later(self: Rc<Self>, id: ShardRequestId, ask: PartAsk) {
-        self.asks.borrow_mut().push_back((id, ask));
-        if self.asking.replace(true) {
-            return;
+        if self.asks.push((id, ask)) {
+            wasm_bindgen_futures::spawn_local(async move {
+                let answer = |(id, ask)| self.answer_ask(id, ask);
+                self.asks.serve(|| self.last_query_ms.get(), answer).await;
+            });
         }
-        wasm_bindgen_futures::spawn_local(async move {
-            loop {
-                yield_to_event_loop().await;
-                // A query's parts come one after another, each asked when every shard answered the
-                // one before: while they come, the asks wait.
-                let quiet = now_ms() - self.last_query_ms.get();
-                if quiet < QUERY_QUIET_MS {
-                    sleep_ms(QUERY_QUIET_MS - quiet).await;
-                    continue;
-                }
-                let next = self.asks.borrow_mut().pop_front();
-                let Some((id, ask)) = next else { break };
-                self.answer_ask(id, ask);
-            }
-            self.asking.set(false);
-        });
     }
 
     /// Answers every queued ask at once (before a commit changes the sources they are about).
     fn answer_asks_now(&self) {
-        loop {
-            let next = self.asks.borrow_mut().pop_front();
-            let Some((id, ask)) = next else { break };
-            self.answer_ask(id, ask);
-        }
+        self.asks
+            .answer_all_now(|(id, ask)| self.answer_ask(id, ask));
     }
 
     fn answer_ask(&self, id: ShardRequestId, ask: PartAsk) {
