@@ -139,6 +139,23 @@ pub enum ShardRequest {
     Investigate { id: ShardRequestId, ask: PartAsk },
 }
 
+impl ShardRequest {
+    /// The filter a query request is about.
+    pub fn filter(&self) -> Option<&FilterSpec> {
+        match self {
+            ShardRequest::FirstPage { filter, .. }
+            | ShardRequest::Count { filter, .. }
+            | ShardRequest::Histogram { filter, .. }
+            | ShardRequest::Facets { filter, .. }
+            | ShardRequest::Placeholders { filter, .. }
+            | ShardRequest::MatchKeys { filter, .. }
+            | ShardRequest::FilteredRows { filter, .. }
+            | ShardRequest::Details { filter, .. } => Some(filter),
+            _ => None,
+        }
+    }
+}
+
 /// A source a load produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourceFacts {

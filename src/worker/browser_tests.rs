@@ -316,10 +316,12 @@ impl super::load::LoadReport for CountingReport {
 }
 
 #[wasm_bindgen_test]
-async fn the_shared_load_mines_a_file_while_reading_it_as_a_whole_source_would_be_mined() {
+async fn the_shared_load_reads_a_file_and_its_templates_are_mined_after_it_in_steps() {
+    use super::correlate::Investigation;
     use super::load::{read_input, reread_source, Input};
     use crate::engine::patterns::mine_source;
     use crate::engine::time::Zone;
+    use crate::protocol::investigate::{Answer, Ask};
     use std::cell::RefCell;
     let text = "Jul  3 09:00:00 h app: user 17 logged in from 10.0.0.1\n\
                 Jul  3 09:00:01 h app: user 23 logged in from 10.0.0.9\n\
@@ -328,30 +330,58 @@ async fn the_shared_load_mines_a_file_while_reading_it_as_a_whole_source_would_b
     let parts = Array::of1(&Uint8Array::from(&bytes[..]));
     let file = web_sys::File::new_with_u8_array_sequence(&parts, "syslog").expect("a File");
     let mut report = CountingReport::default();
-    let mined = read_input(Input::File(file), &Zone::Utc, &mut report)
+    let read = read_input(Input::File(file), &Zone::Utc, &mut report)
         .await
         .expect("not cancelled");
-    assert_eq!(mined.len(), 1);
+    assert_eq!(read.len(), 1);
     assert!(report.calls > 0);
-    let m = &mined[0];
-    assert_eq!(m.data.len(), 60_000);
-    let whole = mine_source(&m.data);
-    assert_eq!(m.patterns.templates, whole.templates);
-    assert_eq!(m.patterns.event_template, whole.event_template);
-    assert!(m.patterns.templates.len() >= 2);
+    let whole = mine_source(&read[0].data);
+    assert_eq!(read[0].data.len(), 60_000);
+    assert!(whole.templates.len() >= 2);
 
-    // Read again in another zone: the same templates, the times moved by the zone's offset.
+    // Added to a case, the source has no templates until it is mined; a short step mines part.
     let mut case = Case::default();
-    case.add(mined.into_iter().next().expect("one source").data);
+    case.add(read.into_iter().next().expect("one source").data);
     case.rebuild_timeline();
+    let mut investigation = Investigation::default();
+    investigation.source_added(0, 1.0);
+    assert!(!investigation.mined());
+    assert!(investigation.patterns()[0].templates.is_empty());
+    assert!(!investigation.mine_for(case.sources(), 0.0));
+    assert!(!investigation.mined());
+    // An ask about templates mines the rest first, and gets the templates of the whole source.
+    let Ok(Answer::Patterns { patterns }) = investigation.answer(&mut case, Ask::Patterns) else {
+        panic!("the patterns overview");
+    };
+    assert!(investigation.mined());
+    assert_eq!(patterns.overall_total as usize, whole.templates.len());
+    assert_eq!(investigation.patterns()[0].templates, whole.templates);
+    assert_eq!(
+        investigation.patterns()[0].event_template,
+        whole.event_template
+    );
+
+    // Read again in another zone: the times move by the zone's offset, and once mined again the
+    // templates are the same.
     let case = RefCell::new(case);
     let paris = Zone::parse("Europe/Paris").expect("a known zone");
     let again = reread_source(&case, 0, &paris, &mut report)
         .await
         .expect("not cancelled");
-    assert_eq!(again.patterns.templates.len(), whole.templates.len());
-    assert_eq!(again.patterns.event_template, whole.event_template);
     let before = case.borrow().sources()[0].info.first_ts.expect("timed");
     let after = again.data.info.first_ts.expect("timed");
     assert_eq!(before - after, 2 * 3600 * 1_000_000_000);
+    case.borrow_mut()
+        .replace_source(0, again.data, "Europe/Paris");
+    investigation.source_replaced(0);
+    assert!(investigation.patterns()[0].templates.is_empty());
+    while !investigation.mine_for(case.borrow().sources(), 5.0) {}
+    assert_eq!(
+        investigation.patterns()[0].templates.len(),
+        whole.templates.len()
+    );
+    assert_eq!(
+        investigation.patterns()[0].event_template,
+        whole.event_template
+    );
 }

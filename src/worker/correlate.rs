@@ -1,9 +1,10 @@
-//! The worker's investigations: the message patterns of every loaded source (mined while each file
-//! loads, [`StreamingMiner`]), the id index (built when first needed), clock offsets, and the answers to the
-//! UI's [`Ask`]s, all computed here so the UI thread only renders.
+//! The worker's investigations: the message patterns of every loaded source (mined after each load,
+//! in the background: [`mine_in_background`]), the id index (built when first needed), clock offsets,
+//! and the answers to the UI's [`Ask`]s, all computed here so the UI thread only renders.
 //!
 //! The patterns are kept parallel to the case's sources (`patterns[i]` belongs to source `i`); the id
-//! index and the skew estimate are dropped whenever a source joins and rebuilt on the next ask.
+//! index and the skew estimate are dropped whenever a source joins and rebuilt on the next ask. An
+//! ask about templates ([`needs_templates`]) waits until every source is mined.
 
 use crate::engine::correlate::changes::{compare_in, default_window, Window};
 use crate::engine::correlate::context::{around_event, DEFAULT_LIMIT};
@@ -13,8 +14,9 @@ use crate::engine::correlate::shape::template_group;
 use crate::engine::correlate::skew::{estimate, SkewReport};
 use crate::engine::correlate::spikes::{find_spikes_with, SpikeOptions};
 use crate::engine::correlate::{adjusted_span, EventRef, Offsets};
+use crate::engine::patterns::backlog::MiningBacklog;
 use crate::engine::patterns::overview::overview;
-use crate::engine::patterns::{PatternMiner, SourcePatterns};
+use crate::engine::patterns::SourcePatterns;
 use crate::engine::store::SourceData;
 use crate::engine::time::NANOS_PER_SEC;
 use crate::engine::timeline::EventId;
@@ -23,7 +25,7 @@ use crate::protocol::investigate::{
 };
 
 use super::case::Case;
-use super::read::{now_ms, yield_to_event_loop, YIELD_EVERY_MS};
+use super::read::{now_ms, sleep_ms, stats, yield_to_event_loop, QUERY_QUIET_MS, YIELD_EVERY_MS};
 
 /// Events mined between two looks at the clock.
 const MINE_STEP: usize = 4096;
@@ -33,8 +35,8 @@ const MAX_CONTEXT_SECONDS: f64 = 3600.0;
 /// What the worker knows about the case beyond its events.
 #[derive(Default)]
 pub struct Investigation {
-    /// Patterns of each source of the case, in source order.
-    patterns: Vec<SourcePatterns>,
+    /// Patterns of each source of the case, in source order, and the sources still to mine.
+    mining: MiningBacklog,
     ids: Option<IdIndex>,
     skew: Option<SkewReport>,
     /// Time spent mining and reading (ingest alone) over all loads, in ms.
@@ -42,62 +44,77 @@ pub struct Investigation {
     reading_ms: f64,
 }
 
-/// Mines one source as it loads: the events stored so far are mined between two reads (a bounded
-/// amount each time, so reading still yields often), the rest once the file is read.
-#[derive(Default)]
-pub struct StreamingMiner {
-    miner: PatternMiner,
-    /// Events of the source mined so far.
-    mined: usize,
-    /// Time spent mining, in ms.
-    pub mining_ms: f64,
+/// Asks whose answers are about templates: they wait until every source is mined.
+pub fn needs_templates(ask: &Ask) -> bool {
+    matches!(ask, Ask::Patterns | Ask::Changes { .. } | Ask::Spikes)
 }
 
-impl StreamingMiner {
-    /// Mines events of `stored` (the source so far) not yet mined, for at most `budget_ms`.
-    pub fn catch_up(&mut self, stored: &SourceData, budget_ms: f64) {
-        let started = now_ms();
-        while self.mined < stored.len() {
-            let end = (self.mined + MINE_STEP).min(stored.len());
-            for e in self.mined..end {
-                self.miner.add(stored.text(e), stored.level(e));
+/// Whether a filter's text may name a template placeholder field (`tpl.num1`): its evaluation then
+/// needs every source mined. (A word that merely contains `tpl.` makes this say yes too, which only
+/// costs the wait.)
+pub fn filter_needs_templates(text: &str) -> bool {
+    text.to_ascii_lowercase().contains("tpl.")
+}
+
+/// Mines `backlog` over `sources` for about `budget_ms` (in steps of [`MINE_STEP`] events). Returns
+/// whether every source is mined, and the milliseconds spent.
+pub fn mine_for(
+    backlog: &mut MiningBacklog,
+    sources: &[SourceData],
+    budget_ms: f64,
+) -> (bool, f64) {
+    let started = now_ms();
+    loop {
+        let complete = backlog.step(sources, MINE_STEP);
+        let spent = now_ms() - started;
+        if complete || spent >= budget_ms {
+            return (complete, spent);
+        }
+    }
+}
+
+/// A worker whose case is mined in the background: the one worker, or a shard.
+pub(super) trait MinesInBackground {
+    /// Mines for about `budget_ms`; whether every source is mined now. `None` when the case is
+    /// busy (borrowed) at the moment.
+    fn mine_step(&self, budget_ms: f64) -> Option<bool>;
+    /// When the last query request came (ms since the epoch): mining waits for a quiet moment.
+    fn last_query_ms(&self) -> f64;
+    /// Whether a load is reading: mining waits for it to end (reading goes first).
+    fn loading(&self) -> bool;
+    /// Set while a task mines (so only one does).
+    fn mining_task(&self) -> &std::cell::Cell<bool>;
+}
+
+/// Mines what the worker's case has not mined yet, a step of [`YIELD_EVERY_MS`] at a time with a
+/// return to the event loop between two, once [`QUERY_QUIET_MS`] passed without a query and while
+/// no load is reading; started after every load (and zone re-read). Does nothing when a task
+/// already mines.
+pub(super) fn mine_in_background(worker: std::rc::Rc<impl MinesInBackground + 'static>) {
+    if worker.mining_task().replace(true) {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        loop {
+            yield_to_event_loop().await;
+            if worker.loading() {
+                sleep_ms(QUERY_QUIET_MS).await;
+                continue;
             }
-            self.mined = end;
-            if now_ms() - started >= budget_ms {
+            let quiet = now_ms() - worker.last_query_ms();
+            if quiet < QUERY_QUIET_MS {
+                sleep_ms(QUERY_QUIET_MS - quiet).await;
+                continue;
+            }
+            let started = super::read::fine_ms();
+            let done = worker.mine_step(YIELD_EVERY_MS);
+            stats::trace("mining step", started);
+            if done == Some(true) {
                 break;
             }
         }
-        self.mining_ms += now_ms() - started;
-    }
-
-    /// Mines the rest of the loaded `source` in steps, yielding to the event loop every
-    /// [`YIELD_EVERY_MS`] so requests are still answered; `None` when `cancelled` says stop.
-    pub async fn finish(
-        mut self,
-        source: &SourceData,
-        cancelled: &dyn Fn() -> bool,
-    ) -> Option<(SourcePatterns, f64)> {
-        while self.mined < source.len() {
-            self.catch_up(source, YIELD_EVERY_MS);
-            if self.mined < source.len() {
-                yield_to_event_loop().await;
-                if cancelled() {
-                    return None;
-                }
-            }
-        }
-        let started = now_ms();
-        let patterns = self.miner.finish(source.ts_column());
-        Some((patterns, self.mining_ms + now_ms() - started))
-    }
-}
-
-/// Mines a whole loaded `source` in yielding steps (see [`StreamingMiner::finish`]).
-pub async fn mine(source: &SourceData, cancelled: &dyn Fn() -> bool) -> Option<SourcePatterns> {
-    StreamingMiner::default()
-        .finish(source, cancelled)
-        .await
-        .map(|(patterns, _)| patterns)
+        worker.mining_task().set(false);
+    });
 }
 
 /// The offsets of `count` sources in ns from the UI's seconds (a missing or non-finite one is 0).
@@ -119,38 +136,41 @@ fn seconds(offset_ns: i64) -> f64 {
 }
 
 impl Investigation {
-    /// Records the patterns of the source just added to the case (as source `index`), and what
-    /// reading and mining it took.
-    pub fn source_added(
-        &mut self,
-        index: usize,
-        patterns: SourcePatterns,
-        reading_ms: f64,
-        mining_ms: f64,
-    ) {
-        if self.patterns.len() <= index {
-            self.patterns
-                .resize_with(index + 1, SourcePatterns::default);
-        }
-        self.patterns[index] = patterns;
+    /// Records the source just added to the case (as source `index`, to be mined), and what
+    /// reading it took.
+    pub fn source_added(&mut self, index: usize, reading_ms: f64) {
+        self.mining.added(index);
         self.reading_ms += reading_ms;
-        self.mining_ms += mining_ms;
         self.ids = None;
         self.skew = None;
     }
 
-    /// The patterns of the case's sources, in source order (a source still being mined has none).
+    /// The patterns of the case's sources, in source order (a source not yet mined has none).
     pub fn patterns(&self) -> &[SourcePatterns] {
-        &self.patterns
+        self.mining.patterns()
     }
 
-    /// Records the patterns of source `index` mined again after it was read again (in another zone);
-    /// the id index and the skew estimate are rebuilt on the next ask.
-    pub fn source_replaced(&mut self, index: usize, patterns: SourcePatterns, mining_ms: f64) {
-        if let Some(slot) = self.patterns.get_mut(index) {
-            *slot = patterns;
-        }
-        self.mining_ms += mining_ms;
+    /// Whether every source is mined.
+    pub fn mined(&self) -> bool {
+        self.mining.is_complete()
+    }
+
+    /// Mines for about `budget_ms` (see [`mine_for`]); whether every source is mined now.
+    pub fn mine_for(&mut self, sources: &[SourceData], budget_ms: f64) -> bool {
+        let (complete, spent) = mine_for(&mut self.mining, sources, budget_ms);
+        self.mining_ms += spent;
+        complete
+    }
+
+    /// Mines every source not mined yet, at once.
+    pub fn mine_now(&mut self, sources: &[SourceData]) {
+        self.mine_for(sources, f64::INFINITY);
+    }
+
+    /// Source `index` was read again (in another zone): it is mined again, and the id index and the
+    /// skew estimate are rebuilt on the next ask.
+    pub fn source_replaced(&mut self, index: usize) {
+        self.mining.replaced(index);
         self.ids = None;
         self.skew = None;
     }
@@ -190,11 +210,14 @@ impl Investigation {
                     )
                 })
         };
+        if needs_templates(&ask) {
+            self.mine_now(case.sources());
+        }
         Ok(match ask {
             Ask::Patterns => {
                 let mut patterns = overview(
                     case.sources(),
-                    &self.patterns,
+                    self.mining.patterns(),
                     case.offsets(),
                     MAX_TEMPLATES_SHOWN,
                     SPARKLINE_BUCKETS,
@@ -248,7 +271,7 @@ impl Investigation {
                 }
             }
             Ask::Changes { window, zone } => {
-                let group = template_group(&self.patterns);
+                let group = template_group(self.mining.patterns());
                 let after = match window {
                     Some((from, to)) if to > from => Some(Window::new(from, to)),
                     _ => {
@@ -283,7 +306,7 @@ impl Investigation {
                     case.sources(),
                     case.offsets(),
                     &SpikeOptions::default(),
-                    &template_group(&self.patterns),
+                    &template_group(self.mining.patterns()),
                 ),
             },
         })

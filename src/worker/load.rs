@@ -1,25 +1,21 @@
-//! Reading a load's inputs into sources, mined while they are read: the one routine both the one-worker
-//! case ([`super`]) and a shard worker ([`super::shard`]) load and re-read with, so that both hold the
-//! same sources with the same patterns (the `tpl.*` fields of the query language come from them).
+//! Reading a load's inputs into sources: the one routine both the one-worker case ([`super`]) and a
+//! shard worker ([`super::shard`]) load and re-read with, so that both hold the same sources.
 //!
 //! An input goes through [`FileIngest`], so a `.gz`, `.zip`, `.tar(.gz)` or `.zst` gives every text
-//! member a source of its own. A plain file is mined while it is read ([`StreamingMiner`], a bounded
-//! amount after each yield), an archive's members once the archive is read; the caller adds the
-//! [`Mined`] sources to its case and reports progress through [`LoadReport`].
+//! member a source of its own. The caller adds the [`ReadSource`]s to its case, reports progress
+//! through [`LoadReport`], and mines their templates once the load is committed
+//! ([`MiningBacklog`](crate::engine::patterns::backlog::MiningBacklog)): mining while reading
+//! made a load take half as long again.
 
 use std::cell::RefCell;
 
 use web_sys::File;
 
 use super::case::Case;
-use super::correlate::StreamingMiner;
-use super::read::{
-    now_ms, read_blob, read_bytes, stats, ChunkSink, ReadEnd, ReadPacer, YIELD_EVERY_MS,
-};
+use super::read::{now_ms, read_blob, read_bytes, stats, ChunkSink, ReadEnd, ReadPacer};
 use crate::engine::decode::FileIngest;
 use crate::engine::error::SourceError;
 use crate::engine::ingest::{finish_reread, start_reread, IngestOptions};
-use crate::engine::patterns::SourcePatterns;
 use crate::engine::store::SourceData;
 use crate::engine::time::Zone;
 
@@ -65,28 +61,20 @@ pub trait LoadReport {
     fn cancelled(&self) -> bool;
 }
 
-/// A source read and mined.
-pub struct Mined {
+/// A source read.
+pub struct ReadSource {
     pub data: SourceData,
-    pub patterns: SourcePatterns,
     /// Reading's share of the load time (an archive's split evenly over its members), in ms.
     pub reading_ms: f64,
-    /// Mining's share, in ms.
-    pub mining_ms: f64,
 }
 
-/// Relays the reader's ticks to the report and mines what was stored since the last one.
-struct MiningPacer<'a> {
+/// Relays the reader's ticks to the report.
+struct ReportPacer<'a> {
     report: &'a mut dyn LoadReport,
-    mining: StreamingMiner,
 }
 
-impl ReadPacer for MiningPacer<'_> {
+impl ReadPacer for ReportPacer<'_> {
     fn tick(&mut self, ingest: &dyn ChunkSink) {
-        // Mine what was stored since the last tick, for at most half a yield interval.
-        if let Some(stored) = ingest.stored() {
-            self.mining.catch_up(stored, YIELD_EVERY_MS / 2.0);
-        }
         self.report.progress(Some(ingest), false);
     }
 
@@ -95,24 +83,14 @@ impl ReadPacer for MiningPacer<'_> {
     }
 }
 
-impl MiningPacer<'_> {
-    /// Mines the rest of `data` with the miner that followed the read (a fresh one for an archive's
-    /// later members); `None` when cancelled.
-    async fn finish(&mut self, data: &SourceData) -> Option<(SourcePatterns, f64)> {
-        let miner = std::mem::take(&mut self.mining);
-        let report = &*self.report;
-        miner.finish(data, &|| report.cancelled()).await
-    }
-}
-
-/// Reads `input`, its zone-less timestamps in `zone`, and mines every source it holds. `None` when the
+/// Reads `input` (every source it holds), its zone-less timestamps in `zone`. `None` when the
 /// load was cancelled: the input is then dropped whole, archive members too. A file the browser fails
 /// to read keeps what was read, and its last source carries the sentence.
 pub async fn read_input(
     input: Input,
     zone: &Zone,
     report: &mut dyn LoadReport,
-) -> Option<Vec<Mined>> {
+) -> Option<Vec<ReadSource>> {
     let started_ms = now_ms();
     let name = input.name();
     let mut ingest = FileIngest::open(
@@ -123,10 +101,7 @@ pub async fn read_input(
             size: Some(input.size()),
         },
     );
-    let mut pacer = MiningPacer {
-        report,
-        mining: StreamingMiner::default(),
-    };
+    let mut pacer = ReportPacer { report };
     let (end, sources) = match input {
         Input::File(file) => match read_blob(&file, &mut ingest, &mut pacer).await {
             Ok(end) => (end, stats::time("finish_ms", || ingest.finish())),
@@ -152,28 +127,23 @@ pub async fn read_input(
         return None;
     }
     let reading_ms = (now_ms() - started_ms) / sources.len().max(1) as f64;
-    let mut mined = Vec::with_capacity(sources.len());
-    for data in sources {
-        let (patterns, mining_ms) = pacer.finish(&data).await?;
-        mined.push(Mined {
-            data,
-            patterns,
-            reading_ms,
-            mining_ms,
-        });
-    }
-    Some(mined)
+    Some(
+        sources
+            .into_iter()
+            .map(|data| ReadSource { data, reading_ms })
+            .collect(),
+    )
 }
 
 /// Reads source `index` of `case` again from the bytes it keeps, its zone-less timestamps in `zone`,
-/// and mines it again (the templates stay, their times move); `None` when cancelled. The case is not
+/// (its templates are mined again after the commit); `None` when cancelled. The case is not
 /// changed: the caller puts the result in place of the old source.
 pub async fn reread_source(
     case: &RefCell<Case>,
     index: usize,
     zone: &Zone,
     report: &mut dyn LoadReport,
-) -> Option<Mined> {
+) -> Option<ReadSource> {
     let started_ms = now_ms();
     // The blocks are shared (Arc), so holding them does not copy the text.
     let (mut ingest, blocks) = {
@@ -182,10 +152,7 @@ pub async fn reread_source(
         let blocks: Vec<_> = original.blocks().iter().map(|b| b.bytes.clone()).collect();
         (start_reread(original, zone.clone()), blocks)
     };
-    let mut pacer = MiningPacer {
-        report,
-        mining: StreamingMiner::default(),
-    };
+    let mut pacer = ReportPacer { report };
     for block in &blocks {
         if read_bytes(block, &mut ingest, &mut pacer).await == ReadEnd::Cancelled {
             return None;
@@ -196,11 +163,5 @@ pub async fn reread_source(
         finish_reread(ingest, case.sources().get(index)?)
     };
     let reading_ms = now_ms() - started_ms;
-    let (patterns, mining_ms) = pacer.finish(&data).await?;
-    Some(Mined {
-        data,
-        patterns,
-        reading_ms,
-        mining_ms,
-    })
+    Some(ReadSource { data, reading_ms })
 }

@@ -8,7 +8,9 @@
 //! [`Reply`] values back. Loads run one at a time in arrival order; while one runs, row requests are
 //! still answered from the data loaded before it, and a `Cancel` stops it between two chunks.
 //!
-//! Reading and mining a load's inputs is [`load`]'s, shared with the shard workers.
+//! Reading a load's inputs is [`load`]'s, shared with the shard workers; once a load ends, its
+//! sources are indexed ([`query::warm_up`]) and mined ([`correlate::mine_in_background`]) in the
+//! background.
 //!
 //! The entry point is [`start`], called by the `worker` binary. The same binary also runs the
 //! coordinator of shard workers ([`coordinator`], the page's default) and the shards ([`shard`]); this
@@ -35,7 +37,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use self::case::Case;
-use self::correlate::Investigation;
+use self::correlate::{
+    filter_needs_templates, mine_in_background, needs_templates, Investigation, MinesInBackground,
+};
 use self::load::{Input, LoadReport};
 use self::read::{now_ms, ChunkSink, QuietQueue};
 use crate::engine::demo::{self, DEMO_SEED};
@@ -76,6 +80,8 @@ struct WorkerCore {
     cancel: Cell<bool>,
     /// Investigation asks not yet worked out (see [`WorkerCore::ask_later`]).
     asks: QuietQueue<(RequestId, Ask)>,
+    /// Whether a task mines in the background.
+    mining_task: Cell<bool>,
 }
 
 /// Name prefixes of the workers' roles (the `name` given to `new Worker`): the coordinator of shard
@@ -109,6 +115,7 @@ fn start_single(scope: DedicatedWorkerGlobalScope) {
         running: Cell::new(false),
         cancel: Cell::new(false),
         asks: QuietQueue::default(),
+        mining_task: Cell::new(false),
     });
     let handler_core = core.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -173,7 +180,15 @@ impl WorkerCore {
             }
         };
         match request {
-            Request::Query { .. } | Request::FilteredRows { .. } | Request::Details { .. } => {
+            Request::Query { ref filter, .. }
+            | Request::FilteredRows { ref filter, .. }
+            | Request::Details { ref filter, .. } => {
+                if filter_needs_templates(&filter.text) {
+                    // A placeholder field (`tpl.num1`) needs every source's templates.
+                    self.investigation
+                        .borrow_mut()
+                        .mine_now(self.case.borrow().sources());
+                }
                 query::handle(self, request)
             }
             Request::Rows {
@@ -275,7 +290,10 @@ impl WorkerCore {
         if self.asks.push((id, ask)) {
             wasm_bindgen_futures::spawn_local(async move {
                 let answer = |(id, ask)| self.answer_ask(id, ask);
-                self.asks.serve(query::last_query_ms, answer).await;
+                let ready = |(_, ask): &(RequestId, Ask)| {
+                    !needs_templates(ask) || self.investigation.borrow().mined()
+                };
+                self.asks.serve(query::last_query_ms, ready, answer).await;
             });
         }
     }
@@ -314,7 +332,8 @@ impl WorkerCore {
         }
         self.cancel.set(false);
         self.running.set(false);
-        query::warm_up(self);
+        query::warm_up(self.clone());
+        mine_in_background(self);
     }
 
     fn post_loaded(&self, id: RequestId, cancelled: bool, started_ms: f64) {
@@ -378,24 +397,21 @@ impl WorkerCore {
             let size = input.size();
             pacer.progress.current = input.name();
             pacer.progress(None, true);
-            // Every text file inside an archive is a source of its own, mined as it is read.
-            let Some(mined) = load::read_input(input, &load.zone, &mut pacer).await else {
+            // Every text file inside an archive is a source of its own.
+            let Some(read) = load::read_input(input, &load.zone, &mut pacer).await else {
                 // The file being read when the cancel came is dropped whole, archive members too.
                 cancelled = true;
                 break;
             };
-            for m in mined {
+            for m in read {
                 pacer.events_before += m.data.len() as u64;
                 let mut case = self.case.borrow_mut();
                 let before = case.source_count();
                 case.add_in_zone(m.data, &load.zone_name);
                 if case.source_count() > before {
-                    self.investigation.borrow_mut().source_added(
-                        before,
-                        m.patterns,
-                        m.reading_ms,
-                        m.mining_ms,
-                    );
+                    self.investigation
+                        .borrow_mut()
+                        .source_added(before, m.reading_ms);
                 }
             }
             pacer.bytes_before += size;
@@ -408,7 +424,7 @@ impl WorkerCore {
 
 impl WorkerCore {
     /// Reads the sources named `source` again from the bytes the case keeps, their zone-less
-    /// timestamps in `zone`, mines them again and puts them in place of the old ones (the caller
+    /// timestamps in `zone`, and puts them in place of the old ones, to be mined again (the caller
     /// re-merges the timeline). Returns whether it was cancelled (then the old sources stay).
     async fn retime(
         self: Rc<Self>,
@@ -448,11 +464,26 @@ impl WorkerCore {
             self.case
                 .borrow_mut()
                 .replace_source(index, m.data, zone_name);
-            self.investigation
-                .borrow_mut()
-                .source_replaced(index, m.patterns, m.mining_ms);
+            self.investigation.borrow_mut().source_replaced(index);
         }
         false
+    }
+}
+
+impl MinesInBackground for WorkerCore {
+    fn mine_step(&self, budget_ms: f64) -> Option<bool> {
+        let case = self.case.try_borrow().ok()?;
+        let mut investigation = self.investigation.try_borrow_mut().ok()?;
+        Some(investigation.mine_for(case.sources(), budget_ms))
+    }
+    fn last_query_ms(&self) -> f64 {
+        query::last_query_ms()
+    }
+    fn loading(&self) -> bool {
+        self.running.get()
+    }
+    fn mining_task(&self) -> &Cell<bool> {
+        &self.mining_task
     }
 }
 

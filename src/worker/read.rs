@@ -194,13 +194,24 @@ impl<T> QuietQueue<T> {
     }
 
     /// Answers the queued items with `answer` as described on [`QuietQueue`], until none is left;
-    /// `last_query_ms` says when the last query request came.
-    pub async fn serve(&self, last_query_ms: impl Fn() -> f64, answer: impl Fn(T)) {
+    /// `last_query_ms` says when the last query request came, and `ready` whether the oldest item
+    /// can be answered yet (an ask about templates waits for the mining after a load: until then
+    /// the queue waits, looking again every [`YIELD_EVERY_MS`], and keeps the order of the asks).
+    pub async fn serve(
+        &self,
+        last_query_ms: impl Fn() -> f64,
+        ready: impl Fn(&T) -> bool,
+        answer: impl Fn(T),
+    ) {
         loop {
             yield_to_event_loop().await;
             let quiet = now_ms() - last_query_ms();
             if quiet < QUERY_QUIET_MS {
                 sleep_ms(QUERY_QUIET_MS - quiet).await;
+                continue;
+            }
+            if !self.items.borrow().front().is_none_or(&ready) {
+                sleep_ms(YIELD_EVERY_MS).await;
                 continue;
             }
             let next = self.items.borrow_mut().pop_front();

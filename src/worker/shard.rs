@@ -10,7 +10,9 @@
 //! source's patterns ([`Shard::patterns`], parallel to its case's sources), so template placeholder
 //! fields match here, and the bytes of each source, so a zone change reads it again (the new sources
 //! wait for the next commit too). After a commit it builds its token indexes and common field columns
-//! in the background ([`super::query::warm_up`]).
+//! ([`super::query::warm_up`]) and mines the new sources' templates
+//! ([`super::correlate::mine_in_background`]) in the background; the asks about templates wait for
+//! the mining, and a query naming a placeholder field mines the rest at once.
 
 mod investigate;
 
@@ -24,6 +26,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use super::case::Case;
+use super::correlate::{filter_needs_templates, mine_for, mine_in_background, MinesInBackground};
 use super::filter::{match_span, CaseView, CompiledFilter, Evaluated, HISTOGRAM_BARS};
 use super::load::{self, Input, LoadReport};
 use super::read::{fine_ms, now_ms, stats, ChunkSink, QuietQueue};
@@ -31,6 +34,7 @@ use super::{query, zone_and_name};
 use crate::engine::correlate::Offsets;
 use crate::engine::demo::{self, DEMO_SEED};
 use crate::engine::level::Level;
+use crate::engine::patterns::backlog::MiningBacklog;
 use crate::engine::patterns::SourcePatterns;
 use crate::engine::query::results::sort_time;
 use crate::engine::query::{facets, Histogram, MatchKey, Matches, StackBy};
@@ -91,19 +95,21 @@ impl Job {
 struct Replacement {
     index: usize,
     data: SourceData,
-    patterns: SourcePatterns,
     zone_name: String,
 }
 
 struct Shard {
     scope: DedicatedWorkerGlobalScope,
     case: RefCell<Case>,
-    /// Sources read and not yet committed, in reading order, with their patterns and zone names.
-    pending: RefCell<Vec<(SourceData, SourcePatterns, String)>>,
+    /// Sources read and not yet committed, in reading order, with their zone names.
+    pending: RefCell<Vec<(SourceData, String)>>,
     /// Committed sources read again in another zone, waiting for the next commit.
     replacements: RefCell<Vec<Replacement>>,
-    /// The patterns of the committed sources, parallel to the case's sources.
-    patterns: RefCell<Vec<SourcePatterns>>,
+    /// The patterns of the committed sources, parallel to the case's sources, and the sources
+    /// still to mine.
+    mining: RefCell<MiningBacklog>,
+    /// Whether a task mines in the background.
+    mining_task: Cell<bool>,
     /// Case-wide ids of the committed sources.
     ids: RefCell<Vec<u16>>,
     case_span: Cell<(Option<i64>, Option<i64>)>,
@@ -124,7 +130,8 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
         case: RefCell::new(Case::default()),
         pending: RefCell::new(Vec::new()),
         replacements: RefCell::new(Vec::new()),
-        patterns: RefCell::new(Vec::new()),
+        mining: RefCell::new(MiningBacklog::default()),
+        mining_task: Cell::new(false),
         ids: RefCell::new(Vec::new()),
         case_span: Cell::new((None, None)),
         queue: RefCell::new(VecDeque::new()),
@@ -169,9 +176,19 @@ impl Shard {
     }
 
     /// The patterns of the committed sources, parallel to the case's sources (as the one worker's
-    /// `Investigation::patterns`), for answers about them.
-    pub fn patterns(&self) -> std::cell::Ref<'_, Vec<SourcePatterns>> {
-        self.patterns.borrow()
+    /// `Investigation::patterns`), for answers about them; a source not yet mined has none.
+    pub fn patterns(&self) -> std::cell::Ref<'_, [SourcePatterns]> {
+        std::cell::Ref::map(self.mining.borrow(), MiningBacklog::patterns)
+    }
+
+    /// Mines every committed source not mined yet, at once (for an answer about templates).
+    fn mine_now(&self) {
+        if self.mining.borrow().is_complete() {
+            return;
+        }
+        let case = self.case.borrow();
+        let (_, spent) = mine_for(&mut self.mining.borrow_mut(), case.sources(), f64::INFINITY);
+        self.investigation.borrow_mut().loaded(0.0, spent);
     }
 
     fn post(&self, reply: &ShardReply, keys: Option<Vec<u8>>) {
@@ -282,11 +299,18 @@ impl Shard {
                 });
                 stats::publish();
                 // Indexes and common columns are built while the shard is idle, so the first query
-                // after a load finds them ready (as in the one worker).
-                query::warm_up(self);
+                // after a load finds them ready (as in the one worker), and the new sources mined.
+                query::warm_up(self.clone());
+                mine_in_background(self);
             }
             ShardRequest::Investigate { id, ask } => self.ask_later(id, ask),
             other => {
+                if other
+                    .filter()
+                    .is_some_and(|f| filter_needs_templates(&f.text))
+                {
+                    self.mine_now();
+                }
                 let query = !matches!(other, ShardRequest::Rows { .. });
                 let (reply, keys) = self.answer(other);
                 if query {
@@ -305,7 +329,12 @@ impl Shard {
         if self.asks.push((id, ask)) {
             wasm_bindgen_futures::spawn_local(async move {
                 let answer = |(id, ask)| self.answer_ask(id, ask);
-                self.asks.serve(|| self.last_query_ms.get(), answer).await;
+                let ready = |(_, ask): &(ShardRequestId, PartAsk)| {
+                    !investigate::needs_templates(ask) || self.mining.borrow().is_complete()
+                };
+                self.asks
+                    .serve(|| self.last_query_ms.get(), ready, answer)
+                    .await;
             });
         }
     }
@@ -413,12 +442,10 @@ impl Shard {
                         summary: (loaded.summaries.len() - 1) as u32,
                         ..facts(&m.data, &load.zone_name)
                     });
-                    self.investigation
-                        .borrow_mut()
-                        .loaded(m.reading_ms, m.mining_ms);
+                    self.investigation.borrow_mut().loaded(m.reading_ms, 0.0);
                     self.pending
                         .borrow_mut()
-                        .push((m.data, m.patterns, load.zone_name.clone()));
+                        .push((m.data, load.zone_name.clone()));
                 }
             }
             done.push(loaded);
@@ -434,8 +461,8 @@ impl Shard {
         );
     }
 
-    /// Reads the committed sources called `source` again in `zone` and mines them again; they wait
-    /// for the next commit (see [`Shard::commit`]). A cancel keeps none of them.
+    /// Reads the committed sources called `source` again in `zone`; they wait for the next commit
+    /// (see [`Shard::commit`]), which has them mined again. A cancel keeps none of them.
     async fn rezone(
         self: Rc<Self>,
         id: ShardRequestId,
@@ -464,11 +491,9 @@ impl Shard {
             pacer.bytes_before += m.data.info.bytes;
             pacer.events_before += m.data.len() as u64;
             pacer.files_done += 1;
-            self.investigation.borrow_mut().loaded(0.0, m.mining_ms);
             read.push(Replacement {
                 index,
                 data: m.data,
-                patterns: m.patterns,
                 zone_name: zone_name.clone(),
             });
         }
@@ -508,16 +533,17 @@ impl Shard {
         case_span: (Option<i64>, Option<i64>),
     ) -> Vec<u8> {
         let mut case = self.case.borrow_mut();
-        let mut patterns = self.patterns.borrow_mut();
+        let mut mining = self.mining.borrow_mut();
         for r in self.replacements.borrow_mut().drain(..) {
             case.replace_source(r.index, r.data, &r.zone_name);
-            if let Some(slot) = patterns.get_mut(r.index) {
-                *slot = r.patterns;
-            }
+            mining.replaced(r.index);
         }
-        for (source, mined, zone_name) in self.pending.borrow_mut().drain(..) {
+        for (source, zone_name) in self.pending.borrow_mut().drain(..) {
+            let index = case.source_count();
             case.add_in_zone(source, &zone_name);
-            patterns.push(mined);
+            if case.source_count() > index {
+                mining.added(index);
+            }
         }
         stats::time("timeline_ms", || {
             case.set_offsets(Offsets::from_ns(offsets_ns))
@@ -686,6 +712,9 @@ impl Shard {
                 details: ev.details(view, index, false, filtered),
             }),
             ShardRequest::Investigate { id, ask } => {
+                if investigate::needs_templates(&ask) {
+                    self.mine_now();
+                }
                 let case = self.case.borrow();
                 let ids = self.ids.borrow();
                 let patterns = self.patterns();
@@ -756,6 +785,26 @@ impl Shard {
             rows,
             complete,
         }
+    }
+}
+
+impl MinesInBackground for Shard {
+    fn mine_step(&self, budget_ms: f64) -> Option<bool> {
+        let case = self.case.try_borrow().ok()?;
+        let mut mining = self.mining.try_borrow_mut().ok()?;
+        let mut investigation = self.investigation.try_borrow_mut().ok()?;
+        let (complete, spent) = mine_for(&mut mining, case.sources(), budget_ms);
+        investigation.loaded(0.0, spent);
+        Some(complete)
+    }
+    fn last_query_ms(&self) -> f64 {
+        self.last_query_ms.get()
+    }
+    fn loading(&self) -> bool {
+        self.running.get()
+    }
+    fn mining_task(&self) -> &Cell<bool> {
+        &self.mining_task
     }
 }
 

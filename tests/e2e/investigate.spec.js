@@ -69,7 +69,7 @@ test("clicking a template filters the list to it through the filter box", async 
   for (const s of sources) expect(s).toBe("nginx-access.log");
 });
 
-test("the generated set's templates are mined while it loads, and the cost is shown", async ({ page }) => {
+test("the generated set's templates are mined once it is loaded, and the cost is shown", async ({ page }) => {
   await openApp(page);
   const files = ["app-payments.jsonl", "nginx-access.log", "syslog", "containers.log", "transactions.csv"];
   await dropFiles(page, files.map((f) => path.join(dataDir(), f)));

@@ -257,6 +257,11 @@ test("a query typed right after a load is answered while the overviews wait, and
     expect(queued).toEqual(expect.arrayContaining(["template_counts", "skew", "spikes"]));
     expect(answered.sort()).toEqual([...queued].sort());
     expect(trace).toContain("count");
+    // The templates are mined after the load, and the asks about them wait for the mining.
+    const lastMining = trace.lastIndexOf("mining step");
+    expect(lastMining).toBeGreaterThan(trace.indexOf("commit"));
+    expect(trace.indexOf("ask template_counts")).toBeGreaterThan(lastMining);
+    expect(trace.indexOf("ask spikes")).toBeGreaterThan(lastMining);
   }
   // The one worker agrees.
   await load(page, "/?shards=1");

@@ -20,6 +20,7 @@
 //! (`blk_-1608`), and `<*>` a part that varies in other ways (a user name) or holds values of several
 //! kinds.
 
+pub mod backlog;
 pub mod cluster;
 pub mod fields;
 pub mod lines;

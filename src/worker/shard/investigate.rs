@@ -3,7 +3,8 @@
 //! merges the parts of every shard (`super::super::coordinator::investigate`).
 //!
 //! The id index is built on the first ask that needs it and kept until the shard's sources change.
-//! Templates are the shard's, mined while its sources were read (`Shard::patterns`).
+//! Templates are the shard's, mined after its sources were committed (`Shard::patterns`): the asks
+//! about them ([`needs_templates`]) wait for that.
 
 use crate::engine::correlate::changes::changes_part;
 use crate::engine::correlate::context::{context_part, event_key};
@@ -20,6 +21,17 @@ use crate::protocol::investigate::{
 };
 
 use super::Case;
+
+/// Whether the answer to `ask` is about templates (so every source must be mined first).
+pub fn needs_templates(ask: &PartAsk) -> bool {
+    matches!(
+        ask,
+        PartAsk::TemplateCounts
+            | PartAsk::Patterns { .. }
+            | PartAsk::Spikes { .. }
+            | PartAsk::Changes { .. }
+    )
+}
 
 /// What a shard keeps for its investigations.
 #[derive(Default)]

@@ -21,7 +21,7 @@ use self::patterns::PatternsPanel;
 use self::related::RelatedPanel;
 use crate::protocol::investigate::{Ask, TimelinePosition};
 use crate::ui::commands::Commands;
-use crate::ui::investigate_state::{InvestigateAction, InvestigateView, Panel};
+use crate::ui::investigate_state::{AskKind, InvestigateAction, InvestigateView, Panel};
 
 #[derive(Properties, PartialEq)]
 pub struct InvestigateProps {
@@ -133,6 +133,7 @@ pub fn investigate(props: &InvestigateProps) -> Html {
                 commands={props.commands.clone()}
                 patterns={view.patterns.clone()}
                 source={view.patterns_source.clone()}
+                finding={view.awaited[AskKind::Patterns as usize].is_some()}
                 on_filter={props.on_filter.clone()}
             />
         },

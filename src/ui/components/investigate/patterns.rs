@@ -15,12 +15,18 @@ use crate::ui::commands::Commands;
 use crate::ui::investigate_state::InvestigateAction;
 use crate::ui::text;
 
+/// What the panel says while the worker mines the templates of a load.
+pub const FINDING: &str = "Finding patterns…";
+
 #[derive(Properties, PartialEq)]
 pub struct PatternsPanelProps {
     pub commands: Commands,
     pub patterns: Option<Rc<PatternsOverview>>,
     /// Show this source's templates only.
     pub source: Option<String>,
+    /// Whether the worker is finding the patterns (they are mined after each load): the panel says
+    /// so, over the patterns of the files loaded before, if any.
+    pub finding: bool,
     /// Filters the list with a query (the app's filter).
     pub on_filter: Callback<String>,
 }
@@ -114,7 +120,12 @@ pub fn patterns_panel(props: &PatternsPanelProps) -> Html {
         })
     };
     let Some(patterns) = props.patterns.as_ref() else {
-        return html! { <p class="investigate__empty">{ "Patterns appear here once files are loaded." }</p> };
+        let note = if props.finding {
+            FINDING
+        } else {
+            "Patterns appear here once files are loaded."
+        };
+        return html! { <p class="investigate__empty">{ note }</p> };
     };
     let on_source = {
         let commands = props.commands.clone();
@@ -158,6 +169,9 @@ pub fn patterns_panel(props: &PatternsPanelProps) -> Html {
                 <span class="investigate__note patterns__summary">
                     { format!("{}. ", text::count(total, "template")) }{ share }
                 </span>
+                if props.finding {
+                    <span class="investigate__note">{ FINDING }</span>
+                }
             </div>
             <ol class="patterns__list" aria-label="Templates">
                 { for lines.iter().map(|l| template_item(l, &props.on_filter, open.contains(&l.text), &on_toggle)) }
