@@ -93,10 +93,7 @@ pub struct SourceIngest {
 impl SourceIngest {
     pub fn new(name: &str, options: IngestOptions) -> Self {
         SourceIngest {
-            cx: TimeContext {
-                zone: options.zone,
-                modified_ns: options.modified_ns,
-            },
+            cx: TimeContext::new(options.zone, options.modified_ns),
             parser: None,
             buf: Vec::new(),
             buf_file_offset: 0,

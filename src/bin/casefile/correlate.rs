@@ -87,10 +87,7 @@ fn take_flag(args: &mut Vec<String>, name: &str) -> bool {
 /// Reads a time given on the command line (RFC 3339, ISO 8601 with or without zone, or epoch).
 pub(crate) fn parse_time(text: &str, zone: &Zone) -> Result<i64, String> {
     let t = text.trim();
-    let cx = TimeContext {
-        zone: zone.clone(),
-        modified_ns: None,
-    };
+    let cx = TimeContext::new(zone.clone(), None);
     match time::parse_any(t.as_bytes()) {
         Some((stamp, used)) if used == t.len() => cx
             .resolve(&stamp)

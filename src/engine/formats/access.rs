@@ -34,7 +34,7 @@ impl AccessLogParser {
         {
             return None;
         }
-        let (stamp, used) = time::parse_clf(&line[open + 1..])?;
+        let (ts, used) = cx.clf_instant(&line[open + 1..])?;
         let after = open + 1 + used;
         if line.get(after) != Some(&b']') {
             return None;
@@ -57,10 +57,7 @@ impl AccessLogParser {
             return None;
         }
         let status = std::str::from_utf8(&after_req[..3]).ok()?.parse().ok()?;
-        Some(AccessHead {
-            ts: cx.resolve(&stamp),
-            status,
-        })
+        Some(AccessHead { ts, status })
     }
 }
 

@@ -74,9 +74,7 @@ impl ContainerParser {
         while let Some((key, value)) = scan.next_pair() {
             match (key, value) {
                 (b"log", RawValue::Str(s)) => log = Some(s),
-                (b"time", RawValue::Str(s)) => {
-                    ts = time::parse_any(s).and_then(|(st, _)| cx.resolve(&st))
-                }
+                (b"time", RawValue::Str(s)) => ts = cx.instant_of(s),
                 (b"stream", RawValue::Str(s)) => stream = Stream::of(s),
                 _ => {}
             }

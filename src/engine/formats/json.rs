@@ -312,7 +312,7 @@ impl JsonLinesParser {
             let rank = rank + rank_base;
             if rank < found.time_rank {
                 let parsed = match value {
-                    RawValue::Str(s) => time::parse_any(s).and_then(|(st, _)| cx.resolve(&st)),
+                    RawValue::Str(s) => cx.instant_of(s),
                     RawValue::Other(n) => time::parse_epoch(n).and_then(|(st, _)| cx.resolve(&st)),
                 };
                 if parsed.is_some() {

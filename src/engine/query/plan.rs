@@ -256,10 +256,7 @@ fn split_regex_value(value: &str) -> Option<(&str, &str)> {
 
 /// Reads a time written in a query: RFC 3339 or similar, a date alone, or an epoch number.
 pub fn parse_query_time(text: &str, zone: &Zone) -> Option<i64> {
-    let cx = TimeContext {
-        zone: zone.clone(),
-        modified_ns: None,
-    };
+    let cx = TimeContext::new(zone.clone(), None);
     let b = text.trim().as_bytes();
     let date_only;
     let b = if b.len() == 10 && b.get(4) == Some(&b'-') {
