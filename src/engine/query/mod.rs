@@ -389,6 +389,153 @@ mod tests {
         }
     }
 
+    /// A case of two formats with words in mixed case, phrases with varying spaces, ids and
+    /// fields, long enough for many index groups and an index built over part of it.
+    fn partial_index_case() -> Vec<SourceData> {
+        let mut app = String::new();
+        let mut text = String::new();
+        for i in 0..3000usize {
+            let level = ["info", "warn", "error"][i % 3];
+            let msg = match i % 11 {
+                0 => "Connection  TIMED out after 30 seconds".to_string(),
+                1 => format!("connection timed out after {} seconds", i % 60),
+                2 => "upstream REFUSED the request".to_string(),
+                3 => format!("payment {:016x} settled", i.wrapping_mul(0x9e37_79b9)),
+                _ => format!("handled request {i}"),
+            };
+            app.push_str(&format!(
+                "{{\"ts\":\"2026-07-03T09:{:02}:{:02}Z\",\"level\":\"{level}\",\"service\":\"payment-{}\",\"msg\":\"{msg}\",\"status\":{}}}\n",
+                (i / 60) % 60,
+                i % 60,
+                ["gateway", "ledger", "auth"][i % 5 % 3],
+                [200, 200, 404, 502, 504][i % 7 % 5],
+            ));
+            let level = level.to_uppercase();
+            text.push_str(&format!(
+                "2026-07-03 09:{:02}:{:02} {level} worker-{} {msg} status={} latency_ms={}\n",
+                (i / 60) % 60,
+                i % 60,
+                i % 4,
+                [200, 500, 503][i % 13 % 3],
+                (i * 37) % 2000,
+            ));
+        }
+        vec![
+            ingest_bytes("app.jsonl", app.as_bytes(), IngestOptions::default()),
+            ingest_bytes("worker.log", text.as_bytes(), IngestOptions::default()),
+        ]
+    }
+
+    #[test]
+    fn a_half_built_index_gives_the_matches_counts_and_facets_of_a_whole_one() {
+        use crate::engine::index::{SourceIndex, GROUP_EVENTS};
+        let s = partial_index_case();
+        let cx = QueryContext::for_sources(&s, Zone::Utc);
+        let whole: Vec<SourceIndex> = s
+            .iter()
+            .map(|x| SourceIndex::build(x, 0..x.len()))
+            .collect();
+        // Half built, as the warm-up leaves it (steps end on whole groups), with columns built
+        // over the indexed half of the fields queries read, as a query or the warm-up builds them.
+        let half = |build_columns: bool| -> Vec<SourceIndex> {
+            s.iter()
+                .map(|x| {
+                    let mut index = SourceIndex::default();
+                    index.extend_to(x, x.len() / 2 / GROUP_EVENTS * GROUP_EVENTS);
+                    assert!(index.end() > 0 && index.end() < x.len());
+                    if build_columns {
+                        let reader = crate::engine::fields::FieldReader::for_source(x);
+                        for field in ["status", "service", "latency_ms", "level"] {
+                            let columns = index.columns();
+                            columns.prebuild(field, 0..columns.chunk_count(), x, &reader);
+                        }
+                    }
+                    index
+                })
+                .collect()
+        };
+        let (half_bare, half_columns) = (half(false), half(true));
+        fn views<'a>(
+            s: &'a [SourceData],
+            indexes: Option<&'a [SourceIndex]>,
+        ) -> Vec<SourceView<'a>> {
+            s.iter()
+                .enumerate()
+                .map(|(i, x)| SourceView::new(x, indexes.map(|ix| &ix[i])))
+                .collect()
+        }
+        let timeline = Timeline::build(&s);
+        for q in [
+            "timed",
+            "TIMED",
+            "refused",
+            "settled",
+            "\"connection timed out after 30 seconds\"",
+            "\"Upstream refused\"",
+            "connection timed out",
+            "pay*",
+            "/timed out|refused/",
+            "/TIMED\\s+OUT/i",
+            "status>=500",
+            "status:502",
+            "service:payment-l*",
+            "latency_ms>1500",
+            "level:error timed",
+            "-refused level:warn+",
+            "has:latency_ms handled",
+        ] {
+            let query = Query::new(q, &cx);
+            assert!(query.errors().is_empty(), "{q}: {:?}", query.errors());
+            let want = query.run(&views(&s, Some(&whole)));
+            assert!(want.count() > 0, "{q} matches something");
+            for (name, indexes) in [("half", &half_bare), ("half with columns", &half_columns)] {
+                let got = query.run(&views(&s, Some(indexes)));
+                assert_eq!(got.sets, want.sets, "{q}: {name} index");
+                assert_eq!(got.count(), want.count(), "{q}: {name} index");
+                assert_eq!(
+                    facets(&s, &got, 5, 1000),
+                    facets(&s, &want, 5, 1000),
+                    "{q}: {name} index"
+                );
+                assert_eq!(
+                    histogram(&s, &got, 20, StackBy::Level),
+                    histogram(&s, &want, 20, StackBy::Level),
+                    "{q}: {name} index"
+                );
+                assert_eq!(
+                    query.first_page(&views(&s, Some(indexes)), &timeline, 50, true),
+                    query.first_page(&views(&s, Some(&whole)), &timeline, 50, true),
+                    "{q}: {name} index"
+                );
+            }
+            assert_eq!(query.run_all(&s).sets, want.sets, "{q}: no index");
+        }
+        // The words and phrases (searched with needles now) match what their regex alone matches.
+        for (text, phrase) in [
+            ("timed", false),
+            ("TIMED", false),
+            ("pay*", false),
+            ("connection timed out after 30 seconds", true),
+        ] {
+            let re = regex::bytes::Regex::new(&plan::text_regex(text, phrase)).unwrap();
+            let q = if phrase {
+                format!("\"{text}\"")
+            } else {
+                text.to_string()
+            };
+            let query = Query::new(&q, &cx);
+            let Plan::Text(m) = &query.compiled.plan else {
+                panic!("{q} is one text term");
+            };
+            assert!(m.needles.is_some(), "{q} is searched with needles");
+            let got = query.run(&views(&s, Some(&half_bare)));
+            for (i, x) in s.iter().enumerate() {
+                let want: Vec<usize> = (0..x.len()).filter(|e| re.is_match(x.text(*e))).collect();
+                assert_eq!(got.sets[i].iter().collect::<Vec<_>>(), want, "{q} in {i}");
+            }
+        }
+    }
+
     #[test]
     fn results_serialise_for_the_worker() {
         let s = case();
