@@ -79,6 +79,7 @@ impl QueryState {
             self.indexed = key;
             self.evaluated = None;
             self.prebuild = None;
+            super::filter::forget_compiled();
         }
     }
 
@@ -316,6 +317,7 @@ pub(super) fn evaluate<T>(
 /// Forgets the kept evaluation (a shard's case span changed, which its key does not show).
 pub(super) fn forget_evaluation() {
     STATE.with(|s| s.borrow_mut().evaluated = None);
+    super::filter::forget_compiled();
 }
 
 fn is_latest(id: RequestId) -> bool {

@@ -94,6 +94,7 @@ pub mod plan;
 pub mod results;
 
 use std::ops::Range;
+use std::sync::Mutex;
 
 pub use self::eval::{DerivedFields, EventSet, SourceView};
 pub use self::parse::{parse, CompareOp, Expr, ParsedQuery, QueryError, Span, TimeFilter};
@@ -106,11 +107,27 @@ use crate::engine::store::SourceData;
 use crate::engine::timeline::Timeline;
 
 /// A parsed and compiled query, ready to evaluate on any number of sources or shards.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Query {
     pub text: String,
     pub parsed: ParsedQuery,
     pub compiled: CompiledQuery,
+    /// The matches over every event that [`Query::first_page`] evaluated when the first step of the
+    /// timeline did not fill the page (rare matches), until [`Query::run_kept`] takes them: the
+    /// count that follows a first page then costs no second pass over the text.
+    kept: Mutex<Option<Matches>>,
+}
+
+impl Clone for Query {
+    /// The same query, without matches kept (they belong to the views of one first page).
+    fn clone(&self) -> Self {
+        Query {
+            text: self.text.clone(),
+            parsed: self.parsed.clone(),
+            compiled: self.compiled.clone(),
+            kept: Mutex::new(None),
+        }
+    }
 }
 
 /// Timeline positions examined per step while looking for the first page of matches.
@@ -124,6 +141,7 @@ impl Query {
             text: text.to_string(),
             parsed,
             compiled,
+            kept: Mutex::new(None),
         }
     }
 
@@ -151,6 +169,14 @@ impl Query {
                 .map(|v| self.eval_range(v, 0..v.source.len()))
                 .collect(),
         }
+    }
+
+    /// [`Query::run`], or the matches the last [`Query::first_page`] of this query evaluated over
+    /// every event, taken (so they serve once). The caller vouches that `views` show the same case
+    /// as that first page's views did (the index may have grown since: results never depend on it).
+    pub fn run_kept(&self, views: &[SourceView<'_>]) -> Matches {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner()).take();
+        kept.unwrap_or_else(|| self.run(views))
     }
 
     /// [`Query::run`] without an index.
@@ -231,10 +257,9 @@ impl Query {
             done += step;
             if out.len() < take && done < timeline.len() {
                 // The step held exactly the matches found so far, so the rest of the page follows them.
-                let rest =
-                    self.run(views)
-                        .page(timeline, out.len(), take - out.len(), newest_first);
-                out.extend(rest);
+                let whole = self.run(views);
+                out.extend(whole.page(timeline, out.len(), take - out.len(), newest_first));
+                *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(whole);
                 break;
             }
         }
@@ -534,6 +559,49 @@ mod tests {
                 assert_eq!(got.sets[i].iter().collect::<Vec<_>>(), want, "{q} in {i}");
             }
         }
+    }
+
+    #[test]
+    fn a_first_page_keeps_its_whole_run_for_the_count_once() {
+        let s = partial_index_case();
+        let cx = QueryContext::for_sources(&s, Zone::Utc);
+        let timeline = Timeline::build(&s);
+        let views: Vec<SourceView<'_>> = s.iter().map(|x| SourceView::new(x, None)).collect();
+        // Rare matches (the first step cannot fill the page) are evaluated whole and kept; common
+        // ones fill the page in the first step and keep nothing.
+        for (q, kept) in [
+            ("settled", true),
+            ("\"upstream refused\"", true),
+            ("handled", false),
+        ] {
+            let query = Query::new(q, &cx);
+            let want = query.run(&views);
+            let page = query.first_page_by_steps(&views, &timeline, 20, false, 64);
+            assert_eq!(page, want.page(&timeline, 0, 20, false), "{q}");
+            assert_eq!(query.kept.lock().unwrap().is_some(), kept, "{q}");
+            assert_eq!(query.run_kept(&views).sets, want.sets, "{q}");
+            assert!(query.kept.lock().unwrap().is_none(), "{q}: taken once");
+            assert_eq!(query.run_kept(&views).sets, want.sets, "{q}: run again");
+            assert!(query.clone().kept.lock().unwrap().is_none());
+        }
+    }
+
+    #[test]
+    fn positions_of_no_match_and_of_every_event_need_no_walk_and_agree_with_one() {
+        let s = partial_index_case();
+        let cx = QueryContext::for_sources(&s, Zone::Utc);
+        let timeline = Timeline::build(&s);
+        let walk = |m: &Matches| -> Vec<u32> {
+            (0..timeline.len())
+                .filter(|&p| timeline.get(p, false).is_some_and(|id| m.contains(id)))
+                .map(|p| p as u32)
+                .collect()
+        };
+        for q in ["", "nowhere_at_all", "settled", "level:error"] {
+            let m = Query::new(q, &cx).run_all(&s);
+            assert_eq!(m.positions(&timeline), walk(&m), "{q:?}");
+        }
+        assert_eq!(Matches::all(&s).positions(&timeline).len(), timeline.len());
     }
 
     #[test]
