@@ -587,7 +587,7 @@ mod tests {
     }
 
     #[test]
-    fn positions_of_no_match_and_of_every_event_need_no_walk_and_agree_with_one() {
+    fn positions_and_pages_of_no_match_or_every_event_need_no_walk_and_agree_with_one() {
         let s = partial_index_case();
         let cx = QueryContext::for_sources(&s, Zone::Utc);
         let timeline = Timeline::build(&s);
@@ -599,7 +599,16 @@ mod tests {
         };
         for q in ["", "nowhere_at_all", "settled", "level:error"] {
             let m = Query::new(q, &cx).run_all(&s);
-            assert_eq!(m.positions(&timeline), walk(&m), "{q:?}");
+            let all = walk(&m);
+            assert_eq!(m.positions(&timeline), all, "{q:?}");
+            for (skip, take) in [(0, 0), (0, 5), (3, 5), (all.len(), 5), (all.len() + 1, 5)] {
+                let want: Vec<u32> = all.iter().skip(skip).take(take).copied().collect();
+                assert_eq!(
+                    m.page(&timeline, skip, take, false),
+                    want,
+                    "{q:?} {skip} {take}"
+                );
+            }
         }
         assert_eq!(Matches::all(&s).positions(&timeline).len(), timeline.len());
     }

@@ -71,6 +71,10 @@ impl Matches {
         take: usize,
         newest_first: bool,
     ) -> Vec<u32> {
+        // No match needs no walk over the timeline (a rare word's first page right after a load).
+        if take == 0 || self.count() as usize <= skip {
+            return Vec::new();
+        }
         let ordered: Box<dyn Iterator<Item = usize>> = if newest_first {
             Box::new((0..timeline.len()).rev())
         } else {
