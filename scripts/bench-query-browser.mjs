@@ -10,6 +10,9 @@
 //
 //   trunk build --release --offline                  # dist/ must be built first
 //   node scripts/bench-query-browser.mjs [--mb N] [DIR] [--runs R] [--queries FILE] [--first-only] [--stats]
+//                                        [--first QUERY]
+//     --first QUERY: the query typed first right after "Indexed" (default `warmup`, a word found
+//     nowhere), e.g. a phrase or a field test to time it over indexes still being built
 //     --first-only: time only the first query right after "Indexed" (what waits behind the work that
 //     follows a load), not the list
 //     --stats: then print what each shard worker did from the load's end to the first query's last
@@ -73,6 +76,7 @@ function args() {
     queries: path.join(ROOT, "benches", "queries.txt"),
     firstOnly: false,
     stats: false,
+    first: "warmup",
   };
   for (let i = 0; i < a.length; i++) {
     if (a[i] === "--mb") out.mb = Number(a[++i]);
@@ -80,6 +84,7 @@ function args() {
     else if (a[i] === "--queries") out.queries = path.resolve(a[++i]);
     else if (a[i] === "--first-only") out.firstOnly = true;
     else if (a[i] === "--stats") out.stats = true;
+    else if (a[i] === "--first") out.first = a[++i];
     else out.dir = path.resolve(a[i]);
   }
   return out;
@@ -112,38 +117,72 @@ const median = (xs) => {
   return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
 };
 
-/** Runs in the page: commits `query` with Enter and times what the user sees. */
+/**
+ * Runs in the page: commits `query` with Enter and times what the user sees. Must start from the
+ * unfiltered list (the status reads "Indexed ..."), so nothing on screen can pass for the new query's:
+ * - the query counts as committed once the status leaves "Indexed ..." ("Counting matches…", or a count);
+ * - the rows on screen before Enter are tagged (`data-bench-old`); the first page is the first frame
+ *   after the commit with an untagged, filled row (the list empties on commit, so the query's rows are
+ *   new elements; were an old element ever reused, it stays tagged and the time reads "—", never an
+ *   early time), or with a count of 0 (a first page that is empty and complete);
+ * - the count is the first "M of N events match" after the commit;
+ * - all parts: the facets panel changed after the commit and names the query's count (the worker posts
+ *   the histogram before the facets, so the histogram is in by then).
+ */
 async function timeQuery(page, query) {
   const filter = page.getByRole("searchbox", { name: "Filter" });
   await filter.fill(query);
   return page.evaluate(
     () =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
         window.__longTasks.length = 0;
         const input = document.getElementById("filter");
         const status = () => document.querySelector('[role="status"]')?.textContent || "";
+        if (!status().startsWith("Indexed ")) {
+          reject(new Error(`timeQuery must start from the unfiltered list; the status reads "${status()}"`));
+          return;
+        }
+        for (const row of document.querySelectorAll(".timeline__window .row")) row.dataset.benchOld = "1";
         const t0 = performance.now();
+        let committedAt = null;
+        let facetsChanged = false;
+        const observer = new MutationObserver((records) => {
+          if (committedAt === null && !status().startsWith("Indexed ")) committedAt = performance.now() - t0;
+          if (committedAt === null) return;
+          if (records.some((r) => (r.target.nodeType === 1 ? r.target : r.target.parentElement)?.closest(".facets"))) {
+            facetsChanged = true;
+          }
+        });
+        observer.observe(document.body, { subtree: true, childList: true, characterData: true });
         let firstPage = null;
         let count = null;
         let matched = null;
+        const done = (all) => {
+          observer.disconnect();
+          resolve({ firstPage, count, all, matched, longest: Math.max(0, ...window.__longTasks) });
+        };
         const check = () => {
           const now = performance.now() - t0;
-          const row = document.querySelector(".timeline__window .row:not(.row--pending)");
-          const empty = document.querySelector(".timeline__empty");
-          if (firstPage === null && (row || (empty && empty.textContent.startsWith("No events match")))) firstPage = now;
-          const m = status().match(/^([\d,]+) of [\d,]+ events? match$/);
-          if (count === null && m) {
-            count = now;
-            matched = m[1];
-          }
-          const note = document.querySelector(".facets__note")?.textContent || "";
-          const facetsDone = matched !== null && (note.includes(`of ${matched} matches`) || note === `Fields of ${matched} matches.`);
-          if (firstPage !== null && count !== null && facetsDone) {
-            resolve({ firstPage, count, all: now, matched, longest: Math.max(0, ...window.__longTasks) });
-            return;
+          const s = status();
+          if (committedAt === null && !s.startsWith("Indexed ")) committedAt = now;
+          if (committedAt !== null) {
+            const m = s.match(/^([\d,]+) of [\d,]+ events? match$/);
+            if (count === null && m) {
+              count = now;
+              matched = m[1];
+            }
+            const fresh = document.querySelector(".timeline__window .row:not(.row--pending):not([data-bench-old])");
+            if (firstPage === null && (fresh || matched === "0")) firstPage = now;
+            const note = document.querySelector(".facets__note")?.textContent || "";
+            const facetsDone =
+              facetsChanged && matched !== null && (note.includes(`of ${matched} matches`) || note === `Fields of ${matched} matches.`);
+            if (firstPage !== null && count !== null && facetsDone) {
+              done(now);
+              return;
+            }
           }
           if (now > 60_000) {
-            resolve({ firstPage, count, all: null, matched, longest: Math.max(0, ...window.__longTasks) });
+            done(null);
             return;
           }
           requestAnimationFrame(check);
@@ -167,11 +206,11 @@ async function main() {
     const indexed = await page.getByRole("status").textContent();
     const bytes = FILES.reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
     console.log(`set: ${dir} (${(bytes / (1 << 20)).toFixed(1)} MiB), ${indexed} in ${loadSeconds.toFixed(2)} s`);
-    // Warm up: the first query builds the token index.
-    const warm = await timeQuery(page, "warmup");
+    // The first query, right after "Indexed" (while the shards still build their token indexes).
+    const warm = await timeQuery(page, opts.first);
     const t = (x) => (x === null || x === undefined ? "—" : `${x.toFixed(0)} ms`);
     console.log(
-      `first query after load: first page ${t(warm.firstPage)}, count ${t(warm.count)}, all parts ${t(warm.all)}` +
+      `first query after load (${opts.first}): matches ${warm.matched ?? "—"}, first page ${t(warm.firstPage)}, count ${t(warm.count)}, all parts ${t(warm.all)}` +
         `, longest main-thread task ${t(warm.longest)}`,
     );
     if (opts.stats) await printTraces(page, indexedAt, await page.evaluate(() => performance.timeOrigin + performance.now()));

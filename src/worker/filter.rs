@@ -5,7 +5,9 @@
 //! through results, flipping the order or opening details costs no second evaluation. Nothing here
 //! touches the browser: the worker's message handling lives in [`super::query`].
 
+use std::cell::RefCell;
 use std::ops::Range;
+use std::rc::Rc;
 
 use super::case::Case;
 use crate::engine::fields::FieldReader;
@@ -119,11 +121,44 @@ pub fn build_indexes(sources: &[SourceData]) -> Vec<SourceIndex> {
 
 /// A compiled filter: the query with the time range folded in.
 pub struct CompiledFilter {
-    pub query: Query,
+    pub query: Rc<Query>,
+}
+
+/// What a compiled filter is for: the filter, the case it was compiled on and its count of
+/// sources with patterns (placeholder fields).
+type CompiledKey = ((String, Option<TimeRange>, String), CaseKey, usize);
+
+thread_local! {
+    /// The last filter compiled, so the count's evaluation finds the whole-case matches its first
+    /// page evaluated already ([`Query::run_kept`]): the first page and the count of one query are
+    /// asked for separately, each compiling the filter.
+    static LAST_COMPILED: RefCell<Option<(CompiledKey, Rc<Query>)>> = const { RefCell::new(None) };
+}
+
+/// Forgets the last compiled filter (the case changed in a way its key does not show: sources read
+/// again in another zone, another case span).
+pub fn forget_compiled() {
+    LAST_COMPILED.with(|c| c.borrow_mut().take());
 }
 
 impl CompiledFilter {
     pub fn new(spec: &FilterSpec, case: &CaseView<'_>) -> Self {
+        let key = (spec_key(spec), case.key(), case.patterns.len());
+        let cached = LAST_COMPILED.with(|c| {
+            c.borrow()
+                .as_ref()
+                .filter(|(k, _)| *k == key)
+                .map(|(_, q)| q.clone())
+        });
+        let query = cached.unwrap_or_else(|| {
+            let query = Rc::new(Self::compile(spec, case));
+            LAST_COMPILED.with(|c| *c.borrow_mut() = Some((key, query.clone())));
+            query
+        });
+        CompiledFilter { query }
+    }
+
+    fn compile(spec: &FilterSpec, case: &CaseView<'_>) -> Query {
         let mut query = Query::new(&spec.text, &case.context());
         if let Some(range) = spec.range {
             let time = Plan::Time {
@@ -136,7 +171,7 @@ impl CompiledFilter {
                 other => Plan::And(vec![other, time]),
             };
         }
-        CompiledFilter { query }
+        query
     }
 
     /// The first `take` rows of the filtered list, found without evaluating the whole case; `true`
@@ -200,7 +235,7 @@ impl Evaluated {
     pub fn new(spec: &FilterSpec, case: &CaseView<'_>) -> Self {
         let filter = CompiledFilter::new(spec, case);
         let views = case.views();
-        let matches = filter.query.run(&views);
+        let matches = filter.query.run_kept(&views);
         let positions = matches.positions(case.timeline);
         Evaluated {
             spec_key: spec_key(spec),

@@ -1,5 +1,7 @@
 //! What a `/regex/` query's matches must contain: literal needles found from the regex's syntax
 //! tree, searched for before the regex runs, and the whole words among them for the token index.
+//! Words and phrases get needles the same way, from the regex they are compiled to (their text
+//! beyond the token index's reach, right after a load, is scanned with them).
 //!
 //! Why: in wasm the regex crate has no multi-literal (Teddy) prefilter, so an alternation such as
 //! `/timed out|refused/` ran its lazy DFA over every byte of the case, about 60 times slower than

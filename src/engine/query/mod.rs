@@ -94,6 +94,7 @@ pub mod plan;
 pub mod results;
 
 use std::ops::Range;
+use std::sync::Mutex;
 
 pub use self::eval::{DerivedFields, EventSet, SourceView};
 pub use self::parse::{parse, CompareOp, Expr, ParsedQuery, QueryError, Span, TimeFilter};
@@ -106,11 +107,27 @@ use crate::engine::store::SourceData;
 use crate::engine::timeline::Timeline;
 
 /// A parsed and compiled query, ready to evaluate on any number of sources or shards.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Query {
     pub text: String,
     pub parsed: ParsedQuery,
     pub compiled: CompiledQuery,
+    /// The matches over every event that [`Query::first_page`] evaluated when the first step of the
+    /// timeline did not fill the page (rare matches), until [`Query::run_kept`] takes them: the
+    /// count that follows a first page then costs no second pass over the text.
+    kept: Mutex<Option<Matches>>,
+}
+
+impl Clone for Query {
+    /// The same query, without matches kept (they belong to the views of one first page).
+    fn clone(&self) -> Self {
+        Query {
+            text: self.text.clone(),
+            parsed: self.parsed.clone(),
+            compiled: self.compiled.clone(),
+            kept: Mutex::new(None),
+        }
+    }
 }
 
 /// Timeline positions examined per step while looking for the first page of matches.
@@ -124,6 +141,7 @@ impl Query {
             text: text.to_string(),
             parsed,
             compiled,
+            kept: Mutex::new(None),
         }
     }
 
@@ -151,6 +169,14 @@ impl Query {
                 .map(|v| self.eval_range(v, 0..v.source.len()))
                 .collect(),
         }
+    }
+
+    /// [`Query::run`], or the matches the last [`Query::first_page`] of this query evaluated over
+    /// every event, taken (so they serve once). The caller vouches that `views` show the same case
+    /// as that first page's views did (the index may have grown since: results never depend on it).
+    pub fn run_kept(&self, views: &[SourceView<'_>]) -> Matches {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner()).take();
+        kept.unwrap_or_else(|| self.run(views))
     }
 
     /// [`Query::run`] without an index.
@@ -231,10 +257,9 @@ impl Query {
             done += step;
             if out.len() < take && done < timeline.len() {
                 // The step held exactly the matches found so far, so the rest of the page follows them.
-                let rest =
-                    self.run(views)
-                        .page(timeline, out.len(), take - out.len(), newest_first);
-                out.extend(rest);
+                let whole = self.run(views);
+                out.extend(whole.page(timeline, out.len(), take - out.len(), newest_first));
+                *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(whole);
                 break;
             }
         }
@@ -387,6 +412,205 @@ mod tests {
             let plain = Query::new(q, &cx).run_all(&s);
             assert_eq!(plain.sets[0], whole, "{q} with and without the index");
         }
+    }
+
+    /// A case of two formats with words in mixed case, phrases with varying spaces, ids and
+    /// fields, long enough for many index groups and an index built over part of it.
+    fn partial_index_case() -> Vec<SourceData> {
+        let mut app = String::new();
+        let mut text = String::new();
+        for i in 0..3000usize {
+            let level = ["info", "warn", "error"][i % 3];
+            let msg = match i % 11 {
+                0 => "Connection  TIMED out after 30 seconds".to_string(),
+                1 => format!("connection timed out after {} seconds", i % 60),
+                2 => "upstream REFUSED the request".to_string(),
+                3 => format!("payment {:016x} settled", i.wrapping_mul(0x9e37_79b9)),
+                _ => format!("handled request {i}"),
+            };
+            app.push_str(&format!(
+                "{{\"ts\":\"2026-07-03T09:{:02}:{:02}Z\",\"level\":\"{level}\",\"service\":\"payment-{}\",\"msg\":\"{msg}\",\"status\":{}}}\n",
+                (i / 60) % 60,
+                i % 60,
+                ["gateway", "ledger", "auth"][i % 5 % 3],
+                [200, 200, 404, 502, 504][i % 7 % 5],
+            ));
+            let level = level.to_uppercase();
+            text.push_str(&format!(
+                "2026-07-03 09:{:02}:{:02} {level} worker-{} {msg} status={} latency_ms={}\n",
+                (i / 60) % 60,
+                i % 60,
+                i % 4,
+                [200, 500, 503][i % 13 % 3],
+                (i * 37) % 2000,
+            ));
+        }
+        vec![
+            ingest_bytes("app.jsonl", app.as_bytes(), IngestOptions::default()),
+            ingest_bytes("worker.log", text.as_bytes(), IngestOptions::default()),
+        ]
+    }
+
+    #[test]
+    fn a_half_built_index_gives_the_matches_counts_and_facets_of_a_whole_one() {
+        use crate::engine::index::{SourceIndex, GROUP_EVENTS};
+        let s = partial_index_case();
+        let cx = QueryContext::for_sources(&s, Zone::Utc);
+        let whole: Vec<SourceIndex> = s
+            .iter()
+            .map(|x| SourceIndex::build(x, 0..x.len()))
+            .collect();
+        // Half built, as the warm-up leaves it (steps end on whole groups), with columns built
+        // over the indexed half of the fields queries read, as a query or the warm-up builds them.
+        let half = |build_columns: bool| -> Vec<SourceIndex> {
+            s.iter()
+                .map(|x| {
+                    let mut index = SourceIndex::default();
+                    index.extend_to(x, x.len() / 2 / GROUP_EVENTS * GROUP_EVENTS);
+                    assert!(index.end() > 0 && index.end() < x.len());
+                    if build_columns {
+                        let reader = crate::engine::fields::FieldReader::for_source(x);
+                        for field in ["status", "service", "latency_ms", "level"] {
+                            let columns = index.columns();
+                            columns.prebuild(field, 0..columns.chunk_count(), x, &reader);
+                        }
+                    }
+                    index
+                })
+                .collect()
+        };
+        let (half_bare, half_columns) = (half(false), half(true));
+        fn views<'a>(
+            s: &'a [SourceData],
+            indexes: Option<&'a [SourceIndex]>,
+        ) -> Vec<SourceView<'a>> {
+            s.iter()
+                .enumerate()
+                .map(|(i, x)| SourceView::new(x, indexes.map(|ix| &ix[i])))
+                .collect()
+        }
+        let timeline = Timeline::build(&s);
+        for q in [
+            "timed",
+            "TIMED",
+            "refused",
+            "settled",
+            "\"connection timed out after 30 seconds\"",
+            "\"Upstream refused\"",
+            "connection timed out",
+            "pay*",
+            "/timed out|refused/",
+            "/TIMED\\s+OUT/i",
+            "status>=500",
+            "status:502",
+            "service:payment-l*",
+            "latency_ms>1500",
+            "level:error timed",
+            "-refused level:warn+",
+            "has:latency_ms handled",
+        ] {
+            let query = Query::new(q, &cx);
+            assert!(query.errors().is_empty(), "{q}: {:?}", query.errors());
+            let want = query.run(&views(&s, Some(&whole)));
+            assert!(want.count() > 0, "{q} matches something");
+            for (name, indexes) in [("half", &half_bare), ("half with columns", &half_columns)] {
+                let got = query.run(&views(&s, Some(indexes)));
+                assert_eq!(got.sets, want.sets, "{q}: {name} index");
+                assert_eq!(got.count(), want.count(), "{q}: {name} index");
+                assert_eq!(
+                    facets(&s, &got, 5, 1000),
+                    facets(&s, &want, 5, 1000),
+                    "{q}: {name} index"
+                );
+                assert_eq!(
+                    histogram(&s, &got, 20, StackBy::Level),
+                    histogram(&s, &want, 20, StackBy::Level),
+                    "{q}: {name} index"
+                );
+                assert_eq!(
+                    query.first_page(&views(&s, Some(indexes)), &timeline, 50, true),
+                    query.first_page(&views(&s, Some(&whole)), &timeline, 50, true),
+                    "{q}: {name} index"
+                );
+            }
+            assert_eq!(query.run_all(&s).sets, want.sets, "{q}: no index");
+        }
+        // The words and phrases (searched with needles now) match what their regex alone matches.
+        for (text, phrase) in [
+            ("timed", false),
+            ("TIMED", false),
+            ("pay*", false),
+            ("connection timed out after 30 seconds", true),
+        ] {
+            let re = regex::bytes::Regex::new(&plan::text_regex(text, phrase)).unwrap();
+            let q = if phrase {
+                format!("\"{text}\"")
+            } else {
+                text.to_string()
+            };
+            let query = Query::new(&q, &cx);
+            let Plan::Text(m) = &query.compiled.plan else {
+                panic!("{q} is one text term");
+            };
+            assert!(m.needles.is_some(), "{q} is searched with needles");
+            let got = query.run(&views(&s, Some(&half_bare)));
+            for (i, x) in s.iter().enumerate() {
+                let want: Vec<usize> = (0..x.len()).filter(|e| re.is_match(x.text(*e))).collect();
+                assert_eq!(got.sets[i].iter().collect::<Vec<_>>(), want, "{q} in {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_first_page_keeps_its_whole_run_for_the_count_once() {
+        let s = partial_index_case();
+        let cx = QueryContext::for_sources(&s, Zone::Utc);
+        let timeline = Timeline::build(&s);
+        let views: Vec<SourceView<'_>> = s.iter().map(|x| SourceView::new(x, None)).collect();
+        // Rare matches (the first step cannot fill the page) are evaluated whole and kept; common
+        // ones fill the page in the first step and keep nothing.
+        for (q, kept) in [
+            ("settled", true),
+            ("\"upstream refused\"", true),
+            ("handled", false),
+        ] {
+            let query = Query::new(q, &cx);
+            let want = query.run(&views);
+            let page = query.first_page_by_steps(&views, &timeline, 20, false, 64);
+            assert_eq!(page, want.page(&timeline, 0, 20, false), "{q}");
+            assert_eq!(query.kept.lock().unwrap().is_some(), kept, "{q}");
+            assert_eq!(query.run_kept(&views).sets, want.sets, "{q}");
+            assert!(query.kept.lock().unwrap().is_none(), "{q}: taken once");
+            assert_eq!(query.run_kept(&views).sets, want.sets, "{q}: run again");
+            assert!(query.clone().kept.lock().unwrap().is_none());
+        }
+    }
+
+    #[test]
+    fn positions_and_pages_of_no_match_or_every_event_need_no_walk_and_agree_with_one() {
+        let s = partial_index_case();
+        let cx = QueryContext::for_sources(&s, Zone::Utc);
+        let timeline = Timeline::build(&s);
+        let walk = |m: &Matches| -> Vec<u32> {
+            (0..timeline.len())
+                .filter(|&p| timeline.get(p, false).is_some_and(|id| m.contains(id)))
+                .map(|p| p as u32)
+                .collect()
+        };
+        for q in ["", "nowhere_at_all", "settled", "level:error"] {
+            let m = Query::new(q, &cx).run_all(&s);
+            let all = walk(&m);
+            assert_eq!(m.positions(&timeline), all, "{q:?}");
+            for (skip, take) in [(0, 0), (0, 5), (3, 5), (all.len(), 5), (all.len() + 1, 5)] {
+                let want: Vec<u32> = all.iter().skip(skip).take(take).copied().collect();
+                assert_eq!(
+                    m.page(&timeline, skip, take, false),
+                    want,
+                    "{q:?} {skip} {take}"
+                );
+            }
+        }
+        assert_eq!(Matches::all(&s).positions(&timeline).len(), timeline.len());
     }
 
     #[test]

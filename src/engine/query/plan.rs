@@ -42,8 +42,8 @@ pub struct TextMatcher {
     pub regex: Arc<BytesRegex>,
     /// Tokens every match must contain whole (lowercase), for the block index; empty when unknown.
     pub required_tokens: Vec<String>,
-    /// Needles of which every match contains one, searched for before the regex runs (for
-    /// `/regex/` queries whose literals are known; see [`super::literals`]).
+    /// Needles of which every match contains one, searched for before the regex runs (for words,
+    /// phrases and the `/regex/` queries whose literals are known; see [`super::literals`]).
     pub needles: Option<Arc<Needles>>,
 }
 
@@ -315,11 +315,16 @@ impl Compiler<'_> {
                     }
                     return Plan::All;
                 }
-                match bytes_regex(&text_regex(text, *phrase)) {
+                let pattern = text_regex(text, *phrase);
+                match bytes_regex(&pattern) {
+                    // Needles too (the word's or phrase's longest fixed run, either case): the
+                    // text the token index does not cover yet, right after a load, is scanned, and
+                    // in wasm the regex crate finds a case-insensitive word far slower than a
+                    // `memchr2` on its rarest letter does (see `super::literals`).
                     Ok(re) => Plan::Text(TextMatcher {
                         regex: Arc::new(re),
                         required_tokens: required_tokens(text, *phrase),
-                        needles: None,
+                        needles: required_literals(&pattern, RegexFlags::default()).map(Arc::new),
                     }),
                     Err(e) => {
                         self.error(*span, format!("this text cannot be searched: {e}"));
