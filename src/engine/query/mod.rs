@@ -89,6 +89,7 @@
 pub mod columns;
 pub mod eval;
 pub mod literals;
+mod packed;
 pub mod parse;
 pub mod plan;
 pub mod results;
@@ -113,8 +114,10 @@ pub struct Query {
     pub compiled: CompiledQuery,
 }
 
-/// Timeline positions examined per step while looking for the first page of matches.
+/// Timeline positions examined in the first step while looking for the first page of matches.
 const FIRST_PAGE_STEP: usize = 1 << 16;
+/// The longest step (its positions are listed, 16 bytes each, while it is evaluated).
+const MAX_FIRST_PAGE_STEP: usize = 1 << 20;
 
 impl Query {
     pub fn new(text: &str, cx: &QueryContext) -> Self {
@@ -160,9 +163,11 @@ impl Query {
     }
 
     /// The first `take` matches in timeline order (newest first when asked), without evaluating the
-    /// whole case when matches are common: the first step of the timeline is evaluated alone; when it
-    /// does not fill the page (rare or late matches), the whole case is evaluated at once, which lets
-    /// the index and whole-block scans skip what a step-by-step walk would visit event by event.
+    /// whole case when matches are common: the timeline is evaluated in steps, each twice as long as
+    /// the one before, until the page is full. Late matches cost at most the whole case once (not a
+    /// first step and then the whole case again, which the count that follows a first page repeats
+    /// anyway), and the long steps still let the index and whole-block scans skip what an
+    /// event-by-event walk would visit.
     pub fn first_page(
         &self,
         views: &[SourceView<'_>],
@@ -183,8 +188,10 @@ impl Query {
     ) -> Vec<u32> {
         let mut out = Vec::with_capacity(take);
         let mut done = 0usize;
+        let mut next_step = first_step.clamp(1, MAX_FIRST_PAGE_STEP);
         while done < timeline.len() && out.len() < take {
-            let step = first_step.min(timeline.len() - done);
+            let step = next_step.min(timeline.len() - done);
+            next_step = (next_step * 2).min(MAX_FIRST_PAGE_STEP);
             let ids: Vec<_> = (done..done + step)
                 .filter_map(|i| timeline.get(i, newest_first).map(|id| (i, id)))
                 .collect();
@@ -229,14 +236,6 @@ impl Query {
                 }
             }
             done += step;
-            if out.len() < take && done < timeline.len() {
-                // The step held exactly the matches found so far, so the rest of the page follows them.
-                let rest =
-                    self.run(views)
-                        .page(timeline, out.len(), take - out.len(), newest_first);
-                out.extend(rest);
-                break;
-            }
         }
         out
     }
