@@ -4,7 +4,8 @@
 //! Why: in wasm the regex crate has no multi-literal (Teddy) prefilter, so an alternation such as
 //! `/timed out|refused/` ran its lazy DFA over every byte of the case, about 60 times slower than
 //! natively. Searching every branch's literal in one SIMD pass ([`super::packed`], simd128) and
-//! running the regex only on the events a literal is found in is several times faster, and exact:
+//! running the regex only on the events a literal is found in is several times faster (a lone exact
+//! needle is searched with `memchr::memmem`, as fast on one needle), and exact:
 //! a [`Needles`] set is built only when every match of the regex contains one of its needles. When
 //! the regex is nothing but its needles (`/timed out|refused/`), a needle inside an event is a
 //! match and the regex does not run at all ([`Needles::is_exact`]).
@@ -16,6 +17,7 @@
 //! [`MIN_NEEDLE`] are not worth it (they are found nearly everywhere); letters of case-insensitive
 //! needles are compared in either case.
 
+use memchr::memmem;
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 use super::packed::{Packed, Rarity, Unit};
@@ -201,6 +203,10 @@ pub struct Needles {
     /// The search used for short haystacks (single events), its bytes chosen by a guess of how
     /// common bytes are in logs rather than by a sample.
     guessed: Packed,
+    /// A lone needle of exact bytes is searched with memmem instead: its own SIMD loop does as well
+    /// on one needle (measured in V8: within noise either way) and it was the search before, so
+    /// such queries (`/upstream returned 5\d\d/`) keep their figures.
+    lone: Option<memmem::Finder<'static>>,
 }
 
 /// Haystacks shorter than this are searched with the guessed rarity (a sample would be too small).
@@ -209,10 +215,18 @@ const SAMPLED_MIN: usize = 1 << 12;
 impl Needles {
     fn new(runs: Vec<Run>, exact: bool) -> Self {
         let guessed = Packed::new(&runs, &Rarity::guess());
+        let lone = match &runs[..] {
+            [run] if run.iter().all(|u| !u.fold) => {
+                let bytes: Vec<u8> = run.iter().map(|u| u.byte).collect();
+                Some(memmem::Finder::new(&bytes).into_owned())
+            }
+            _ => None,
+        };
         Needles {
             runs,
             exact,
             guessed,
+            lone,
         }
     }
 
@@ -223,7 +237,10 @@ impl Needles {
 
     /// Whether `hay` holds one of the needles.
     pub fn any_in(&self, hay: &[u8]) -> bool {
-        self.guessed.find(hay, 0).is_some()
+        match &self.lone {
+            Some(finder) => finder.find(hay).is_some(),
+            None => self.guessed.find(hay, 0).is_some(),
+        }
     }
 
     /// A search of haystacks for the earliest needle at or after a position, which chooses the
@@ -261,6 +278,10 @@ impl NeedleSearch<'_> {
             if last.hay == key && last.from <= at && upto {
                 return last.found.clone();
             }
+        }
+        if let Some(finder) = &self.needles.lone {
+            let len = finder.needle().len();
+            return finder.find(hay.get(at..)?).map(|p| at + p..at + p + len);
         }
         let packed = if hay.len() < SAMPLED_MIN {
             &self.needles.guessed
@@ -362,6 +383,15 @@ mod tests {
         assert_eq!(s.find(hay, 13), Some(24..31));
         assert_eq!(s.find(hay, 25), None);
         assert_eq!(s.find(hay, 0), Some(2..9), "going back searches again");
+        // A lone exact needle (searched with memmem).
+        let n = required_literals(r"refused \d", RegexFlags::default()).unwrap();
+        assert!(n.lone.is_some());
+        let mut s = n.searcher();
+        assert_eq!(s.find(b"refused refused 1", 0), Some(0..8));
+        assert_eq!(s.find(b"refused refused 1", 1), Some(8..16));
+        assert_eq!(s.find(b"refused refused 1", 9), None);
+        assert_eq!(s.find(b"refused refused 1", 40), None);
+        assert!(n.any_in(b"xrefused 1") && !n.any_in(b"refuse 1"));
         let ci = RegexFlags {
             case_insensitive: true,
             ..RegexFlags::default()

@@ -198,22 +198,27 @@ impl Packed {
         let Some(last) = hay.len().checked_sub(self.reach + 16) else {
             return Err(start);
         };
-        let steps: Vec<Step<V>> = self
-            .patterns
-            .iter()
-            .map(|p| {
-                let (a, b) = (p.units[p.first], p.units[p.second]);
-                Step {
-                    first: p.first,
-                    second: p.second,
-                    mask_a: V::splat(a.or_mask()),
-                    a: V::splat(a.byte),
-                    mask_b: V::splat(b.or_mask()),
-                    b: V::splat(b.byte),
-                }
-            })
-            .collect();
-        let steps = if N == 0 { &steps[..] } else { &steps[..N] };
+        let step = |p: &Pattern| {
+            let (a, b) = (p.units[p.first], p.units[p.second]);
+            Step {
+                first: p.first,
+                second: p.second,
+                mask_a: V::splat(a.or_mask()),
+                a: V::splat(a.byte),
+                mask_b: V::splat(b.or_mask()),
+                b: V::splat(b.byte),
+            }
+        };
+        // On the stack for the specialised counts: a search that finds many needles is called
+        // once per occurrence.
+        let (few, many): ([Step<V>; N], Vec<Step<V>>);
+        let steps: &[Step<V>] = if N == 0 {
+            many = self.patterns.iter().map(step).collect();
+            &many
+        } else {
+            few = std::array::from_fn(|i| step(&self.patterns[i]));
+            &few
+        };
         let lanes = |start: usize| {
             let mut any = V::splat(0);
             for s in steps {
