@@ -10,7 +10,7 @@
 //
 //   trunk build --release --offline                  # dist/ must be built first
 //   node scripts/bench-query-browser.mjs [--mb N] [DIR] [--runs R] [--queries FILE] [--first-only] [--stats]
-//                                        [--first QUERY]
+//                                        [--first QUERY] [--trace] [--settle] [--fresh]
 //     --first QUERY: the query typed first right after "Indexed" (default `warmup`, a word found
 //     nowhere), e.g. a phrase or a field test to time it over indexes still being built
 //     --first-only: time only the first query right after "Indexed" (what waits behind the work that
@@ -18,6 +18,13 @@
 //     --stats: then print what each shard worker did from the load's end to the first query's last
 //     part (its `casefileTrace`, src/worker/read.rs: runs of one kind of work merged, in ms from
 //     "Indexed")
+//     --trace: print the same for each query's last run (from the commit to its last part)
+//     --settle: before the list, wait until the workers' background work after the load (indexes,
+//     columns, templates, the overview asks) has ended, so it does not share their time with the
+//     queries timed
+//     --fresh: before each run, commit a query matching nothing, so the workers cannot answer the
+//     count from the evaluation they kept of the run before (without it, runs after the first
+//     may time the first page and a kept count)
 //
 // --queries FILE reads the queries from FILE (the format of benches/queries.txt) instead, e.g. a few
 // lines of it to time one kind of query.
@@ -62,6 +69,38 @@ async function printTraces(page, from, to) {
   }
 }
 
+/**
+ * Waits until no worker has done background work for `quietMs`: a warm-up step (src/worker/query.rs
+ * `warm_up`: token indexes, then field columns), a mining step (src/worker/correlate.rs
+ * `mine_in_background`: templates) or an overview ask (patterns, skew, spikes), all done after a load,
+ * so the queries timed next do not share the workers with them. Returns how long it waited (ms).
+ */
+async function settle(page, quietMs = 2000, maxMs = 300_000) {
+  const t0 = Date.now();
+  while (Date.now() - t0 < maxMs) {
+    let last = 0;
+    for (const w of page.workers()) {
+      try {
+        const end = await w.evaluate(() => {
+          const t = self.casefileTrace || [];
+          for (let i = t.length - 1; i >= 0; i--) {
+            const label = t[i][0];
+            if (label === "warm-up step" || label === "mining step" || label.startsWith("ask ")) {
+              return performance.timeOrigin + t[i][1] + t[i][2];
+            }
+          }
+          return 0;
+        });
+        last = Math.max(last, end);
+      } catch {
+        // A worker that went away has nothing left to warm up.
+      }
+    }
+    if (Date.now() - last >= quietMs) return Date.now() - t0;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return Date.now() - t0;
+}
 
 const PORT = Number(process.env.BENCH_PORT || 8393);
 // BENCH_SHARDS=N opens the page with `?shards=N` (N shard workers behind a coordinator; 0: one per core).
@@ -77,6 +116,9 @@ function args() {
     firstOnly: false,
     stats: false,
     first: "warmup",
+    trace: false,
+    settle: false,
+    fresh: false,
   };
   for (let i = 0; i < a.length; i++) {
     if (a[i] === "--mb") out.mb = Number(a[++i]);
@@ -85,6 +127,9 @@ function args() {
     else if (a[i] === "--first-only") out.firstOnly = true;
     else if (a[i] === "--stats") out.stats = true;
     else if (a[i] === "--first") out.first = a[++i];
+    else if (a[i] === "--trace") out.trace = true;
+    else if (a[i] === "--settle") out.settle = true;
+    else if (a[i] === "--fresh") out.fresh = true;
     else out.dir = path.resolve(a[i]);
   }
   return out;
@@ -215,16 +260,28 @@ async function main() {
     );
     if (opts.stats) await printTraces(page, indexedAt, await page.evaluate(() => performance.timeOrigin + performance.now()));
     if (opts.firstOnly) return;
+    if (opts.settle) console.log(`waited ${((await settle(page)) / 1000).toFixed(1)} s for the warm-up to end`);
     const rows = [];
     for (const { name, query } of queries(opts.queries)) {
       const runs = [];
       for (let r = 0; r < opts.runs; r++) {
-        // Back to no filter between runs, so each run evaluates afresh.
+        // Back to no filter between runs, so each run evaluates afresh. With --fresh, a query that
+        // matches nothing first, so no worker answers from the evaluation it kept of the last run.
+        if (opts.fresh) {
+          await page.getByRole("searchbox", { name: "Filter" }).fill("source:none-such-source");
+          await page.getByRole("searchbox", { name: "Filter" }).press("Enter");
+          await page.waitForFunction(() => /^0 of [\d,]+ events match$/.test(document.querySelector('[role="status"]')?.textContent || ""));
+        }
         await page.getByRole("searchbox", { name: "Filter" }).fill("");
         await page.getByRole("searchbox", { name: "Filter" }).press("Enter");
         await page.waitForFunction(() => document.querySelector('[role="status"]')?.textContent.startsWith("Indexed "));
         await page.waitForTimeout(100);
+        const from = await page.evaluate(() => performance.timeOrigin + performance.now());
         runs.push(await timeQuery(page, query));
+        if (opts.trace && r === opts.runs - 1) {
+          console.log(`\n${name} (${query}), last run:`);
+          await printTraces(page, from, await page.evaluate(() => performance.timeOrigin + performance.now()));
+        }
       }
       rows.push({
         name,

@@ -405,25 +405,28 @@ const SEARCH_NEEDLES: bool = cfg!(any(
 ));
 
 /// Events among `mask` whose text the regex matches. With needles (see [`SEARCH_NEEDLES`]), the
-/// regex runs only on the events holding one of them: every event the regex matches does.
+/// regex runs only on the events holding one of them: every event the regex matches does; and not
+/// at all when the needles are the whole regex and the one found lies inside the event.
 fn eval_text(m: &TextMatcher, source: &SourceData, mask: EventSet) -> EventSet {
     let Some(needles) = m.needles.as_ref().filter(|_| SEARCH_NEEDLES) else {
         return eval_regex(&m.regex, source, mask);
     };
     let re = &m.regex;
+    let exact = needles.is_exact();
     let candidates = mask.count();
     if candidates * SPARSE_RATIO < mask.len {
         return retain(mask, |e| {
             let text = source.text(e);
-            needles.any_in(text) && re.is_match(text)
+            needles.any_in(text) && (exact || re.is_match(text))
         });
     }
+    let lens = source.len_column();
     let mut search = needles.searcher();
     scan_blocks_with(
         |hay, at| search.find(hay, at),
         source,
         mask,
-        |e, _| re.is_match(source.text(e)),
+        |e, found| (exact && found.end <= lens[e] as usize) || re.is_match(source.text(e)),
     )
 }
 

@@ -5,19 +5,24 @@
 //!
 //! Why: in wasm the regex crate has no multi-literal (Teddy) prefilter, so an alternation such as
 //! `/timed out|refused/` ran its lazy DFA over every byte of the case, about 60 times slower than
-//! natively. `memchr::memmem` has SIMD in wasm (simd128), so searching each branch's literal with
-//! it and running the regex only on the events a literal is found in is several times faster, and
-//! exact: a [`Needles`] set is built only when every match of the regex contains one of its needles.
+//! natively. Searching every branch's literal in one SIMD pass ([`super::packed`], simd128) and
+//! running the regex only on the events a literal is found in is several times faster (a lone exact
+//! needle is searched with `memchr::memmem`, as fast on one needle), and exact:
+//! a [`Needles`] set is built only when every match of the regex contains one of its needles. When
+//! the regex is nothing but its needles (`/timed out|refused/`), a needle inside an event is a
+//! match and the regex does not run at all ([`Needles::is_exact`]).
 //!
 //! How the needles are found ([`required_literals`]): for every branch of a top-level alternation,
 //! the best run of bytes the branch's matches always contain (a concatenation of literals, ASCII
 //! case-folded letters with the `i` flag, fixed repetitions); a branch without such a run (`\d+`,
 //! `a?`) means there is no needle set, and the regex alone is used, as before. Needles shorter than
-//! [`MIN_NEEDLE`] are not worth it (they are found nearly everywhere); case-insensitive needles are
-//! searched with `memchr2` on both cases of their rarest letter and checked around each hit.
+//! [`MIN_NEEDLE`] are not worth it (they are found nearly everywhere); letters of case-insensitive
+//! needles are compared in either case.
 
 use memchr::memmem;
 use regex_syntax::hir::{Class, Hir, HirKind};
+
+use super::packed::{Packed, Rarity, Unit};
 
 /// The regex options a `/pattern/flags` query is compiled with (see `plan::user_regex`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -30,14 +35,20 @@ pub struct RegexFlags {
 
 /// Needles shorter than this many bytes are not searched for: too many hits to save time.
 pub const MIN_NEEDLE: usize = 3;
-/// At most this many needles (one memmem pass each over the text).
+/// At most this many needles (each costs a few vector operations per 16 bytes of text).
 pub const MAX_NEEDLES: usize = 8;
 
-/// One byte of a needle: exactly this byte, or this ASCII letter in either case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Unit {
-    Exact(u8),
-    AnyCase(u8),
+/// A byte of a needle exactly.
+fn exact(byte: u8) -> Unit {
+    Unit { byte, fold: false }
+}
+
+/// An ASCII letter of a needle in either case.
+fn any_case(letter: u8) -> Unit {
+    Unit {
+        byte: letter.to_ascii_lowercase(),
+        fold: true,
+    }
 }
 
 type Run = Vec<Unit>;
@@ -46,7 +57,7 @@ type Run = Vec<Unit>;
 fn fixed_run(hir: &Hir) -> Option<Run> {
     match hir.kind() {
         HirKind::Empty => Some(Vec::new()),
-        HirKind::Literal(lit) => Some(lit.0.iter().map(|b| Unit::Exact(*b)).collect()),
+        HirKind::Literal(lit) => Some(lit.0.iter().map(|b| exact(*b)).collect()),
         HirKind::Class(class) => class_unit(class).map(|u| vec![u]),
         HirKind::Capture(c) => fixed_run(&c.sub),
         HirKind::Repetition(r) if Some(r.min) == r.max && r.min <= 16 => {
@@ -88,20 +99,15 @@ fn class_unit(class: &Class) -> Option<Unit> {
         }
     }
     match bytes[..] {
-        [b] => Some(Unit::Exact(b)),
-        [a, b] if a.is_ascii_uppercase() && b == a.to_ascii_lowercase() => Some(Unit::AnyCase(b)),
+        [b] => Some(exact(b)),
+        [a, b] if a.is_ascii_uppercase() && b == a.to_ascii_lowercase() => Some(any_case(b)),
         _ => None,
     }
 }
 
 /// How much a needle narrows a search (higher is better): its length, exact bytes counting more.
 fn run_score(run: &[Unit]) -> usize {
-    run.iter()
-        .map(|u| match u {
-            Unit::Exact(_) => 2,
-            Unit::AnyCase(_) => 1,
-        })
-        .sum()
+    run.iter().map(|u| if u.fold { 1 } else { 2 }).sum()
 }
 
 /// The worst needle of a set decides how well it narrows; more needles cost more passes.
@@ -178,126 +184,74 @@ pub fn required_literals(pattern: &str, flags: RegexFlags) -> Option<Needles> {
         .parse(pattern)
         .ok()?;
     let runs = cover(&hir)?;
-    Some(Needles::new(runs))
+    Some(Needles::new(runs, is_alternation_of_runs(&hir)))
 }
 
-/// One needle and how it is searched.
-#[derive(Debug, Clone)]
-enum Needle {
-    /// Exact bytes, by memmem (SIMD in wasm too).
-    Exact(Box<memmem::Finder<'static>>),
-    /// Bytes with some ASCII letters in either case: `memchr2` on both cases of the rarest unit,
-    /// then the rest compared around each hit.
-    AnyCase {
-        units: Vec<Unit>,
-        /// Which unit is searched for, and its two spellings (equal for an exact unit).
-        rare: usize,
-        a: u8,
-        b: u8,
-    },
-}
-
-/// A rough rank of how common a byte is in log text (higher: more common), to pick what to search.
-fn commonness(b: u8) -> u32 {
-    const LETTERS: &[u8] = b"etaoinsrhldcumfpgwybvkxjqz";
-    match b {
-        b' ' | b'"' | b':' | b',' | b'.' | b'/' | b'-' | b'=' | b'0'..=b'9' => 100,
-        b'a'..=b'z' => 60 - LETTERS.iter().position(|c| *c == b).unwrap_or(25) as u32 * 2,
-        b'A'..=b'Z' => commonness(b.to_ascii_lowercase()) / 3,
-        _ => 20,
-    }
-}
-
-impl Needle {
-    fn new(run: Run) -> Self {
-        if run.iter().all(|u| matches!(u, Unit::Exact(_))) {
-            let bytes: Vec<u8> = run
-                .iter()
-                .map(|u| match u {
-                    Unit::Exact(b) | Unit::AnyCase(b) => *b,
-                })
-                .collect();
-            return Needle::Exact(Box::new(memmem::Finder::new(&bytes).into_owned()));
-        }
-        let spellings = |u: &Unit| match *u {
-            Unit::Exact(b) => (b, b),
-            Unit::AnyCase(b) => (b.to_ascii_lowercase(), b.to_ascii_uppercase()),
-        };
-        let (rare, unit) = run
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, u)| {
-                let (a, b) = spellings(u);
-                commonness(a) + if a == b { 0 } else { commonness(b) }
-            })
-            .expect("needles are never empty");
-        let (a, b) = spellings(unit);
-        Needle::AnyCase {
-            rare,
-            a,
-            b,
-            units: run,
-        }
-    }
-
-    fn len(&self) -> usize {
-        match self {
-            Needle::Exact(f) => f.needle().len(),
-            Needle::AnyCase { units, .. } => units.len(),
-        }
-    }
-
-    /// The first occurrence at or after `at`.
-    fn find(&self, hay: &[u8], at: usize) -> Option<usize> {
-        match self {
-            Needle::Exact(f) => f.find(hay.get(at..)?).map(|p| p + at),
-            Needle::AnyCase { units, rare, a, b } => {
-                let mut from = at + rare;
-                loop {
-                    let p = from + memchr::memchr2(*a, *b, hay.get(from..)?)?;
-                    let start = p - rare;
-                    let fits = hay.get(start..start + units.len()).is_some_and(|w| {
-                        w.iter().zip(units).all(|(c, u)| match *u {
-                            Unit::Exact(x) => *c == x,
-                            Unit::AnyCase(x) => c.to_ascii_lowercase() == x,
-                        })
-                    });
-                    if fits {
-                        return Some(start);
-                    }
-                    from = p + 1;
-                }
-            }
-        }
+/// Whether `hir` matches exactly the runs [`cover`] finds for it: a fixed run, or an alternation
+/// of fixed runs (so any occurrence of a needle is a match).
+fn is_alternation_of_runs(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Alternation(branches) => branches.iter().all(|b| fixed_run(b).is_some()),
+        HirKind::Capture(c) => is_alternation_of_runs(&c.sub),
+        _ => fixed_run(hir).is_some(),
     }
 }
 
 /// Needles of which every match of a regex contains one.
 #[derive(Debug, Clone)]
 pub struct Needles {
-    items: Vec<Needle>,
+    runs: Vec<Run>,
+    exact: bool,
+    /// The search used for short haystacks (single events), its bytes chosen by a guess of how
+    /// common bytes are in logs rather than by a sample.
+    guessed: Packed,
+    /// A lone needle of exact bytes is searched with memmem instead: its own SIMD loop does as well
+    /// on one needle (measured in V8: within noise either way) and it was the search before, so
+    /// such queries (`/upstream returned 5\d\d/`) keep their figures.
+    lone: Option<memmem::Finder<'static>>,
 }
 
+/// Haystacks shorter than this are searched with the guessed rarity (a sample would be too small).
+const SAMPLED_MIN: usize = 1 << 12;
+
 impl Needles {
-    fn new(runs: Vec<Run>) -> Self {
+    fn new(runs: Vec<Run>, exact: bool) -> Self {
+        let guessed = Packed::new(&runs, &Rarity::guess());
+        let lone = match &runs[..] {
+            [run] if run.iter().all(|u| !u.fold) => {
+                let bytes: Vec<u8> = run.iter().map(|u| u.byte).collect();
+                Some(memmem::Finder::new(&bytes).into_owned())
+            }
+            _ => None,
+        };
         Needles {
-            items: runs.into_iter().map(Needle::new).collect(),
+            runs,
+            exact,
+            guessed,
+            lone,
         }
+    }
+
+    /// Whether every occurrence of a needle is a match of the regex (so no regex has to run).
+    pub fn is_exact(&self) -> bool {
+        self.exact
     }
 
     /// Whether `hay` holds one of the needles.
     pub fn any_in(&self, hay: &[u8]) -> bool {
-        self.items.iter().any(|n| n.find(hay, 0).is_some())
+        match &self.lone {
+            Some(finder) => finder.find(hay).is_some(),
+            None => self.guessed.find(hay, 0).is_some(),
+        }
     }
 
-    /// A search of one haystack for the earliest needle at or after a position, which remembers
-    /// each needle's next occurrence so each needle passes over the haystack at most once when the
-    /// positions asked for only grow.
+    /// A search of haystacks for the earliest needle at or after a position, which chooses the
+    /// bytes it compares by a sample of the first long haystack it is given.
     pub fn searcher(&self) -> NeedleSearch<'_> {
         NeedleSearch {
             needles: self,
-            hay: None,
-            next: vec![(0, None); self.items.len()],
+            sampled: None,
+            last: None,
         }
     }
 }
@@ -305,37 +259,47 @@ impl Needles {
 /// See [`Needles::searcher`].
 pub struct NeedleSearch<'n> {
     needles: &'n Needles,
-    /// The haystack the memory is about (address and length).
-    hay: Option<(usize, usize)>,
-    /// Per needle: searched from this position, found there (`None`: nowhere after it).
-    next: Vec<(usize, Option<usize>)>,
+    sampled: Option<Packed>,
+    last: Option<LastSearch>,
+}
+
+/// A search's haystack (address and length), from where, and what it found.
+struct LastSearch {
+    hay: (usize, usize),
+    from: usize,
+    found: Option<std::ops::Range<usize>>,
 }
 
 impl NeedleSearch<'_> {
     /// The range of the earliest needle occurrence in `hay` at or after `at`.
     pub fn find(&mut self, hay: &[u8], at: usize) -> Option<std::ops::Range<usize>> {
         let key = (hay.as_ptr() as usize, hay.len());
-        if self.hay != Some(key) {
-            self.hay = Some(key);
-            self.next.fill((0, None));
-            for (i, n) in self.needles.items.iter().enumerate() {
-                self.next[i] = (at, n.find(hay, at));
+        if let Some(last) = &self.last {
+            // The earliest occurrence from `from` is also the earliest from any `at` up to it.
+            let upto = last.found.as_ref().is_none_or(|r| at <= r.start);
+            if last.hay == key && last.from <= at && upto {
+                return last.found.clone();
             }
         }
-        let mut best: Option<(usize, usize)> = None;
-        for (i, n) in self.needles.items.iter().enumerate() {
-            let (from, found) = self.next[i];
-            let stale = at < from || found.is_some_and(|p| p < at);
-            if stale {
-                self.next[i] = (at, n.find(hay, at));
-            }
-            if let (_, Some(p)) = self.next[i] {
-                if best.is_none_or(|(bp, _)| p < bp) {
-                    best = Some((p, n.len()));
-                }
-            }
+        if let Some(finder) = &self.needles.lone {
+            let len = finder.needle().len();
+            return finder.find(hay.get(at..)?).map(|p| at + p..at + p + len);
         }
-        best.map(|(p, len)| p..p + len)
+        let packed = if hay.len() < SAMPLED_MIN {
+            &self.needles.guessed
+        } else {
+            self.sampled
+                .get_or_insert_with(|| Packed::new(&self.needles.runs, &Rarity::of(hay)))
+        };
+        let found = packed
+            .find(hay, at)
+            .map(|(start, i)| start..start + packed.len_of(i));
+        self.last = Some(LastSearch {
+            hay: key,
+            from: at,
+            found: found.clone(),
+        });
+        found
     }
 }
 
@@ -354,9 +318,9 @@ mod tests {
             c.iter()
                 .map(|r| {
                     r.iter()
-                        .map(|u| match u {
-                            Unit::Exact(b) => *b as char,
-                            Unit::AnyCase(b) => b.to_ascii_uppercase() as char,
+                        .map(|u| match u.fold {
+                            false => u.byte as char,
+                            true => u.byte.to_ascii_uppercase() as char,
                         })
                         .collect()
                 })
@@ -393,6 +357,25 @@ mod tests {
     }
 
     #[test]
+    fn needles_are_exact_only_when_they_are_the_whole_regex() {
+        let cs = RegexFlags::default();
+        let ci = RegexFlags {
+            case_insensitive: true,
+            ..cs
+        };
+        let exact = |p: &str, f| required_literals(p, f).map(|n| n.is_exact());
+        assert_eq!(exact("timed out|refused", cs), Some(true));
+        assert_eq!(exact("(timed out|re(fused))", cs), Some(true));
+        assert_eq!(exact("(?-u:exception|failed)", ci), Some(true));
+        assert_eq!(exact("exception|failed", ci), Some(true));
+        assert_eq!(exact(r#"" 50[234] "#, cs), Some(false));
+        assert_eq!(exact("^timed out", cs), Some(false));
+        assert_eq!(exact(r"\btimed out", cs), Some(false));
+        assert_eq!(exact("refused", ci), Some(false), "s also matches ſ");
+        assert_eq!(exact("timed out|refused?", cs), Some(false));
+    }
+
+    #[test]
     fn the_search_finds_the_earliest_needle() {
         let n = required_literals("timed out|refused", RegexFlags::default()).unwrap();
         let hay = b"a refused b timed out c refused";
@@ -402,6 +385,15 @@ mod tests {
         assert_eq!(s.find(hay, 13), Some(24..31));
         assert_eq!(s.find(hay, 25), None);
         assert_eq!(s.find(hay, 0), Some(2..9), "going back searches again");
+        // A lone exact needle (searched with memmem).
+        let n = required_literals(r"refused \d", RegexFlags::default()).unwrap();
+        assert!(n.lone.is_some());
+        let mut s = n.searcher();
+        assert_eq!(s.find(b"refused refused 1", 0), Some(0..8));
+        assert_eq!(s.find(b"refused refused 1", 1), Some(8..16));
+        assert_eq!(s.find(b"refused refused 1", 9), None);
+        assert_eq!(s.find(b"refused refused 1", 40), None);
+        assert!(n.any_in(b"xrefused 1") && !n.any_in(b"refuse 1"));
         let ci = RegexFlags {
             case_insensitive: true,
             ..RegexFlags::default()
@@ -409,6 +401,15 @@ mod tests {
         let n = required_literals("timed out", ci).unwrap();
         assert_eq!(n.searcher().find(b"xx TiMeD oUT", 0), Some(3..12));
         assert!(!n.any_in(b"timed  out"));
+        // A long haystack: the compared bytes are chosen by a sample of it.
+        let mut long = "abcdef0123456789 timed in ".repeat(400).into_bytes();
+        assert!(long.len() >= SAMPLED_MIN);
+        let mut s = n.searcher();
+        assert_eq!(s.find(&long, 0), None);
+        long.extend_from_slice(b"..TIMED OUT");
+        let end = long.len();
+        assert_eq!(s.find(&long, 0), Some(end - 9..end));
+        assert_eq!(s.find(&long, end - 8), None);
     }
 
     // Property checks: with needles, evaluation finds exactly the events a plain `is_match` per

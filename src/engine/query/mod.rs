@@ -89,6 +89,7 @@
 pub mod columns;
 pub mod eval;
 pub mod literals;
+mod packed;
 pub mod parse;
 pub mod plan;
 pub mod results;
@@ -130,8 +131,13 @@ impl Clone for Query {
     }
 }
 
-/// Timeline positions examined per step while looking for the first page of matches.
+/// Timeline positions examined in the first step while looking for the first page of matches.
 const FIRST_PAGE_STEP: usize = 1 << 16;
+/// The longest step (its positions are listed, 16 bytes each, while it is evaluated).
+const MAX_FIRST_PAGE_STEP: usize = 1 << 20;
+/// Once the steps have covered this share (1/N) of the timeline without filling the page, the rest
+/// is evaluated whole, and kept for the count.
+const WHOLE_AFTER: usize = 8;
 
 impl Query {
     pub fn new(text: &str, cx: &QueryContext) -> Self {
@@ -186,9 +192,12 @@ impl Query {
     }
 
     /// The first `take` matches in timeline order (newest first when asked), without evaluating the
-    /// whole case when matches are common: the first step of the timeline is evaluated alone; when it
-    /// does not fill the page (rare or late matches), the whole case is evaluated at once, which lets
-    /// the index and whole-block scans skip what a step-by-step walk would visit event by event.
+    /// whole case when matches are common: the timeline is evaluated in steps, each twice as long as
+    /// the one before, until the page is full; the long steps still let the index and whole-block
+    /// scans skip what an event-by-event walk would visit. When the steps have covered an eighth of
+    /// the timeline without filling the page (rare matches), the whole case is evaluated once and
+    /// kept for the count that follows ([`Query::run_kept`]), so a rare match costs one pass over
+    /// the text, not two.
     pub fn first_page(
         &self,
         views: &[SourceView<'_>],
@@ -209,8 +218,10 @@ impl Query {
     ) -> Vec<u32> {
         let mut out = Vec::with_capacity(take);
         let mut done = 0usize;
+        let mut next_step = first_step.clamp(1, MAX_FIRST_PAGE_STEP);
         while done < timeline.len() && out.len() < take {
-            let step = first_step.min(timeline.len() - done);
+            let step = next_step.min(timeline.len() - done);
+            next_step = (next_step * 2).min(MAX_FIRST_PAGE_STEP);
             let ids: Vec<_> = (done..done + step)
                 .filter_map(|i| timeline.get(i, newest_first).map(|id| (i, id)))
                 .collect();
@@ -255,8 +266,9 @@ impl Query {
                 }
             }
             done += step;
-            if out.len() < take && done < timeline.len() {
-                // The step held exactly the matches found so far, so the rest of the page follows them.
+            if out.len() < take && done < timeline.len() && done >= timeline.len() / WHOLE_AFTER {
+                // Rare matches: the rest of the page follows the matches found so far. The whole
+                // evaluation is kept for the count that follows (no second pass over the text).
                 let whole = self.run(views);
                 out.extend(whole.page(timeline, out.len(), take - out.len(), newest_first));
                 *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(whole);
@@ -567,8 +579,8 @@ mod tests {
         let cx = QueryContext::for_sources(&s, Zone::Utc);
         let timeline = Timeline::build(&s);
         let views: Vec<SourceView<'_>> = s.iter().map(|x| SourceView::new(x, None)).collect();
-        // Rare matches (the first step cannot fill the page) are evaluated whole and kept; common
-        // ones fill the page in the first step and keep nothing.
+        // Rare matches (steps over an eighth of the timeline cannot fill a page of 200) are
+        // evaluated whole and kept; common ones fill the page in the steps and keep nothing.
         for (q, kept) in [
             ("settled", true),
             ("\"upstream refused\"", true),
@@ -576,8 +588,8 @@ mod tests {
         ] {
             let query = Query::new(q, &cx);
             let want = query.run(&views);
-            let page = query.first_page_by_steps(&views, &timeline, 20, false, 64);
-            assert_eq!(page, want.page(&timeline, 0, 20, false), "{q}");
+            let page = query.first_page_by_steps(&views, &timeline, 200, false, 64);
+            assert_eq!(page, want.page(&timeline, 0, 200, false), "{q}");
             assert_eq!(query.kept.lock().unwrap().is_some(), kept, "{q}");
             assert_eq!(query.run_kept(&views).sets, want.sets, "{q}");
             assert!(query.kept.lock().unwrap().is_none(), "{q}: taken once");
