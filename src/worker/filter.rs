@@ -645,6 +645,51 @@ mod tests {
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_filter_compiled_again_on_the_same_case_is_the_one_kept_until_forgotten() {
+        let (sources, timeline) = case();
+        let indexes = build_indexes(&sources);
+        let cv = CaseView {
+            sources: &sources,
+            indexes: &indexes,
+            timeline: &timeline,
+            offsets: &[],
+            zone: Zone::Utc,
+            patterns: &[],
+            case_span: None,
+        };
+        let a = CompiledFilter::new(&spec("refused"), &cv);
+        let again = CompiledFilter::new(&spec("refused"), &cv);
+        assert!(Rc::ptr_eq(&a.query, &again.query));
+        let other = CompiledFilter::new(&spec("slow"), &cv);
+        assert!(!Rc::ptr_eq(&a.query, &other.query));
+        let shorter = Timeline::build(&sources[..1]);
+        let one = CaseView {
+            sources: &sources[..1],
+            indexes: &indexes[..1],
+            timeline: &shorter,
+            ..cv
+        };
+        let on_one = CompiledFilter::new(&spec("slow"), &one);
+        assert!(!Rc::ptr_eq(&other.query, &on_one.query), "another case");
+        let cv = CaseView {
+            sources: &sources,
+            indexes: &indexes,
+            timeline: &timeline,
+            offsets: &[],
+            zone: Zone::Utc,
+            patterns: &[],
+            case_span: None,
+        };
+        let kept = CompiledFilter::new(&spec("slow"), &cv);
+        forget_compiled();
+        let fresh = CompiledFilter::new(&spec("slow"), &cv);
+        assert!(!Rc::ptr_eq(&kept.query, &fresh.query), "forgotten");
+        assert_eq!(Evaluated::new(&spec("slow"), &cv).count(), 1);
+        assert_eq!(Evaluated::new(&spec("refused"), &cv).count(), 1);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn a_time_range_narrows_the_filter_and_the_histogram_span() {
         let (sources, timeline) = case();
         let cv = CaseView {
