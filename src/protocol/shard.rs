@@ -54,6 +54,11 @@ pub enum ShardRequest {
     /// Stop the load or zone change in progress and drop queued ones (each still answers
     /// `LoadDone` or `Rezoned`).
     Cancel,
+    /// Every query the coordinator was gathering parts of has ended (sent when the last one ends):
+    /// between two parts of a query a shard that answered first is not idle, since the next part
+    /// follows once every shard answered, so a shard takes up background work (the overview asks,
+    /// mining) only after this, or after a long silence.
+    QueriesEnded,
     /// Read the committed sources called `source` again from the bytes they keep, their zone-less
     /// timestamps in `zone`, and mine them again (queued with loads, in order). The new sources wait
     /// for the next commit, which puts them in place of the old ones; answered by

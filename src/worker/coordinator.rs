@@ -383,6 +383,19 @@ impl Coordinator {
         slot
     }
 
+    /// Posts `request` to every shard, expecting no reply.
+    fn tell_all(&self, request: &ShardRequest) {
+        let text = serde_json::to_string(request).unwrap_or_default();
+        for port in &self.shards {
+            let env = envelope(&JsValue::from_str(&text), &[]);
+            if port.ready.get() {
+                let _ = port.worker.post_message(&env);
+            } else {
+                port.waiting.borrow_mut().push(env);
+            }
+        }
+    }
+
     /// Asks every shard (`make` builds each one's request from a fresh id) and waits for all replies.
     async fn ask_all(&self, make: impl Fn(ShardRequestId) -> ShardRequest) -> Vec<Answered> {
         let slots: Vec<_> = (0..self.shards.len())
@@ -564,15 +577,7 @@ impl Coordinator {
                 }
             }
             Request::Cancel { .. } => {
-                for port in &self.shards {
-                    let text = serde_json::to_string(&ShardRequest::Cancel).unwrap_or_default();
-                    let env = envelope(&JsValue::from_str(&text), &[]);
-                    if port.ready.get() {
-                        let _ = port.worker.post_message(&env);
-                    } else {
-                        port.waiting.borrow_mut().push(env);
-                    }
-                }
+                self.tell_all(&ShardRequest::Cancel);
                 let mut jobs = self.jobs.borrow_mut();
                 let mut kept = VecDeque::new();
                 let mut dropped = Vec::new();
@@ -626,23 +631,28 @@ impl Coordinator {
     }
 }
 
-/// Counts a query as running while it lives (see `Coordinator::queries_running`).
+/// Counts a query as running while it lives (see `Coordinator::queries_running`); when the last
+/// one ends, the shards are told ([`ShardRequest::QueriesEnded`]).
 struct QueryRunning<'a> {
-    running: &'a Cell<u32>,
-    ended_ms: &'a Cell<f64>,
+    coordinator: &'a Coordinator,
 }
 
 impl<'a> QueryRunning<'a> {
-    fn start(running: &'a Cell<u32>, ended_ms: &'a Cell<f64>) -> Self {
+    fn start(coordinator: &'a Coordinator) -> Self {
+        let running = &coordinator.queries_running;
         running.set(running.get() + 1);
-        QueryRunning { running, ended_ms }
+        QueryRunning { coordinator }
     }
 }
 
 impl Drop for QueryRunning<'_> {
     fn drop(&mut self) {
-        self.running.set(self.running.get().saturating_sub(1));
-        self.ended_ms.set(now_ms());
+        let running = &self.coordinator.queries_running;
+        running.set(running.get().saturating_sub(1));
+        self.coordinator.last_query_ms.set(now_ms());
+        if running.get() == 0 {
+            self.coordinator.tell_all(&ShardRequest::QueriesEnded);
+        }
     }
 }
 
@@ -661,7 +671,7 @@ fn request_id(r: &ShardRequest) -> ShardRequestId {
         | ShardRequest::FilteredRows { id, .. }
         | ShardRequest::Details { id, .. }
         | ShardRequest::Investigate { id, .. } => *id,
-        ShardRequest::Cancel => 0,
+        ShardRequest::Cancel | ShardRequest::QueriesEnded => 0,
     }
 }
 
@@ -1134,7 +1144,7 @@ impl Coordinator {
     }
 
     async fn query(self: Rc<Self>, id: RequestId, filter: FilterSpec, first_page: u32) {
-        let _running = QueryRunning::start(&self.queries_running, &self.last_query_ms);
+        let _running = QueryRunning::start(&self);
         self.gate.pass().await;
         let generation = self.generation.get();
         // Part 1: the errors and the first rows, merged by key.

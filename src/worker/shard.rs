@@ -121,7 +121,14 @@ struct Shard {
     asks: QuietQueue<(ShardRequestId, PartAsk)>,
     /// When the last request about a query (its parts, its pages, a row's details) was answered.
     last_query_ms: Cell<f64>,
+    /// Whether the coordinator is gathering a query's parts (from the first query request until
+    /// [`ShardRequest::QueriesEnded`]): the shard is not idle between two parts.
+    query_open: Cell<bool>,
 }
+
+/// Longest time a query counts as open without a request about it (a lost `QueriesEnded` must not
+/// hold the background work back for ever).
+const QUERY_OPEN_MAX_MS: f64 = 10_000.0;
 
 /// Starts a shard worker: installs the message handler and tells the coordinator it is ready.
 pub fn start(scope: DedicatedWorkerGlobalScope) {
@@ -140,6 +147,7 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
         investigation: RefCell::new(investigate::ShardInvestigation::default()),
         asks: QuietQueue::default(),
         last_query_ms: Cell::new(f64::NEG_INFINITY),
+        query_open: Cell::new(false),
     });
     let handler = shard.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -173,6 +181,19 @@ impl Shard {
             &filter.zone,
             f,
         )
+    }
+
+    /// Since when the shard has been idle as far as queries go (ms since the epoch): now while the
+    /// coordinator gathers a query's parts (up to [`QUERY_OPEN_MAX_MS`] after the last request),
+    /// else when the last query request was answered or the queries ended.
+    fn quiet_since(&self) -> f64 {
+        let last = self.last_query_ms.get();
+        let now = now_ms();
+        if self.query_open.get() && now - last < QUERY_OPEN_MAX_MS {
+            now
+        } else {
+            last
+        }
     }
 
     /// The patterns of the committed sources, parallel to the case's sources (as the one worker's
@@ -304,6 +325,10 @@ impl Shard {
                 mine_in_background(self);
             }
             ShardRequest::Investigate { id, ask } => self.ask_later(id, ask),
+            ShardRequest::QueriesEnded => {
+                self.query_open.set(false);
+                self.last_query_ms.set(now_ms());
+            }
             other => {
                 if other
                     .filter()
@@ -315,6 +340,7 @@ impl Shard {
                 let (reply, keys) = self.answer(other);
                 if query {
                     self.last_query_ms.set(now_ms());
+                    self.query_open.set(true);
                 }
                 self.post(&reply, keys);
             }
@@ -332,9 +358,7 @@ impl Shard {
                 let ready = |(_, ask): &(ShardRequestId, PartAsk)| {
                     !investigate::needs_templates(ask) || self.mining.borrow().is_complete()
                 };
-                self.asks
-                    .serve(|| self.last_query_ms.get(), ready, answer)
-                    .await;
+                self.asks.serve(|| self.quiet_since(), ready, answer).await;
             });
         }
     }
@@ -733,9 +757,9 @@ impl Shard {
                 id,
                 message: "misrouted request".into(),
             },
-            ShardRequest::Cancel => ShardReply::Failed {
+            ShardRequest::Cancel | ShardRequest::QueriesEnded => ShardReply::Failed {
                 id: 0,
-                message: "misrouted cancel".into(),
+                message: "misrouted notice".into(),
             },
         };
         (reply, None)
@@ -798,7 +822,7 @@ impl MinesInBackground for Shard {
         Some(complete)
     }
     fn last_query_ms(&self) -> f64 {
-        self.last_query_ms.get()
+        self.quiet_since()
     }
     fn loading(&self) -> bool {
         self.running.get()
@@ -815,6 +839,7 @@ fn label(request: &ShardRequest) -> String {
         ShardRequest::Commit { .. } => "commit",
         ShardRequest::SetZone { .. } => "set-zone",
         ShardRequest::Cancel => "cancel",
+        ShardRequest::QueriesEnded => "queries-ended",
         ShardRequest::Rows { .. } => "rows",
         ShardRequest::FirstPage { .. } => "first-page",
         ShardRequest::Count { .. } => "count",
