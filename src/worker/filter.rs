@@ -517,6 +517,23 @@ mod tests {
         (sources, timeline)
     }
 
+    /// The view of `sources` a filter typed in UTC sees, without templates.
+    fn utc_view<'a>(
+        sources: &'a [SourceData],
+        indexes: &'a [SourceIndex],
+        timeline: &'a Timeline,
+    ) -> CaseView<'a> {
+        CaseView {
+            sources,
+            indexes,
+            timeline,
+            offsets: &[],
+            zone: Zone::Utc,
+            patterns: &[],
+            case_span: None,
+        }
+    }
+
     fn spec(text: &str) -> FilterSpec {
         FilterSpec {
             text: text.into(),
@@ -605,15 +622,7 @@ mod tests {
     fn rows_follow_the_timeline_in_both_orders_with_marks() {
         let (sources, timeline) = case();
         let indexes = build_indexes(&sources);
-        let cv = CaseView {
-            sources: &sources,
-            indexes: &indexes,
-            timeline: &timeline,
-            offsets: &[],
-            zone: Zone::Utc,
-            patterns: &[],
-            case_span: None,
-        };
+        let cv = utc_view(&sources, &indexes, &timeline);
         let ev = Evaluated::new(&spec("level:error OR slow"), &cv);
         assert_eq!(ev.count(), 3);
         let texts: Vec<String> = ev
@@ -648,15 +657,7 @@ mod tests {
     fn a_filter_compiled_again_on_the_same_case_is_the_one_kept_until_forgotten() {
         let (sources, timeline) = case();
         let indexes = build_indexes(&sources);
-        let cv = CaseView {
-            sources: &sources,
-            indexes: &indexes,
-            timeline: &timeline,
-            offsets: &[],
-            zone: Zone::Utc,
-            patterns: &[],
-            case_span: None,
-        };
+        let cv = utc_view(&sources, &indexes, &timeline);
         let a = CompiledFilter::new(&spec("refused"), &cv);
         let again = CompiledFilter::new(&spec("refused"), &cv);
         assert!(Rc::ptr_eq(&a.query, &again.query));
@@ -671,15 +672,7 @@ mod tests {
         };
         let on_one = CompiledFilter::new(&spec("slow"), &one);
         assert!(!Rc::ptr_eq(&other.query, &on_one.query), "another case");
-        let cv = CaseView {
-            sources: &sources,
-            indexes: &indexes,
-            timeline: &timeline,
-            offsets: &[],
-            zone: Zone::Utc,
-            patterns: &[],
-            case_span: None,
-        };
+        let cv = utc_view(&sources, &indexes, &timeline);
         let kept = CompiledFilter::new(&spec("slow"), &cv);
         forget_compiled();
         let fresh = CompiledFilter::new(&spec("slow"), &cv);
