@@ -337,9 +337,21 @@ impl Shard {
                     self.mine_now();
                 }
                 let query = !matches!(other, ShardRequest::Rows { .. });
+                // The parts the coordinator gathers while a query runs (it says when they end);
+                // pages and details asked while scrolling are not.
+                let part_of_query = matches!(
+                    other,
+                    ShardRequest::FirstPage { .. }
+                        | ShardRequest::Count { .. }
+                        | ShardRequest::Histogram { .. }
+                        | ShardRequest::Facets { .. }
+                        | ShardRequest::Placeholders { .. }
+                );
                 let (reply, keys) = self.answer(other);
                 if query {
                     self.last_query_ms.set(now_ms());
+                }
+                if part_of_query {
                     self.query_open.set(true);
                 }
                 self.post(&reply, keys);
