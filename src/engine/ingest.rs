@@ -550,6 +550,19 @@ pub fn reread(source: &SourceData, zone: Zone) -> SourceData {
     finish_reread(ingest, source)
 }
 
+/// Reads the files `names` (paths under `dir`, also the sources' names) whole into sources with the
+/// default options: the tests over real files share it.
+#[cfg(test)]
+pub(crate) fn read_files(dir: &std::path::Path, names: &[&str]) -> Vec<SourceData> {
+    names
+        .iter()
+        .map(|n| {
+            let bytes = std::fs::read(dir.join(n)).unwrap_or_else(|e| panic!("{n}: {e}"));
+            ingest_bytes(n, &bytes, IngestOptions::default())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

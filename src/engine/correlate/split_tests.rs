@@ -16,7 +16,7 @@ use super::skew::{
 };
 use super::spikes::{find_spikes_with, merge_spikes, spike_counts, SpikeGrid, SpikeOptions};
 use super::{sources_span, Offsets, Part};
-use crate::engine::ingest::{ingest_bytes, IngestOptions};
+use crate::engine::ingest::{ingest_bytes, read_files, IngestOptions};
 use crate::engine::patterns::overview::{
     list_templates, merge_patterns, overview, patterns_part, template_counts,
 };
@@ -225,16 +225,6 @@ fn check(sources: Vec<SourceData>, offsets: Offsets) {
     }
 }
 
-fn read_dir(dir: &Path, names: &[&str]) -> Vec<SourceData> {
-    names
-        .iter()
-        .map(|n| {
-            let bytes = std::fs::read(dir.join(n)).unwrap_or_else(|e| panic!("{n}: {e}"));
-            ingest_bytes(n, &bytes, IngestOptions::default())
-        })
-        .collect()
-}
-
 #[test]
 fn the_demo_incident_split_in_two_answers_as_one() {
     let sources: Vec<SourceData> = crate::engine::demo::generate(crate::engine::demo::DEMO_SEED)
@@ -251,7 +241,7 @@ fn the_demo_incident_split_in_two_answers_as_one() {
 #[test]
 fn corpus_files_split_in_two_answer_as_one() {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/loghub");
-    let sources = read_dir(
+    let sources = read_files(
         &corpus,
         &[
             "HDFS/HDFS_2k.log",
@@ -271,7 +261,7 @@ fn corpus_files_split_in_two_answer_as_one() {
 #[ignore]
 fn the_generated_set_split_in_two_answers_as_one() {
     let dir = Path::new("/tmp/g20");
-    let sources = read_dir(
+    let sources = read_files(
         dir,
         &[
             "app-payments.jsonl",
@@ -302,7 +292,7 @@ fn skew_parts_of_a_big_set_split_in_two() {
         "transactions.csv",
     ];
     let t = Instant::now();
-    let sources = read_dir(Path::new(&dir), &names);
+    let sources = read_files(Path::new(&dir), &names);
     eprintln!("read {dir}: {:.1} s", t.elapsed().as_secs_f64());
     let offsets = Offsets::zero(sources.len());
     let patterns = vec![SourcePatterns::default(); sources.len()];

@@ -121,16 +121,13 @@ impl MiningBacklog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::ingest::{ingest_bytes, IngestOptions};
+    use crate::engine::ingest::{ingest_bytes, read_files, IngestOptions};
     use crate::engine::patterns::mine_source;
 
     fn corpus_source(name: &str) -> SourceData {
-        let path = format!(
-            "{}/../shared/corpus/loghub/{name}/{name}_2k.log",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        ingest_bytes(&format!("{name}_2k.log"), &bytes, IngestOptions::default())
+        let loghub =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/loghub");
+        read_files(&loghub, &[&format!("{name}/{name}_2k.log")]).remove(0)
     }
 
     fn sources() -> Vec<SourceData> {

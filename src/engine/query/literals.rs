@@ -415,7 +415,7 @@ mod tests {
     // Property checks: with needles, evaluation finds exactly the events a plain `is_match` per
     // event finds, over real logs, dense (whole-block scans) and sparse (event by event).
 
-    use crate::engine::ingest::{ingest_bytes, IngestOptions};
+    use crate::engine::ingest::{ingest_bytes, read_files, IngestOptions};
     use crate::engine::query::eval::{EventSet, SourceView};
     use crate::engine::query::plan::Plan;
     use crate::engine::query::{split_range, Query, QueryContext};
@@ -511,16 +511,6 @@ mod tests {
         );
     }
 
-    fn read(dir: &Path, names: &[&str]) -> Vec<SourceData> {
-        names
-            .iter()
-            .map(|n| {
-                let bytes = std::fs::read(dir.join(n)).unwrap_or_else(|e| panic!("{n}: {e}"));
-                ingest_bytes(n, &bytes, IngestOptions::default())
-            })
-            .collect()
-    }
-
     #[test]
     fn needles_never_lose_a_match_in_small_cases() {
         let texts = [
@@ -544,7 +534,7 @@ mod tests {
     #[test]
     fn needles_never_lose_a_match_in_the_corpus() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-        let mut sources = read(
+        let mut sources = read_files(
             &root.join("loghub"),
             &[
                 "HDFS/HDFS_2k.log",
@@ -572,7 +562,7 @@ mod tests {
     #[test]
     #[ignore]
     fn needles_never_lose_a_match_in_the_generated_set() {
-        let sources = read(
+        let sources = read_files(
             Path::new("/tmp/g20"),
             &[
                 "app-payments.jsonl",
