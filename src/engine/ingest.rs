@@ -15,6 +15,7 @@
 //! the cut is said in the source's error sentence. Compressed files and archives are opened one level
 //! up, in [`crate::engine::decode`], which hands every text member to a `SourceIngest` of its own.
 
+use std::mem::MaybeUninit;
 use std::sync::Arc;
 
 use super::decode::encoding::TextDecoder;
@@ -187,6 +188,25 @@ impl SourceIngest {
         self.decoded = out;
     }
 
+    /// Feeds the next `len` bytes of the file, written by `fill` (which returns the slice it was given,
+    /// now initialised, as `Uint8Array::copy_to_uninit` does). When the text needs no transcoding,
+    /// `fill` writes straight behind the bytes already buffered, saving the copy [`SourceIngest::push`]
+    /// makes (the browser worker reads a gigabyte this way); otherwise it writes into `scratch`, which
+    /// is then pushed. Either way the result is exactly that of `push` with the same bytes.
+    pub fn push_filled(&mut self, len: usize, scratch: &mut Vec<u8>, fill: Fill<'_>) {
+        if !self.takes_direct_text() {
+            return self.push(fill_vec(scratch, len, fill));
+        }
+        self.bytes_in += len as u64;
+        fill_behind(&mut self.buf, len, fill);
+        self.after_text_added();
+    }
+
+    /// Whether text can be written straight into `buf`: UTF-8 decided, nothing being dropped.
+    fn takes_direct_text(&self) -> bool {
+        self.error.is_none() && self.decoder.passes_through() && !self.overflow
+    }
+
     /// Feeds decoded (UTF-8) text.
     fn push_text(&mut self, mut chunk: &[u8]) {
         if self.error.is_some() {
@@ -207,6 +227,12 @@ impl SourceIngest {
         }
         self.buf.reserve_exact(chunk.len());
         self.buf.extend_from_slice(chunk);
+        self.after_text_added();
+    }
+
+    /// Detects the format once enough text is buffered, classifies the new whole lines and stores
+    /// the complete events.
+    fn after_text_added(&mut self) {
         if self.parser.is_none() {
             if self.buf.len() < SNIFF_BYTES {
                 return;
@@ -470,6 +496,35 @@ impl SourceIngest {
         self.data
             .reserve(estimate.saturating_sub(self.complete.len()));
     }
+}
+
+/// What writes the next bytes of a file into the space it is given, returning that space initialised
+/// (see [`SourceIngest::push_filled`]).
+pub type Fill<'f> = &'f mut dyn for<'a> FnMut(&'a mut [MaybeUninit<u8>]) -> &'a mut [u8];
+
+/// Appends `len` bytes written by `fill` to `buf`, without initialising them first.
+///
+/// Panics when `fill` returns a slice other than the one it was given: the returned `&mut [u8]` of
+/// the same place and length is what proves every byte was written.
+pub fn fill_behind(buf: &mut Vec<u8>, len: usize, fill: Fill<'_>) {
+    buf.reserve_exact(len);
+    let spare = &mut buf.spare_capacity_mut()[..len];
+    let start = spare.as_ptr() as *const u8;
+    let written = fill(spare);
+    assert!(
+        written.as_ptr() == start && written.len() == len,
+        "a Fill must return the whole slice it was given"
+    );
+    // SAFETY: `written` is a `&mut [u8]` over exactly the `len` spare bytes behind `buf.len()`, so
+    // they are initialised, and `reserve_exact` made room for them.
+    unsafe { buf.set_len(buf.len() + len) };
+}
+
+/// `scratch` holding exactly the `len` bytes `fill` writes.
+pub fn fill_vec<'s>(scratch: &'s mut Vec<u8>, len: usize, fill: Fill<'_>) -> &'s [u8] {
+    scratch.clear();
+    fill_behind(scratch, len, fill);
+    scratch
 }
 
 /// The largest length `<= max` that does not split a UTF-8 character of `text`.

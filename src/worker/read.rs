@@ -4,8 +4,8 @@
 //! The bytes come in slices of [`SLICE_BYTES`] (`Blob.slice().arrayBuffer()`), with
 //! [`READS_IN_FLIGHT`] reads outstanding so the browser reads ahead while the worker parses (measured
 //! here: parsing and reading then overlap, where `Blob.stream()` left the parser waiting on reads a
-//! third of the time). Each slice is copied once into a reused buffer in wasm memory and pushed into the
-//! ingest. The file is never read whole and never becomes one string. Every [`YIELD_EVERY_MS`] the read
+//! third of the time). Each slice is copied once, from the browser's buffer straight behind the text the
+//! ingest holds (a compressed file or an archive goes through a reused scratch buffer). The file is never read whole and never becomes one string. Every [`YIELD_EVERY_MS`] the read
 //! yields to the event loop (so a `Cancel` message is handled) and may report progress.
 
 use std::cell::{Cell, RefCell};
@@ -17,7 +17,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, MessageChannel};
 
 use crate::engine::decode::FileIngest;
-use crate::engine::ingest::SourceIngest;
+use crate::engine::ingest::{fill_vec, Fill, SourceIngest};
 use crate::engine::store::SourceData;
 
 /// Bytes per slice read (each read costs ~2 ms fixed, so slices are big).
@@ -235,6 +235,11 @@ impl<T> QuietQueue<T> {
 /// to be one source.
 pub trait ChunkSink {
     fn push(&mut self, chunk: &[u8]);
+    /// Pushes `len` bytes written by `fill`, straight into the ingest's buffer where it can
+    /// ([`FileIngest::push_filled`]); `scratch` is used otherwise.
+    fn push_filled(&mut self, len: usize, scratch: &mut Vec<u8>, fill: Fill<'_>) {
+        self.push(fill_vec(scratch, len, fill))
+    }
     /// Bytes pushed so far.
     fn bytes_read(&self) -> u64;
     /// Events recognised so far (for progress reports).
@@ -250,6 +255,9 @@ impl ChunkSink for FileIngest {
     fn push(&mut self, chunk: &[u8]) {
         FileIngest::push(self, chunk)
     }
+    fn push_filled(&mut self, len: usize, scratch: &mut Vec<u8>, fill: Fill<'_>) {
+        FileIngest::push_filled(self, len, scratch, fill)
+    }
     fn stored(&self) -> Option<&SourceData> {
         FileIngest::stored(self)
     }
@@ -264,6 +272,9 @@ impl ChunkSink for FileIngest {
 impl ChunkSink for SourceIngest {
     fn push(&mut self, chunk: &[u8]) {
         SourceIngest::push(self, chunk)
+    }
+    fn push_filled(&mut self, len: usize, scratch: &mut Vec<u8>, fill: Fill<'_>) {
+        SourceIngest::push_filled(self, len, scratch, fill)
     }
     fn stored(&self) -> Option<&SourceData> {
         Some(SourceIngest::stored(self))
@@ -341,7 +352,7 @@ pub async fn read_blob_with(
     let size = blob.size();
     let mut in_flight: VecDeque<JsFuture> = VecDeque::with_capacity(READS_IN_FLIGHT);
     let mut next_start = 0.0f64;
-    let mut bytes: Vec<u8> = Vec::new();
+    let mut scratch: Vec<u8> = Vec::new();
     let mut last_yield = now_ms();
     loop {
         // Keep the browser reading ahead while this slice is parsed.
@@ -360,16 +371,22 @@ pub async fn read_blob_with(
         let buffer = read.await.map_err(|e| ReadFailed(js_error_text(&e)))?;
         let t1 = fine_ms();
         let piece = Uint8Array::new(&buffer);
-        bytes.resize(piece.length() as usize, 0);
-        piece.copy_to(&mut bytes);
-        let t2 = fine_ms();
-        ingest.push(&bytes);
+        let len = piece.length() as usize;
+        // The slice is copied once, from the browser's buffer into the ingest's (see push_filled);
+        // the copy is timed inside the push.
+        let mut copy_ms = 0.0;
+        ingest.push_filled(len, &mut scratch, &mut |space| {
+            let t = fine_ms();
+            let written = piece.copy_to_uninit(space);
+            copy_ms = fine_ms() - t;
+            written
+        });
         let t3 = fine_ms();
         stats::add("read_wait_ms", t1 - t0);
-        stats::add("read_copy_ms", t2 - t1);
-        stats::add("push_ms", t3 - t2);
+        stats::add("read_copy_ms", copy_ms);
+        stats::add("push_ms", t3 - t1 - copy_ms);
         stats::add("slices", 1.0);
-        stats::add("bytes", bytes.len() as f64);
+        stats::add("bytes", len as f64);
         if now_ms() - last_yield >= options.yield_every_ms {
             yield_to_event_loop().await;
             last_yield = now_ms();

@@ -28,7 +28,7 @@ pub mod encoding;
 pub mod records;
 
 use super::error::SourceError;
-use super::ingest::{IngestOptions, SourceIngest};
+use super::ingest::{fill_vec, Fill, IngestOptions, SourceIngest};
 use super::store::{SourceData, SourceInfo};
 
 use self::archive::{TarReader, ZipReader};
@@ -203,6 +203,19 @@ impl FileIngest {
         self.push_to_stage(chunk);
     }
 
+    /// Feeds the next `len` bytes of the file, written by `fill`: straight into the text buffer of a
+    /// plain file's ingest ([`SourceIngest::push_filled`]), else into `scratch` and pushed as usual.
+    /// The result is exactly that of [`FileIngest::push`] with the same bytes.
+    pub fn push_filled(&mut self, len: usize, scratch: &mut Vec<u8>, fill: Fill<'_>) {
+        match &mut self.stage {
+            Stage::Plain(ingest) => {
+                self.bytes_in += len as u64;
+                ingest.push_filled(len, scratch, fill);
+            }
+            _ => self.push(fill_vec(scratch, len, fill)),
+        }
+    }
+
     fn start(&mut self, kind: Container, head: &[u8]) {
         let kind = if self.depth >= MAX_DEPTH {
             Container::Plain
@@ -353,6 +366,7 @@ pub fn ingest_file_bytes(name: &str, bytes: &[u8], options: IngestOptions) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::level::Level;
     use flate2::write::GzEncoder;
     use flate2::Compression;
     use std::io::Write;
@@ -369,6 +383,79 @@ mod tests {
             ingest.push(c);
         }
         ingest.finish()
+    }
+
+    /// Everything a reader can see of a source: its facts, each event's time, level and text, and
+    /// where its blocks start in the file.
+    type Observed = (SourceInfo, Vec<(Option<i64>, Level, Vec<u8>)>, Vec<u64>);
+
+    fn observed(s: &SourceData) -> Observed {
+        let events = (0..s.len())
+            .map(|e| (s.ts(e), s.level(e), s.text(e).to_vec()))
+            .collect();
+        let offsets = s.blocks().iter().map(|b| b.file_offset).collect();
+        (s.info.clone(), events, offsets)
+    }
+
+    #[test]
+    fn bytes_written_in_place_read_as_pushed_bytes_do() {
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+        let hdfs = std::fs::read(corpus.join("loghub/HDFS/HDFS_2k.log")).unwrap();
+        let java = std::fs::read(
+            corpus.join("multiline/fluent-plugin-detect-exceptions/complex_java_exc.txt"),
+        )
+        .unwrap();
+        let mut long_line = b"2026-07-03 09:00:00 INFO start\n".to_vec();
+        long_line.extend(std::iter::repeat_n(
+            b'x',
+            crate::engine::ingest::MAX_EVENT_BYTES + 5000,
+        ));
+        long_line.extend_from_slice(b"\n2026-07-03 09:00:01 WARN after\n");
+        let mut latin1 = b"2026-07-03 09:00:00 INFO caf\xe9\n".to_vec();
+        latin1.extend(hdfs.iter().take(70_000));
+        let utf16: Vec<u8> = "2026-07-03 09:00:00 INFO \u{e9}t\u{e9}\n"
+            .repeat(3000)
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        let files: Vec<(&str, Vec<u8>)> = vec![
+            ("HDFS_2k.log", hdfs.clone()),
+            ("java.txt", java),
+            ("long.log", long_line),
+            ("latin1.log", latin1),
+            ("utf16.log", [&[0xFF, 0xFE][..], &utf16].concat()),
+            ("HDFS_2k.log.gz", gz(&hdfs)),
+            ("empty.log", Vec::new()),
+        ];
+        for (name, bytes) in &files {
+            // Small pieces make a long line cost a reallocation per piece: not for the long line.
+            let smallest = if bytes.len() > 1 << 20 { 4096 } else { 7 };
+            for chunk in [smallest, 700, 65_536, 1 << 20] {
+                let pushed = read(name, bytes, chunk);
+                let mut filled = FileIngest::open(name, IngestOptions::default());
+                let mut scratch = Vec::new();
+                for c in bytes.chunks(chunk) {
+                    filled.push_filled(c.len(), &mut scratch, &mut |space| {
+                        space.write_copy_of_slice(c)
+                    });
+                }
+                assert_eq!(
+                    filled.bytes_read(),
+                    bytes.len() as u64,
+                    "{name} chunk {chunk}"
+                );
+                let filled = filled.finish();
+                assert_eq!(filled.len(), pushed.len(), "{name} chunk {chunk}");
+                assert_eq!(
+                    pushed[0].is_empty(),
+                    bytes.is_empty(),
+                    "{name} chunk {chunk}"
+                );
+                for (a, b) in filled.iter().zip(&pushed) {
+                    assert_eq!(observed(a), observed(b), "{name} chunk {chunk}");
+                }
+            }
+        }
     }
 
     #[test]
