@@ -43,7 +43,9 @@ pub struct SourceIndex {
     /// Offset into `bits` of each group's filter (in 64-bit words), plus one past the end.
     offsets: Vec<u32>,
     bits: Vec<u64>,
-    /// Values of fields read by queries so far, over the same events (built lazily).
+    /// Values of fields read by queries so far (built lazily), over the events from `first_event`
+    /// to the end of the source: they do not depend on the token filters, so extending the index
+    /// keeps them.
     columns: FieldColumns,
 }
 
@@ -156,7 +158,7 @@ impl SourceIndex {
             events: end.saturating_sub(first_event),
             offsets,
             bits,
-            columns: FieldColumns::new(first_event..end.max(first_event)),
+            columns: FieldColumns::new(first_event..source.len().max(first_event)),
         }
     }
 
@@ -212,8 +214,8 @@ impl SourceIndex {
 
     /// Extends the index over the events up to `end` of `source` (as far as it has), so an index
     /// can be built in bounded steps (start from [`SourceIndex::default`]; steps should end on a
-    /// multiple of [`GROUP_EVENTS`]). Nothing changes, the field columns included, when the index
-    /// already reaches `end`; otherwise the columns start empty over the longer range.
+    /// multiple of [`GROUP_EVENTS`]). The field columns are kept: they cover the whole rest of the
+    /// source from the start, so what a query built while the index was partial stays built.
     pub fn extend_to(&mut self, source: &SourceData, end: usize) {
         let end = end.min(source.len());
         if end <= self.end() {
@@ -237,10 +239,14 @@ impl SourceIndex {
             .extend(next.offsets.iter().skip(1).map(|o| o + base));
         self.bits.extend(next.bits);
         self.events += next.events;
-        self.columns = FieldColumns::new(self.first_event..self.first_event + self.events);
+        if self.columns.range().end < self.end() {
+            // Columns over fewer events than the index now covers (a source that grew): start over.
+            self.columns = FieldColumns::new(self.first_event..self.end());
+        }
     }
 
-    /// The field-value cache over this index's events (see [`crate::engine::query::columns`]).
+    /// The field-value cache over the source's events from this index's first one to the end (see
+    /// [`crate::engine::query::columns`]), however far the token filters reach.
     pub fn columns(&self) -> &FieldColumns {
         &self.columns
     }
@@ -297,5 +303,38 @@ mod tests {
                 crate::engine::query::plan::is_word_byte(c)
             );
         }
+    }
+
+    #[test]
+    fn field_columns_cover_the_whole_source_and_outlive_extending_the_index() {
+        let mut text = String::new();
+        for i in 0..3000 {
+            let status = [200, 502, 404][i % 3];
+            text.push_str(&format!("2026-07-03 09:00:00 INFO done status={status}\n"));
+        }
+        let source = ingest_bytes("a.log", text.as_bytes(), IngestOptions::default());
+        let reader = crate::engine::fields::FieldReader::for_source(&source);
+        let mut index = SourceIndex::default();
+        index.extend_to(&source, 4 * GROUP_EVENTS);
+        assert_eq!(index.end(), 4 * GROUP_EVENTS);
+        // A query reading `status` now (the warm-up has indexed a few groups) builds its column
+        // over every event, not only the indexed ones.
+        assert_eq!(index.columns().range(), 0..source.len());
+        let columns = index.columns();
+        let status = columns.column("status");
+        assert!(columns.chunk(&status, 0, &source, &reader, true).is_some());
+        assert!(index.columns().ready("status", 0..source.len()));
+        let built = index.columns().overhead_bytes();
+        while index.end() < source.len() {
+            index.extend_to(&source, index.end() + 3 * GROUP_EVENTS);
+        }
+        assert!(
+            index.columns().ready("status", 0..source.len()),
+            "extending the token filters keeps the column"
+        );
+        assert_eq!(index.columns().overhead_bytes(), built);
+        let mut joined = SourceIndex::build(&source, 0..256);
+        joined.append(SourceIndex::build(&source, 256..source.len()));
+        assert_eq!(joined.columns().range(), 0..source.len());
     }
 }

@@ -142,6 +142,9 @@ pub enum ShardRequest {
     },
     /// The shard's part of an investigation (answered by [`ShardReply::Investigated`]).
     Investigate { id: ShardRequestId, ask: PartAsk },
+    /// Answer [`ShardReply::Mined`] once every committed source is mined (at once if it is): the
+    /// facets of a query answered meanwhile lack the placeholder fields of the sources not mined.
+    WhenMined { id: ShardRequestId },
 }
 
 impl ShardRequest {
@@ -243,16 +246,23 @@ pub enum ShardReply {
         id: ShardRequestId,
         histogram: Histogram,
     },
-    /// The facets, and the most common template of the examined matches (for placeholder facets).
+    /// The facets, and the most common template of the examined matches (for placeholder facets);
+    /// `mining` when some committed source was not mined yet (its matches have no template).
     Facets {
         id: ShardRequestId,
         facets: Facets,
         #[serde(default)]
         templates: TemplateSample,
+        #[serde(default)]
+        mining: bool,
     },
     Placeholders {
         id: ShardRequestId,
         values: Vec<TemplateValues>,
+    },
+    /// Every committed source is mined (see [`ShardRequest::WhenMined`]).
+    Mined {
+        id: ShardRequestId,
     },
     FilteredRows {
         id: ShardRequestId,
@@ -287,6 +297,7 @@ impl ShardReply {
             | ShardReply::Histogram { id, .. }
             | ShardReply::Facets { id, .. }
             | ShardReply::Placeholders { id, .. }
+            | ShardReply::Mined { id }
             | ShardReply::FilteredRows { id, .. }
             | ShardReply::Details { id, .. }
             | ShardReply::Investigated { id, .. }

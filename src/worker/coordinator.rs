@@ -10,8 +10,9 @@
 //!
 //! This is the page's default worker (see [`crate::ui::bridge`]): it holds nothing the one worker
 //! ([`super::WorkerCore`]) does not, and answers every request as it does. Each shard mines its
-//! sources while reading them, so template placeholder fields (`tpl.*`) match on shards, and their
-//! facets are found in two steps across the shards ([`crate::engine::shard_facets`]); a
+//! sources after reading them, so template placeholder fields (`tpl.*`) match on shards, and their
+//! facets are found in two steps across the shards ([`crate::engine::shard_facets`]; a query answered
+//! before a shard finished mining gets its facets again, with the placeholders, once it has); a
 //! zone change ([`Request::SetZone`]) goes to the shards holding the file, which read it again from
 //! the bytes they keep; the file list's per-source zones are the shards' (reported with each source).
 //!
@@ -43,7 +44,7 @@ use super::case::MAX_ROWS_PER_REQUEST;
 use super::filter::{top_facets, FACET_SAMPLE, FACET_VALUES};
 use super::read::now_ms;
 use crate::engine::demo::{self, DEMO_SEED};
-use crate::engine::query::{Histogram, MatchKey};
+use crate::engine::query::{Facets, Histogram, MatchKey};
 use crate::engine::shard::{assign, merge_facets, merge_keyed, shard_count, MergedOrder};
 use crate::engine::shard_facets::{candidates, dominant_facets};
 use crate::engine::summary::FileSummary;
@@ -667,6 +668,7 @@ fn request_id(r: &ShardRequest) -> ShardRequestId {
         | ShardRequest::Histogram { id, .. }
         | ShardRequest::Facets { id, .. }
         | ShardRequest::Placeholders { id, .. }
+        | ShardRequest::WhenMined { id }
         | ShardRequest::MatchKeys { id, .. }
         | ShardRequest::FilteredRows { id, .. }
         | ShardRequest::Details { id, .. }
@@ -1274,6 +1276,38 @@ impl Coordinator {
                 }
             })
             .collect();
+        let Some((facets, mining)) = self.facets(&filter, &samples, id, generation).await else {
+            return;
+        };
+        self.post(&Reply::Query {
+            id,
+            part: QueryPart::Facets { facets },
+        });
+        if !mining.is_empty() {
+            wasm_bindgen_futures::spawn_local(self.clone().facets_when_mined(
+                id,
+                generation,
+                filter.clone(),
+                samples,
+                mining,
+            ));
+        }
+        // Then the merged order of the matches, for pages past the first.
+        if !filter.is_empty() {
+            self.filtered_order(&filter).await;
+        }
+    }
+    /// The facets of `filter` (each shard sampling `samples[s]` of its matches), with the
+    /// placeholder fields of the template nearly all examined matches share, and the shards that
+    /// had sources not mined yet (their matches had no template). `None` when query `id` was
+    /// replaced meanwhile.
+    async fn facets(
+        &self,
+        filter: &FilterSpec,
+        samples: &[u32],
+        id: RequestId,
+        generation: u32,
+    ) -> Option<(Facets, Vec<usize>)> {
         let slots: Vec<_> = (0..self.shards.len())
             .map(|s| {
                 let request = ShardRequest::Facets {
@@ -1287,19 +1321,24 @@ impl Coordinator {
             .collect();
         let mut parts = Vec::new();
         let mut templates = Vec::new();
-        for slot in slots {
+        let mut mining = Vec::new();
+        for (s, slot) in slots.into_iter().enumerate() {
             if let ShardReply::Facets {
                 facets,
                 templates: t,
+                mining: m,
                 ..
             } = Receive(slot).await.0
             {
                 parts.push(facets);
                 templates.push(t);
+                if m {
+                    mining.push(s);
+                }
             }
         }
         if !self.is_latest(id, generation) {
-            return;
+            return None;
         }
         let mut facets = top_facets(merge_facets(parts, FACET_VALUES));
         // Template placeholder fields, when nearly all examined matches are of one template.
@@ -1323,7 +1362,7 @@ impl Coordinator {
                 }
             }
             if !self.is_latest(id, generation) {
-                return;
+                return None;
             }
             let examined = templates.iter().map(|t| t.examined).sum();
             let placeholders = dominant_facets(examined, values, FACET_VALUES);
@@ -1331,13 +1370,37 @@ impl Coordinator {
             let at = facets.facets.len().min(2);
             facets.facets.splice(at..at, placeholders);
         }
-        self.post(&Reply::Query {
-            id,
-            part: QueryPart::Facets { facets },
-        });
-        // Then the merged order of the matches, for pages past the first.
-        if !filter.is_empty() {
-            self.filtered_order(&filter).await;
+        Some((facets, mining))
+    }
+
+    /// Once the shards in `mining` have mined every source, the facets of query `id` again, now
+    /// with the placeholder fields of its template (posted as a second facets part, which the UI
+    /// shows in place of the first), unless another query came meanwhile. The wait holds no query
+    /// open, so the shards mine (they do while no query runs).
+    async fn facets_when_mined(
+        self: Rc<Self>,
+        id: RequestId,
+        generation: u32,
+        filter: FilterSpec,
+        samples: Vec<u32>,
+        mining: Vec<usize>,
+    ) {
+        let slots: Vec<_> = mining
+            .into_iter()
+            .map(|s| self.send(s, &ShardRequest::WhenMined { id: self.sub_id() }, &[]))
+            .collect();
+        for slot in slots {
+            Receive(slot).await;
+        }
+        if !self.is_latest(id, generation) {
+            return;
+        }
+        let _running = QueryRunning::start(&self);
+        if let Some((facets, _)) = self.facets(&filter, &samples, id, generation).await {
+            self.post(&Reply::Query {
+                id,
+                part: QueryPart::Facets { facets },
+            });
         }
     }
 }

@@ -18,7 +18,13 @@
 //! about 2.5–4.7 s per shard right after a load, while scanning the text the index does not cover
 //! yet takes a fraction of that (tokenising every event costs more than searching for one word).
 //! Only when no warm-up is under way (it was stopped by a load, or none was started for the case as
-//! it is now) does a query complete the indexes itself, as nothing else would.
+//! it is now) does a query complete the indexes itself, as nothing else would. The field columns a
+//! query builds meanwhile cover the whole source and outlive the warm-up's steps (see
+//! [`crate::engine::query::columns`]), so the first field query after a load pays for them once.
+//!
+//! Template placeholder facets need the templates mined in the background after a load
+//! ([`super::correlate::mine_in_background`]): the facets of a query answered before the mining
+//! ended lack them, and are posted again, complete, once it ends (unless a newer query came).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -27,7 +33,7 @@ use crate::engine::patterns::SourcePatterns;
 
 use super::case::Case;
 use super::filter::{CaseView, CompiledFilter, Evaluated};
-use super::read::{fine_ms, now_ms, stats, yield_to_event_loop};
+use super::read::{fine_ms, now_ms, sleep_ms, stats, yield_to_event_loop, YIELD_EVERY_MS};
 use super::WorkerCore;
 use crate::engine::fields::FieldReader;
 use crate::engine::index::{SourceIndex, GROUP_EVENTS};
@@ -50,6 +56,8 @@ struct QueryState {
     warm_task: u64,
     /// Whether the current warm-up is still running (it goes on building what queries need).
     warming: bool,
+    /// Query parts worked out in steps right now (see [`hold_warm_up`]): the warm-up waits.
+    held: u32,
     /// The columns the warm-up still has to build: (source, field) pairs, the next one last, and
     /// the next chunk of the last one. `None` until planned for the current indexes.
     prebuild: Option<(Vec<(usize, String)>, usize)>,
@@ -57,6 +65,8 @@ struct QueryState {
 
 /// Events indexed per warm-up step (about 10 ms of work in a browser).
 const INDEX_STEP_EVENTS: usize = 64 * GROUP_EVENTS;
+/// How often a query whose facets lack placeholder fields looks whether the mining has ended.
+const MINED_POLL_MS: f64 = 2.0 * YIELD_EVERY_MS;
 /// Events sampled per source to choose the fields to pre-build.
 const COMMON_FIELDS_SAMPLE: usize = 2_000;
 /// Most fields pre-built per source.
@@ -177,6 +187,9 @@ pub(super) fn warm_up(core: Rc<impl HoldsCase + 'static>) {
             if core.loading() {
                 break;
             }
+            if STATE.with(|s| s.borrow().held > 0) {
+                continue;
+            }
             let Ok(case) = core.case().try_borrow() else {
                 continue;
             };
@@ -189,6 +202,19 @@ pub(super) fn warm_up(core: Rc<impl HoldsCase + 'static>) {
         }
         // Queries complete the indexes themselves from now on (nothing else would).
         STATE.with(|s| s.borrow_mut().warming = false);
+    });
+}
+
+/// Holds the warm-up back while a query part is worked out in steps (a shard's facets), so the
+/// part does not share its returns to the event loop with warm-up steps; `false` lets it go on.
+pub(super) fn hold_warm_up(hold: bool) {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        s.held = if hold {
+            s.held + 1
+        } else {
+            s.held.saturating_sub(1)
+        };
     });
 }
 
@@ -378,6 +404,30 @@ async fn run_query(core: Rc<WorkerCore>, id: RequestId, filter: FilterSpec, firs
     yield_to_event_loop().await;
     if !is_latest(id) {
         return;
+    }
+    let mining = !core.investigation.borrow().mined();
+    let facets = with_evaluated(&core, &filter, |case, ev| QueryPart::Facets {
+        facets: ev.facets(case),
+    });
+    core.post(&Reply::Query { id, part: facets });
+    if mining {
+        facets_when_mined(core, id, filter).await;
+    }
+}
+
+/// Once every source is mined, the facets of query `id` again, now with the placeholder fields of
+/// the template its matches share (the sources not mined had no templates when the facets were
+/// found), unless a newer query came meanwhile. The UI shows the second facets part in place of the
+/// first. Waiting does not count as query activity, so the mining goes on meanwhile.
+async fn facets_when_mined(core: Rc<WorkerCore>, id: RequestId, filter: FilterSpec) {
+    loop {
+        sleep_ms(MINED_POLL_MS).await;
+        if !is_latest(id) {
+            return;
+        }
+        if core.investigation.try_borrow().is_ok_and(|i| i.mined()) {
+            break;
+        }
     }
     let facets = with_evaluated(&core, &filter, |case, ev| QueryPart::Facets {
         facets: ev.facets(case),

@@ -12,7 +12,13 @@
 //! wait for the next commit too). After a commit it builds its token indexes and common field columns
 //! ([`super::query::warm_up`]) and mines the new sources' templates
 //! ([`super::correlate::mine_in_background`]) in the background; the asks about templates wait for
-//! the mining, and a query naming a placeholder field mines the rest at once.
+//! the mining, and a query naming a placeholder field mines the rest at once. Facets answered before
+//! the mining ended say so, and [`ShardRequest::WhenMined`] tells the coordinator when it has, so it
+//! asks for the facets again with their placeholder fields.
+//!
+//! Facets are worked out in steps with a return to the event loop between two
+//! ([`Shard::facets_in_steps`]): those of every event, which the page asks for when a load ends,
+//! take a few hundred ms per shard, and a query typed meanwhile begins after one step.
 
 mod investigate;
 
@@ -29,7 +35,7 @@ use super::case::Case;
 use super::correlate::{filter_needs_templates, mine_for, mine_in_background, MinesInBackground};
 use super::filter::{match_span, CaseView, CompiledFilter, Evaluated, HISTOGRAM_BARS};
 use super::load::{self, Input, LoadReport};
-use super::read::{fine_ms, now_ms, stats, ChunkSink, QuietQueue};
+use super::read::{fine_ms, now_ms, stats, yield_to_event_loop, ChunkSink, QuietQueue};
 use super::{query, zone_and_name};
 use crate::engine::correlate::Offsets;
 use crate::engine::demo::{self, DEMO_SEED};
@@ -37,7 +43,7 @@ use crate::engine::level::Level;
 use crate::engine::patterns::backlog::MiningBacklog;
 use crate::engine::patterns::SourcePatterns;
 use crate::engine::query::results::sort_time;
-use crate::engine::query::{facets, Histogram, MatchKey, Matches, StackBy};
+use crate::engine::query::{FacetTally, Histogram, MatchKey, Matches, StackBy};
 use crate::engine::shard::{sort_times, timeline_keys, OrderKey, KEY_BYTES};
 use crate::engine::shard_facets::{template_values, top_template};
 use crate::engine::store::{SourceData, NO_TIME};
@@ -110,6 +116,8 @@ struct Shard {
     mining: RefCell<MiningBacklog>,
     /// Whether a task mines in the background.
     mining_task: Cell<bool>,
+    /// [`ShardRequest::WhenMined`] requests to answer once every committed source is mined.
+    when_mined: RefCell<Vec<ShardRequestId>>,
     /// Case-wide ids of the committed sources.
     ids: RefCell<Vec<u16>>,
     case_span: Cell<(Option<i64>, Option<i64>)>,
@@ -124,7 +132,12 @@ struct Shard {
     /// Whether the coordinator is gathering a query's parts (from the first query request until
     /// [`ShardRequest::QueriesEnded`]): the shard is not idle between two parts.
     query_open: Cell<bool>,
+    /// Queries begun (first pages asked for): facets worked out in steps stop when another begins.
+    queries_begun: Cell<u64>,
 }
+
+/// Work per step of the facets (see [`FacetTally::step`]): about 10-30 ms in a browser.
+const FACETS_STEP_WORK: usize = 1 << 16;
 
 /// Longest time a query counts as open without a request about it (a lost `QueriesEnded` must not
 /// hold the background work back for ever).
@@ -139,6 +152,7 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
         replacements: RefCell::new(Vec::new()),
         mining: RefCell::new(MiningBacklog::default()),
         mining_task: Cell::new(false),
+        when_mined: RefCell::new(Vec::new()),
         ids: RefCell::new(Vec::new()),
         case_span: Cell::new((None, None)),
         queue: RefCell::new(VecDeque::new()),
@@ -148,6 +162,7 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
         asks: QuietQueue::default(),
         last_query_ms: Cell::new(f64::NEG_INFINITY),
         query_open: Cell::new(false),
+        queries_begun: Cell::new(0),
     });
     let handler = shard.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -210,6 +225,18 @@ impl Shard {
         let case = self.case.borrow();
         let (_, spent) = mine_for(&mut self.mining.borrow_mut(), case.sources(), f64::INFINITY);
         self.investigation.borrow_mut().loaded(0.0, spent);
+        self.tell_mined();
+    }
+
+    /// Answers the [`ShardRequest::WhenMined`] requests waiting, if every source is mined now.
+    fn tell_mined(&self) {
+        if !self.mining.borrow().is_complete() {
+            return;
+        }
+        let waiting: Vec<ShardRequestId> = self.when_mined.borrow_mut().drain(..).collect();
+        for id in waiting {
+            self.post(&ShardReply::Mined { id }, None);
+        }
     }
 
     fn post(&self, reply: &ShardReply, keys: Option<Vec<u8>>) {
@@ -325,11 +352,27 @@ impl Shard {
                 mine_in_background(self);
             }
             ShardRequest::Investigate { id, ask } => self.ask_later(id, ask),
+            ShardRequest::WhenMined { id } => {
+                self.when_mined.borrow_mut().push(id);
+                self.tell_mined();
+            }
             ShardRequest::QueriesEnded => {
                 self.query_open.set(false);
                 self.last_query_ms.set(now_ms());
             }
+            ShardRequest::Facets {
+                id,
+                filter,
+                top,
+                sample,
+            } => {
+                self.query_open.set(true);
+                wasm_bindgen_futures::spawn_local(self.facets_in_steps(id, filter, top, sample));
+            }
             other => {
+                if matches!(other, ShardRequest::FirstPage { .. }) {
+                    self.queries_begun.set(self.queries_begun.get() + 1);
+                }
                 if other
                     .filter()
                     .is_some_and(|f| filter_needs_templates(&f.text))
@@ -357,6 +400,61 @@ impl Shard {
                 self.post(&reply, keys);
             }
         }
+    }
+
+    /// Answers a [`ShardRequest::Facets`] in steps of [`FACETS_STEP_WORK`], returning to the event
+    /// loop between two: the facets of every event (the empty filter the page runs when a load
+    /// ends) take a few hundred ms, and a query typed meanwhile begins after one step, not after
+    /// all of them. When it begins, these facets are dropped (answered with a failure, which the
+    /// coordinator ignores for a query it no longer gathers).
+    async fn facets_in_steps(
+        self: Rc<Self>,
+        id: ShardRequestId,
+        filter: FilterSpec,
+        top: u32,
+        sample: u32,
+    ) {
+        if filter_needs_templates(&filter.text) {
+            self.mine_now();
+        }
+        let begun = self.queries_begun.get();
+        let mining = !self.mining.borrow().is_complete();
+        let started = fine_ms();
+        let mut tally = self.with_evaluated(&filter, |_, ev| {
+            FacetTally::new(&ev.matches, sample as usize)
+        });
+        stats::trace("facets step", started);
+        query::hold_warm_up(true);
+        let reply = loop {
+            let started = fine_ms();
+            let done = self.with_evaluated(&filter, |view, ev| {
+                tally.step(view.sources, &ev.matches, FACETS_STEP_WORK)
+            });
+            stats::trace("facets step", started);
+            if done {
+                let started = fine_ms();
+                let templates = self.with_evaluated(&filter, |view, ev| {
+                    top_template(view.sources, view.patterns, &ev.matches, sample as usize)
+                });
+                stats::trace("facets step", started);
+                break ShardReply::Facets {
+                    id,
+                    facets: tally.finish(top as usize),
+                    templates,
+                    mining,
+                };
+            }
+            yield_to_event_loop().await;
+            if self.queries_begun.get() != begun {
+                break ShardReply::Failed {
+                    id,
+                    message: "Another query began.".into(),
+                };
+            }
+        };
+        query::hold_warm_up(false);
+        self.last_query_ms.set(now_ms());
+        self.post(&reply, None);
     }
 
     /// Queues an investigation ask, answered when queries leave room (see [`QuietQueue`]). A
@@ -683,16 +781,6 @@ impl Shard {
                     ShardReply::Histogram { id, histogram: h }
                 })
             }
-            ShardRequest::Facets {
-                id,
-                filter,
-                top,
-                sample,
-            } => self.with_evaluated(&filter, |view, ev| ShardReply::Facets {
-                id,
-                facets: facets(view.sources, &ev.matches, top as usize, sample as usize),
-                templates: top_template(view.sources, view.patterns, &ev.matches, sample as usize),
-            }),
             ShardRequest::Placeholders {
                 id,
                 filter,
@@ -763,16 +851,20 @@ impl Shard {
                     Err(message) => ShardReply::Failed { id, message },
                 }
             }
+            // Handled in `handle` (facets in steps: `facets_in_steps`).
             ShardRequest::Load { id, .. }
             | ShardRequest::Commit { id, .. }
-            | ShardRequest::SetZone { id, .. } => ShardReply::Failed {
+            | ShardRequest::SetZone { id, .. }
+            | ShardRequest::Facets { id, .. } => ShardReply::Failed {
                 id,
                 message: "misrouted request".into(),
             },
-            ShardRequest::Cancel | ShardRequest::QueriesEnded => ShardReply::Failed {
-                id: 0,
-                message: "misrouted notice".into(),
-            },
+            ShardRequest::Cancel | ShardRequest::QueriesEnded | ShardRequest::WhenMined { .. } => {
+                ShardReply::Failed {
+                    id: 0,
+                    message: "misrouted notice".into(),
+                }
+            }
         };
         (reply, None)
     }
@@ -831,6 +923,8 @@ impl MinesInBackground for Shard {
         let mut investigation = self.investigation.try_borrow_mut().ok()?;
         let (complete, spent) = mine_for(&mut mining, case.sources(), budget_ms);
         investigation.loaded(0.0, spent);
+        drop(mining);
+        self.tell_mined();
         Some(complete)
     }
     fn last_query_ms(&self) -> f64 {
@@ -858,6 +952,7 @@ fn label(request: &ShardRequest) -> String {
         ShardRequest::Histogram { .. } => "histogram",
         ShardRequest::Facets { .. } => "facets",
         ShardRequest::Placeholders { .. } => "placeholders",
+        ShardRequest::WhenMined { .. } => "when-mined",
         ShardRequest::MatchKeys { .. } => "match-keys",
         ShardRequest::FilteredRows { .. } => "filtered-rows",
         ShardRequest::Details { .. } => "details",

@@ -120,6 +120,45 @@ test("template placeholder fields match and facet on shards as in one worker", a
   expect(sharded.fields).toEqual(single.fields);
 });
 
+/**
+ * Types `source:syslog` right after "Indexed", while the workers still mine templates (mining waits
+ * for a quiet moment after each query), and waits for its facets to name the template's placeholders
+ * with nothing more typed. Returns the facet fields and whether the mining was still under way when
+ * the filter was typed (the last mining step ended after it).
+ */
+async function placeholdersAfterMining(page, url) {
+  const shards = await load(page, url);
+  const typedAt = await page.evaluate(() => performance.timeOrigin + performance.now());
+  await filter(page).fill("source:syslog");
+  await expect(status(page)).toHaveText(/^[\d,]+ of [\d,]+ events match$/);
+  const facets = page.getByRole("region", { name: "Fields" });
+  await expect(facets.locator(".facet__field", { hasText: /^tpl\.num1\b/ })).toBeVisible({ timeout: 60_000 });
+  const fields = await facetFields(page);
+  let minedUntil = 0;
+  for (const w of page.workers()) {
+    const end = await w
+      .evaluate(() => {
+        const steps = (self.casefileTrace || []).filter(([label]) => label === "mining step");
+        return steps.length ? performance.timeOrigin + Math.max(...steps.map(([, start, took]) => start + took)) : 0;
+      })
+      .catch(() => 0);
+    minedUntil = Math.max(minedUntil, end);
+  }
+  return { shards, fields, minedAfterTyping: minedUntil - typedAt };
+}
+
+test("placeholder facets of a filter typed before the templates are mined appear when mining ends", async ({ page }) => {
+  for (const url of ["/?shards=2", "/?shards=1"]) {
+    const got = await placeholdersAfterMining(page, url);
+    console.log(`${url}: ${got.shards} workers; mining ended ${got.minedAfterTyping.toFixed(0)} ms after typing; facets ${got.fields.join(", ")}`);
+    // On shards the filter was typed while the templates were still being mined (about a second
+    // before mining ended on this machine). The one worker mines from the moment its load ends, and
+    // 20 MB leave it too little to mine for that to be sure: there the test checks the facets only.
+    if (got.shards > 1) expect(got.minedAfterTyping).toBeGreaterThan(0);
+    expect(got.fields).toContain("tpl.num1");
+  }
+});
+
 /** Sets syslog's zone to Asia/Tokyo (nine hours ahead: its rows move before every other file's). */
 async function rezoned(page, url) {
   const shards = await load(page, url);

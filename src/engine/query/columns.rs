@@ -25,7 +25,9 @@
 //!   found with a substring search and read in place when that is safe, as the text path does), so
 //!   results never depend on whether a column was built.
 //! - The cache lives in the source's [`crate::engine::index::SourceIndex`] (built once per case and
-//!   kept by the worker), and like it covers that index's range of events.
+//!   kept by the worker) and covers the source's events from that index's first one to the end,
+//!   however far its token filters reach yet: the background warm-up extends the filters step by
+//!   step after a load, and a column a query built meanwhile stays built.
 
 use std::borrow::Cow;
 use std::ops::Range;

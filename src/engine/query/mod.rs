@@ -101,7 +101,8 @@ pub use self::eval::{DerivedFields, EventSet, SourceView};
 pub use self::parse::{parse, CompareOp, Expr, ParsedQuery, QueryError, Span, TimeFilter};
 pub use self::plan::{compile, CompiledQuery, Plan, QueryContext};
 pub use self::results::{
-    facets, histogram, merge_pages, Facet, Facets, Histogram, MatchKey, Matches, StackBy,
+    facets, histogram, merge_pages, Facet, FacetTally, Facets, Histogram, MatchKey, Matches,
+    StackBy,
 };
 
 use crate::engine::store::SourceData;

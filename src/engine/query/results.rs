@@ -416,66 +416,120 @@ fn is_pseudo_field(name: &str) -> bool {
 /// Facets of `matches`: `level`, `source`, then every extracted field (by name), each with its `top`
 /// values, extracted fields from at most `sample` matches.
 pub fn facets(sources: &[SourceData], matches: &Matches, top: usize, sample: usize) -> Facets {
-    let matched = matches.count();
-    let step = (matched as usize).div_ceil(sample.max(1)).max(1);
-    let mut level = FieldTally::default();
-    let mut source = FieldTally::default();
-    let mut fields: FxHashMap<String, FieldTally> = FxHashMap::default();
-    let mut examined = 0u64;
-    let mut seen = 0usize;
-    for (s, set) in sources.iter().zip(&matches.sets) {
-        let reader = FieldReader::for_source(s);
-        let mut by_level = [0u64; 8];
-        let levels = s.level_column();
-        let n = set.count() as u64;
-        for e in set.iter() {
-            by_level[levels[e] as usize & 7] += 1;
-            if seen.is_multiple_of(step) {
-                examined += 1;
-                reader.for_each(s.text(e), &mut |key, value| {
-                    // `level` and `source` in a query mean the event's level and file, whatever
-                    // the text calls so: an extracted field of that name is no facet of its own.
-                    if let Some(tally) = fields.get_mut(key) {
-                        tally.add(&value);
-                    } else if !is_pseudo_field(key) {
-                        fields.entry(key.to_string()).or_default().add(&value);
-                    }
-                    true
-                });
+    let mut tally = FacetTally::new(matches, sample);
+    while !tally.step(sources, matches, usize::MAX) {}
+    tally.finish(top)
+}
+
+/// The work of reading one match's fields for [`FacetTally::step`], in units of counting a match.
+pub const EXAMINED_WORK: usize = 32;
+
+/// [`facets`] worked out in steps (a worker answering other requests between two): the same
+/// counts and the same sampled matches, whatever the steps.
+pub struct FacetTally {
+    matched: u64,
+    step: usize,
+    level: FieldTally,
+    source: FieldTally,
+    fields: FxHashMap<String, FieldTally>,
+    examined: u64,
+    seen: usize,
+    /// The source being tallied and its first event not tallied yet.
+    at: (usize, usize),
+    by_level: [u64; 8],
+}
+
+impl FacetTally {
+    /// Nothing tallied yet of `matches`, whose fields are read from at most `sample` of them.
+    pub fn new(matches: &Matches, sample: usize) -> Self {
+        let matched = matches.count();
+        FacetTally {
+            matched,
+            step: (matched as usize).div_ceil(sample.max(1)).max(1),
+            level: FieldTally::default(),
+            source: FieldTally::default(),
+            fields: FxHashMap::default(),
+            examined: 0,
+            seen: 0,
+            at: (0, 0),
+            by_level: [0; 8],
+        }
+    }
+
+    /// Tallies more matches, about `work` units of work (a match counts one, and one whose fields
+    /// are read [`EXAMINED_WORK`] more); returns whether every match is tallied.
+    pub fn step(&mut self, sources: &[SourceData], matches: &Matches, work: usize) -> bool {
+        let mut budget = work.max(1);
+        while let (Some(s), Some(set)) = (sources.get(self.at.0), matches.sets.get(self.at.0)) {
+            let reader = FieldReader::for_source(s);
+            let levels = s.level_column();
+            let mut next = set.next_from(self.at.1);
+            while let Some(e) = next {
+                if budget == 0 {
+                    self.at.1 = e;
+                    return false;
+                }
+                budget -= 1;
+                self.by_level[levels[e] as usize & 7] += 1;
+                if self.seen.is_multiple_of(self.step) {
+                    budget = budget.saturating_sub(EXAMINED_WORK);
+                    self.examined += 1;
+                    let fields = &mut self.fields;
+                    reader.for_each(s.text(e), &mut |key, value| {
+                        // `level` and `source` in a query mean the event's level and file, whatever
+                        // the text calls so: an extracted field of that name is no facet of its own.
+                        if let Some(tally) = fields.get_mut(key) {
+                            tally.add(&value);
+                        } else if !is_pseudo_field(key) {
+                            fields.entry(key.to_string()).or_default().add(&value);
+                        }
+                        true
+                    });
+                }
+                self.seen += 1;
+                next = set.next_from(e + 1);
             }
-            seen += 1;
+            for (l, c) in self.by_level.iter().enumerate().filter(|(_, c)| **c > 0) {
+                self.level.events += c;
+                // Summed over sources (each source adds its own counts of a level).
+                *self
+                    .level
+                    .values
+                    .entry(Level::from_u8(l as u8).as_str().to_string())
+                    .or_default() += c;
+            }
+            self.by_level = [0; 8];
+            let n = set.count() as u64;
+            if n > 0 {
+                self.source.events += n;
+                *self.source.values.entry(s.info.name.clone()).or_default() += n;
+            }
+            self.at = (self.at.0 + 1, 0);
         }
-        for (l, c) in by_level.iter().enumerate().filter(|(_, c)| **c > 0) {
-            level.events += c;
-            // Summed over sources (each source adds its own counts of a level).
-            *level
-                .values
-                .entry(Level::from_u8(l as u8).as_str().to_string())
-                .or_default() += c;
-        }
-        if n > 0 {
-            source.events += n;
-            *source.values.entry(s.info.name.clone()).or_default() += n;
-        }
+        true
     }
-    let mut out = vec![
-        level.into_facet("level".into(), top),
-        source.into_facet("source".into(), top),
-    ];
-    for f in &mut out {
-        f.numeric = None;
-    }
-    let mut names: Vec<String> = fields.keys().cloned().collect();
-    names.sort();
-    for name in names {
-        if let Some(t) = fields.remove(&name) {
-            out.push(t.into_facet(name, top));
+
+    /// The facets, with `top` values per field.
+    pub fn finish(mut self, top: usize) -> Facets {
+        let mut out = vec![
+            self.level.into_facet("level".into(), top),
+            self.source.into_facet("source".into(), top),
+        ];
+        for f in &mut out {
+            f.numeric = None;
         }
-    }
-    Facets {
-        matched,
-        examined,
-        facets: out,
+        let mut names: Vec<String> = self.fields.keys().cloned().collect();
+        names.sort();
+        for name in names {
+            if let Some(t) = self.fields.remove(&name) {
+                out.push(t.into_facet(name, top));
+            }
+        }
+        Facets {
+            matched: self.matched,
+            examined: self.examined,
+            facets: out,
+        }
     }
 }
 
@@ -581,5 +635,47 @@ mod tests {
         );
         assert_eq!(h.start_ns, 1_000_000_000);
         assert_eq!(h.counts.len(), 9);
+    }
+
+    #[test]
+    fn facets_tallied_in_steps_equal_facets_tallied_at_once() {
+        use crate::engine::ingest::{ingest_bytes, IngestOptions};
+        let mut json = String::new();
+        let mut text = String::new();
+        for i in 0..500 {
+            let level = ["info", "warn", "error"][i % 3];
+            json.push_str(&format!(
+                "{{\"ts\":\"2026-07-03T09:00:{:02}Z\",\"level\":\"{level}\",\"status\":{},\"id\":\"r{i}\"}}\n",
+                i % 60,
+                [200, 502, 404][i % 3]
+            ));
+            text.push_str(&format!(
+                "2026-07-03 09:00:{:02} INFO took={}\n",
+                i % 60,
+                i % 7
+            ));
+        }
+        let sources = vec![
+            ingest_bytes("a.jsonl", json.as_bytes(), IngestOptions::default()),
+            ingest_bytes("b.log", text.as_bytes(), IngestOptions::default()),
+        ];
+        let mut matches = Matches::all(&sources);
+        // Every third event of the first source does not match.
+        for e in (0..sources[0].len()).step_by(3) {
+            matches.sets[0].remove(e);
+        }
+        for sample in [10, 1000] {
+            let whole = facets(&sources, &matches, 5, sample);
+            assert!(whole.examined > 0);
+            for work in [1, 7, 333] {
+                let mut tally = FacetTally::new(&matches, sample);
+                let mut steps = 0;
+                while !tally.step(&sources, &matches, work) {
+                    steps += 1;
+                }
+                assert!(steps > 1);
+                assert_eq!(tally.finish(5), whole, "sample {sample}, steps of {work}");
+            }
+        }
     }
 }
