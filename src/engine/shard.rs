@@ -16,6 +16,7 @@
 //!
 //! Nothing here touches the browser: the workers (`crate::worker`) move the data, this decides.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 
 use crate::engine::query::results::{Distribution, FacetValue};
@@ -83,6 +84,21 @@ impl OrderKey {
     }
 }
 
+/// Renames the sources of encoded keys: a key naming source `s` names `ids[s]` afterwards (keys
+/// encoded before a shard's sources had their case-wide ids, see [`timeline_keys`]). Keys naming a
+/// source `ids` does not cover keep their source.
+pub fn rename_key_sources(keys: &mut [u8], ids: &[u16]) {
+    if ids.iter().enumerate().all(|(s, id)| s == *id as usize) {
+        return;
+    }
+    for key in keys.chunks_exact_mut(KEY_BYTES) {
+        let s = u16::from_le_bytes([key[8], key[9]]);
+        if let Some(id) = ids.get(s as usize) {
+            key[8..].copy_from_slice(&id.to_le_bytes());
+        }
+    }
+}
+
 /// The sort times of one source's events as the timeline sorts them (an untimed event takes the
 /// time of the timed event before it, or the source's first time), minus the source's clock offset.
 pub fn sort_times(source: &SourceData, offset_ns: i64) -> Vec<i64> {
@@ -115,8 +131,8 @@ pub fn sort_times(source: &SourceData, offset_ns: i64) -> Vec<i64> {
 /// The encoded [`OrderKey`]s of a shard's `timeline` over `sources` (each with its clock offset in
 /// `offsets_ns`), their sources named by the case-wide `ids`: what the shard sends the coordinator
 /// to merge. Written into one buffer of the exact size.
-pub fn timeline_keys(
-    sources: &[SourceData],
+pub fn timeline_keys<S: Borrow<SourceData>>(
+    sources: &[S],
     offsets_ns: &[i64],
     timeline: &Timeline,
     ids: &[u16],
@@ -124,7 +140,7 @@ pub fn timeline_keys(
     let mut times: Vec<SortTimes> = sources
         .iter()
         .enumerate()
-        .map(|(i, s)| SortTimes::of(s, offsets_ns.get(i).copied().unwrap_or(0)))
+        .map(|(i, s)| SortTimes::of(s.borrow(), offsets_ns.get(i).copied().unwrap_or(0)))
         .collect();
     let mut out = vec![0u8; timeline.len() * KEY_BYTES];
     for (p, key) in out.chunks_exact_mut(KEY_BYTES).enumerate() {
@@ -603,6 +619,23 @@ mod tests {
             }
             assert_eq!(order.position_of(1, order.shard_len(1)), None);
         }
+    }
+
+    #[test]
+    fn keys_encoded_before_the_ids_are_known_rename_to_the_same_keys() {
+        let all = sources();
+        let offsets = [0i64, 3_000_000_000, -1_000_000_000];
+        let by_ref: Vec<&SourceData> = all.iter().collect();
+        let timeline = Timeline::build_with_offsets(&by_ref, &offsets);
+        let ids = [4u16, 9, 2];
+        let mut early = timeline_keys(&by_ref, &offsets, &timeline, &[0, 1, 2]);
+        rename_key_sources(&mut early, &ids);
+        let whole = Timeline::build_with_offsets(&all, &offsets);
+        assert_eq!(early, timeline_keys(&all, &offsets, &whole, &ids));
+        let decoded: Vec<u16> = (0..timeline.len())
+            .map(|p| OrderKey::decode_at(&early, p).source)
+            .collect();
+        assert!(ids.iter().all(|id| decoded.contains(id)));
     }
 
     #[test]

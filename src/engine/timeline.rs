@@ -4,6 +4,7 @@
 //! multi-line fragment, a line of a file without timestamps), so each file's own order is kept. Ties
 //! are broken by source and then by position, which keeps the order stable and deterministic.
 
+use std::borrow::Borrow;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -118,7 +119,10 @@ impl Timeline {
 
     /// Like [`Timeline::build`], with `offsets_ns[i]` subtracted from source `i`'s times (clock skew
     /// corrections; missing entries are 0).
-    pub fn build_with_offsets(sources: &[SourceData], offsets_ns: &[i64]) -> Self {
+    ///
+    /// The sources may be given by reference (`&[&SourceData]`): a shard merges the sources it holds
+    /// with those a load has just read, before they join its case.
+    pub fn build_with_offsets<S: Borrow<SourceData>>(sources: &[S], offsets_ns: &[i64]) -> Self {
         Self::build_keyed(sources, offsets_ns, false).0
     }
 
@@ -129,12 +133,16 @@ impl Timeline {
     /// Events sort by `(key, source, event)`. Each source is sorted by itself once, then the sources
     /// are merged taking runs: the source with the smallest head gives events until its next key
     /// passes the smallest head of the others.
-    pub fn build_keyed(sources: &[SourceData], offsets_ns: &[i64], keys: bool) -> (Self, Vec<i64>) {
-        let total: usize = sources.iter().map(|s| s.len()).sum();
+    pub fn build_keyed<S: Borrow<SourceData>>(
+        sources: &[S],
+        offsets_ns: &[i64],
+        keys: bool,
+    ) -> (Self, Vec<i64>) {
+        let total: usize = sources.iter().map(|s| s.borrow().len()).sum();
         let runs: Vec<Run> = sources
             .iter()
             .enumerate()
-            .map(|(i, s)| Run::of(s, offsets_ns.get(i).copied().unwrap_or(0)))
+            .map(|(i, s)| Run::of(s.borrow(), offsets_ns.get(i).copied().unwrap_or(0)))
             .collect();
         let mut order = Vec::with_capacity(total);
         let mut out_keys = Vec::with_capacity(if keys { total } else { 0 });

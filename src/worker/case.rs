@@ -107,6 +107,17 @@ impl Case {
         self.rebuild_timeline();
     }
 
+    /// Applies clock offsets with the timeline they give, merged beforehand over exactly these
+    /// sources and offsets (see `Shard::prepare_commit`).
+    pub fn set_offsets_merged(&mut self, offsets: Offsets, timeline: Timeline) {
+        debug_assert_eq!(
+            timeline.len(),
+            self.sources.iter().map(|s| s.len()).sum::<usize>()
+        );
+        self.offsets = offsets;
+        self.timeline = timeline;
+    }
+
     pub fn offsets(&self) -> &Offsets {
         &self.offsets
     }

@@ -44,11 +44,12 @@ use crate::engine::patterns::backlog::MiningBacklog;
 use crate::engine::patterns::SourcePatterns;
 use crate::engine::query::results::sort_time;
 use crate::engine::query::{FacetTally, Histogram, MatchKey, Matches, StackBy};
-use crate::engine::shard::{sort_times, timeline_keys, OrderKey, KEY_BYTES};
+use crate::engine::shard::{rename_key_sources, sort_times, timeline_keys, OrderKey, KEY_BYTES};
 use crate::engine::shard_facets::{template_values, top_template};
 use crate::engine::store::{SourceData, NO_TIME};
 use crate::engine::summary::FileSummary;
 use crate::engine::time::Zone;
+use crate::engine::timeline::Timeline;
 use crate::protocol::investigate::PartAsk;
 use crate::protocol::query::FilterSpec;
 use crate::protocol::shard::{
@@ -104,6 +105,19 @@ struct Replacement {
     zone_name: String,
 }
 
+/// A shard's timeline over its committed and pending sources, merged as soon as a load has read
+/// everything, with the offsets the commit is expected to bring (the committed sources' own, zero for
+/// the new ones), so a shard that finishes reading before the others spends that wait merging
+/// instead of merging after every shard is done. The commit uses it when its sources and offsets are
+/// these; the keys then only get their case-wide source ids.
+struct PreparedCommit {
+    sources: usize,
+    offsets_ns: Vec<i64>,
+    timeline: Timeline,
+    /// The encoded keys, naming sources by the shard's own numbers.
+    keys: Vec<u8>,
+}
+
 struct Shard {
     scope: DedicatedWorkerGlobalScope,
     case: RefCell<Case>,
@@ -111,6 +125,8 @@ struct Shard {
     pending: RefCell<Vec<(SourceData, String)>>,
     /// Committed sources read again in another zone, waiting for the next commit.
     replacements: RefCell<Vec<Replacement>>,
+    /// The timeline and keys the next commit will most likely need, merged when a load ended.
+    prepared: RefCell<Option<PreparedCommit>>,
     /// The patterns of the committed sources, parallel to the case's sources, and the sources
     /// still to mine.
     mining: RefCell<MiningBacklog>,
@@ -149,6 +165,7 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
         scope: scope.clone(),
         case: RefCell::new(Case::default()),
         pending: RefCell::new(Vec::new()),
+        prepared: RefCell::new(None),
         replacements: RefCell::new(Vec::new()),
         mining: RefCell::new(MiningBacklog::default()),
         mining_task: Cell::new(false),
@@ -585,6 +602,9 @@ impl Shard {
             done.push(loaded);
         }
         pacer.progress(None, true);
+        if !cancelled {
+            stats::time("prepare_ms", || self.prepare_commit());
+        }
         self.post(
             &ShardReply::LoadDone {
                 id: load.id,
@@ -657,6 +677,32 @@ impl Shard {
         );
     }
 
+    /// Merges the timeline the next commit will most likely need (see [`PreparedCommit`]).
+    fn prepare_commit(&self) {
+        let case = self.case.borrow();
+        let pending = self.pending.borrow();
+        let prepared = self.replacements.borrow().is_empty().then(|| {
+            let sources: Vec<&SourceData> = case
+                .sources()
+                .iter()
+                .chain(pending.iter().map(|(s, _)| s))
+                .collect();
+            let offsets_ns: Vec<i64> = (0..sources.len())
+                .map(|s| case.offsets().get(s as u16))
+                .collect();
+            let timeline = Timeline::build_with_offsets(&sources, &offsets_ns);
+            let own: Vec<u16> = (0..sources.len() as u16).collect();
+            let keys = timeline_keys(&sources, &offsets_ns, &timeline, &own);
+            PreparedCommit {
+                sources: sources.len(),
+                offsets_ns,
+                timeline,
+                keys,
+            }
+        });
+        *self.prepared.borrow_mut() = prepared;
+    }
+
     /// Takes the pending sources into the case under their case-wide ids (and puts sources read
     /// again in another zone in place of the old ones) and re-merges the shard's timeline; returns
     /// its keys, encoded.
@@ -668,6 +714,11 @@ impl Shard {
     ) -> Vec<u8> {
         let mut case = self.case.borrow_mut();
         let mut mining = self.mining.borrow_mut();
+        let prepared = self
+            .prepared
+            .borrow_mut()
+            .take()
+            .filter(|_| self.replacements.borrow().is_empty());
         for r in self.replacements.borrow_mut().drain(..) {
             case.replace_source(r.index, r.data, &r.zone_name);
             mining.replaced(r.index);
@@ -678,6 +729,20 @@ impl Shard {
             if case.source_count() > index {
                 mining.added(index);
             }
+        }
+        let n = case.source_count();
+        let expected: Vec<i64> = (0..n)
+            .map(|s| offsets_ns.get(s).copied().unwrap_or(0))
+            .collect();
+        let prepared = prepared.filter(|p| p.sources == n && p.offsets_ns == expected);
+        if let Some(mut p) = prepared {
+            case.set_offsets_merged(Offsets::from_ns(offsets_ns), p.timeline);
+            rename_key_sources(&mut p.keys, &ids);
+            *self.ids.borrow_mut() = ids;
+            self.case_span.set(case_span);
+            query::forget_evaluation();
+            stats::add("commits_prepared", 1.0);
+            return p.keys;
         }
         stats::time("timeline_ms", || {
             case.set_offsets(Offsets::from_ns(offsets_ns))
