@@ -42,6 +42,9 @@ async function view(page, url, query) {
   await expect(status(page)).toHaveText(/^[\d,]+ of [\d,]+ events match$/);
   const counted = await status(page).textContent();
   const facets = page.getByRole("region", { name: "Fields" });
+  // The fields of the previous filter stay until this one's arrive: wait for the note naming its matches.
+  const matched = counted.split(" of ")[0];
+  await expect(facets.locator(".facets__note")).toHaveText(new RegExp(`(of|from [\\d,]+ of) ${matched} matches`));
   await expect(facets.locator(".facet").first()).toBeVisible();
   const levelFacet = await facets.locator(".facet").first().locator(".facet__value").allTextContents();
   const matches = { first: await scrollTo(page, 0), middle: await scrollTo(page, 0.5), end: await scrollTo(page, 1) };
