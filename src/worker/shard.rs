@@ -10,9 +10,10 @@
 //! source's patterns ([`Shard::patterns`], parallel to its case's sources), so template placeholder
 //! fields match here, and the bytes of each source, so a zone change reads it again (the new sources
 //! wait for the next commit too). After a commit it builds its token indexes and common field columns
-//! ([`super::query::warm_up`]) and mines the new sources' templates
+//! ([`super::query::warm_up`]), mines the new sources' templates and takes their ids into its id index
 //! ([`super::correlate::mine_in_background`]) in the background; the asks about templates wait for
-//! the mining, and a query naming a placeholder field mines the rest at once.
+//! the mining and the asks about ids for the index, and a query naming a placeholder field mines the
+//! rest at once.
 
 mod investigate;
 
@@ -368,7 +369,9 @@ impl Shard {
             wasm_bindgen_futures::spawn_local(async move {
                 let answer = |(id, ask)| self.answer_ask(id, ask);
                 let ready = |(_, ask): &(ShardRequestId, PartAsk)| {
-                    !investigate::needs_templates(ask) || self.mining.borrow().is_complete()
+                    (!investigate::needs_templates(ask) || self.mining.borrow().is_complete())
+                        && (!investigate::needs_ids(ask)
+                            || self.investigation.borrow().ids_complete())
                 };
                 self.asks.serve(|| self.quiet_since(), ready, answer).await;
             });
@@ -570,15 +573,18 @@ impl Shard {
     ) -> Vec<u8> {
         let mut case = self.case.borrow_mut();
         let mut mining = self.mining.borrow_mut();
+        let mut investigation = self.investigation.borrow_mut();
         for r in self.replacements.borrow_mut().drain(..) {
             case.replace_source(r.index, r.data, &r.zone_name);
             mining.replaced(r.index);
+            investigation.source_replaced(r.index);
         }
         for (source, zone_name) in self.pending.borrow_mut().drain(..) {
             let index = case.source_count();
             case.add_in_zone(source, &zone_name);
             if case.source_count() > index {
                 mining.added(index);
+                investigation.source_added(index);
             }
         }
         stats::time("timeline_ms", || {
@@ -829,9 +835,12 @@ impl MinesInBackground for Shard {
         let case = self.case.try_borrow().ok()?;
         let mut mining = self.mining.try_borrow_mut().ok()?;
         let mut investigation = self.investigation.try_borrow_mut().ok()?;
+        if mining.is_complete() {
+            return Some(investigation.build_ids_for(case.sources(), budget_ms));
+        }
         let (complete, spent) = mine_for(&mut mining, case.sources(), budget_ms);
         investigation.loaded(0.0, spent);
-        Some(complete)
+        Some(complete && investigation.ids_complete())
     }
     fn last_query_ms(&self) -> f64 {
         self.quiet_since()
