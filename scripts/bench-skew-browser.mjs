@@ -9,19 +9,11 @@
 //   BENCH_PORT=8213 node scripts/bench-skew-browser.mjs [DIR]        (default /tmp/g1024)
 //
 // BENCH_DIST serves another build (to compare two in one sitting), BENCH_SHARDS=N opens `?shards=N`.
-import { spawn } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { chromium } from "@playwright/test";
-import { ROOT } from "./bench-browser.mjs";
+import { FILES, loadAverage, openApp, waitForIndexed } from "./bench-browser.mjs";
 
 const PORT = Number(process.env.BENCH_PORT || 8394);
-const DIST = path.resolve(process.env.BENCH_DIST || path.join(ROOT, "dist"));
 const DIR = path.resolve(process.argv[2] || "/tmp/g1024");
-const FILES = ["app-payments.jsonl", "nginx-access.log", "syslog", "containers.log", "transactions.csv"];
-const URL_ = `http://127.0.0.1:${PORT}/`;
-const PAGE_URL = process.env.BENCH_SHARDS ? `${URL_}?shards=${process.env.BENCH_SHARDS}` : URL_;
 
 /** Runs in the page before the app: times every investigation ask to its reply. */
 function watchAsks() {
@@ -54,34 +46,12 @@ function watchAsks() {
 }
 
 async function main() {
-  if (!fs.existsSync(path.join(DIST, "index.html"))) throw new Error(`${DIST} is missing: run trunk build first`);
-  const server = spawn("python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", DIST, String(PORT)], {
-    stdio: "ignore",
-  });
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-  });
+  const { page, close, dist } = await openApp(PORT, { init: watchAsks });
   try {
-    const page = await browser.newPage();
-    await page.addInitScript(watchAsks);
-    for (let i = 0; ; i++) {
-      try {
-        await page.goto(PAGE_URL);
-        break;
-      } catch (e) {
-        if (i > 50) throw e;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    await page.getByRole("status").filter({ hasText: "No files loaded yet." }).waitFor();
-    const load = os.loadavg();
+    const load = loadAverage();
     const started = performance.now();
     await page.getByLabel("Open files").setInputFiles(FILES.map((f) => path.join(DIR, f)));
-    await page.waitForFunction(() => document.querySelector('[role="status"]')?.textContent.startsWith("Indexed "), null, {
-      polling: 50,
-      timeout: 900_000,
-    });
+    await waitForIndexed(page, 900_000);
     const loaded = (performance.now() - started) / 1000;
     const offer = page.getByRole("region", { name: "Clock skew" });
     await offer.getByRole("button", { name: "Apply offset" }).waitFor({ timeout: 600_000 });
@@ -93,12 +63,11 @@ async function main() {
       timeout: 600_000,
     });
     const asks = await page.evaluate(() => window.__asks);
-    console.log(`build: ${DIST}; set: ${DIR}; load average at start ${load.map((l) => l.toFixed(2)).join(", ")}, at end ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}`);
+    console.log(`build: ${dist}; set: ${DIR}; load average at start ${load}, at end ${loadAverage()}`);
     console.log(`loaded in ${loaded.toFixed(1)} s; skew offer ${offered.toFixed(1)} s after: ${sentence}`);
     for (const a of asks) console.log(`  ${a.ask.padEnd(12)} ${a.ms.toFixed(0).padStart(7)} ms${a.failed ? " (failed)" : ""}`);
   } finally {
-    await browser.close();
-    server.kill();
+    await close();
   }
 }
 
