@@ -20,7 +20,7 @@ use super::ids::{event_hashes, IdIndex, PARTITIONS};
 use crate::engine::store::SourceData;
 
 /// The id index of the sources scanned so far, and the work left.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct IdBacklog {
     /// Occurrences of the sources scanned so far; complete once nothing waits and every partition
     /// is sorted.
@@ -36,6 +36,20 @@ pub struct IdBacklog {
     next_sort: usize,
     /// One event's id hashes (kept to reuse its allocation).
     seen: Vec<u64>,
+}
+
+/// The index of no source at all: empty and complete.
+impl Default for IdBacklog {
+    fn default() -> Self {
+        IdBacklog {
+            index: IdIndex::default(),
+            waiting: VecDeque::new(),
+            current: None,
+            in_index: Vec::new(),
+            next_sort: PARTITIONS,
+            seen: Vec::new(),
+        }
+    }
 }
 
 impl IdBacklog {
@@ -257,6 +271,13 @@ mod tests {
             "another zone"
         );
         check_steps(sources, &[4096, 65_536, 1_000_003], 3, again);
+    }
+
+    #[test]
+    fn the_index_of_no_source_is_complete_and_empty() {
+        let backlog = IdBacklog::default();
+        assert!(backlog.is_complete());
+        assert_eq!(backlog.index(), Some(&IdIndex::build(&[])));
     }
 
     #[test]
