@@ -114,9 +114,9 @@ pub(super) trait MinesInBackground {
 }
 
 /// Mines what the worker's case has not mined yet, then builds its id index, a step of
-/// [`YIELD_EVERY_MS`] at a time with a return to the event loop between two, once [`QUERY_QUIET_MS`] passed without a query and while
-/// no load is reading; started after every load (and zone re-read). Does nothing when a task
-/// already mines.
+/// [`YIELD_EVERY_MS`] at a time with a return to the event loop between two, once
+/// [`QUERY_QUIET_MS`] passed without a query and while no load is reading; started after every load
+/// (and zone re-read). Does nothing when a task already mines.
 pub(super) fn mine_in_background(worker: std::rc::Rc<impl MinesInBackground + 'static>) {
     if worker.mining_task().replace(true) {
         return;
