@@ -70,9 +70,10 @@ async function printTraces(page, from, to) {
 
 /**
  * Waits until no worker has done background work for `quietMs`: a warm-up step (src/worker/query.rs
- * `warm_up`: token indexes, then field columns), a mining step (src/worker/correlate.rs
- * `mine_in_background`: templates) or an overview ask (patterns, skew, spikes), all done after a load,
- * so the queries timed next do not share the workers with them. Returns how long it waited (ms).
+ * `warm_up`: token indexes, then field columns), a mining or id index step (src/worker/correlate.rs
+ * `mine_in_background`: templates, then skew's id index) or an overview ask (patterns, skew, spikes),
+ * all done after a load, so the queries timed next do not share the workers with them. Returns how
+ * long it waited (ms).
  */
 async function settle(page, quietMs = 2000, maxMs = 300_000) {
   const t0 = Date.now();
@@ -84,7 +85,7 @@ async function settle(page, quietMs = 2000, maxMs = 300_000) {
           const t = self.casefileTrace || [];
           for (let i = t.length - 1; i >= 0; i--) {
             const label = t[i][0];
-            if (label === "warm-up step" || label === "mining step" || label.startsWith("ask ")) {
+            if (["warm-up step", "mining step", "id index step"].includes(label) || label.startsWith("ask ")) {
               return performance.timeOrigin + t[i][1] + t[i][2];
             }
           }

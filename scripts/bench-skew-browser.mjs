@@ -6,14 +6,41 @@
 // Skew asks run beside the patterns and spikes asked at the same moment, as a person sees them.
 //
 //   trunk build --release --offline                  # dist/ must be built first
-//   BENCH_PORT=8213 node scripts/bench-skew-browser.mjs [DIR]        (default /tmp/g1024)
+//   BENCH_PORT=8213 node scripts/bench-skew-browser.mjs [DIR] [--query QUERY]   (default /tmp/g1024)
 //
+// --query QUERY: commits QUERY as soon as the patterns overview is answered (the templates are mined
+// then, and the id index skew needs is built next) and reports how long it took until the status
+// said how many events match and until its histogram and facets were shown.
 // BENCH_DIST serves another build (to compare two in one sitting), BENCH_SHARDS=N opens `?shards=N`.
 import path from "node:path";
 import { FILES, loadAverage, openApp, waitForIndexed } from "./bench-browser.mjs";
 
 const PORT = Number(process.env.BENCH_PORT || 8394);
-const DIR = path.resolve(process.argv[2] || "/tmp/g1024");
+const argv = process.argv.slice(2);
+const QUERY = argv.includes("--query") ? argv[argv.indexOf("--query") + 1] : null;
+const DIR = path.resolve(argv.find((a, i) => !a.startsWith("--") && argv[i - 1] !== "--query") || "/tmp/g1024");
+
+/** Commits `query` in the Filter box; the ms until the status counts its matches, and until its
+ * histogram and facets are shown too. */
+async function timeQuery(page, query) {
+  const filter = page.getByRole("searchbox", { name: "Filter" });
+  const started = performance.now();
+  await filter.fill(query);
+  await filter.press("Enter");
+  const counted = () => /^[\d,]+ of [\d,]+ events? match$/.test(document.querySelector('[role="status"]')?.textContent || "");
+  await page.waitForFunction(counted, null, { polling: 10, timeout: 600_000 });
+  const count = performance.now() - started;
+  await page.waitForFunction(
+    () => {
+      const m = (document.querySelector('[role="status"]')?.textContent || "").match(/^([\d,]+) of/);
+      const note = document.querySelector(".facets__note")?.textContent || "";
+      return m && (note.includes(`of ${m[1]} matches`) || note === `Fields of ${m[1]} matches.`);
+    },
+    null,
+    { polling: 10, timeout: 600_000 },
+  );
+  return { count, all: performance.now() - started };
+}
 
 /** Runs in the page before the app: times every investigation ask to its reply. */
 function watchAsks() {
@@ -53,6 +80,15 @@ async function main() {
     await page.getByLabel("Open files").setInputFiles(FILES.map((f) => path.join(DIR, f)));
     await waitForIndexed(page, 900_000);
     const loaded = (performance.now() - started) / 1000;
+    let timed = null;
+    if (QUERY) {
+      await page.waitForFunction(() => window.__asks.some((a) => a.ask === "patterns" && a.ms !== undefined), null, {
+        polling: 10,
+        timeout: 600_000,
+      });
+      const at = (performance.now() - started) / 1000 - loaded;
+      timed = { at, ...(await timeQuery(page, QUERY)) };
+    }
     const offer = page.getByRole("region", { name: "Clock skew" });
     await offer.getByRole("button", { name: "Apply offset" }).waitFor({ timeout: 600_000 });
     const sentence = (await offer.locator(".skew-offer__sentence").allTextContents()).join(" ");
@@ -66,6 +102,10 @@ async function main() {
     console.log(`build: ${dist}; set: ${DIR}; load average at start ${load}, at end ${loadAverage()}`);
     console.log(`loaded in ${loaded.toFixed(1)} s; skew offer ${offered.toFixed(1)} s after: ${sentence}`);
     for (const a of asks) console.log(`  ${a.ask.padEnd(12)} ${a.ms.toFixed(0).padStart(7)} ms${a.failed ? " (failed)" : ""}`);
+    if (timed) {
+      console.log(`query ${JSON.stringify(QUERY)} committed ${timed.at.toFixed(1)} s after the load, once the patterns were answered:`);
+      console.log(`  count ${timed.count.toFixed(0)} ms, histogram and facets ${timed.all.toFixed(0)} ms`);
+    }
   } finally {
     await close();
   }

@@ -99,12 +99,30 @@ pub fn build_ids_for(backlog: &mut IdBacklog, sources: &[SourceData], budget_ms:
     work_for(budget_ms, || backlog.step(sources, ID_STEP)).0
 }
 
+/// What a step of [`mine_in_background`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum BackgroundStep {
+    Mining,
+    IdIndex,
+}
+
+impl BackgroundStep {
+    /// The step's name in the worker's trace (see [`stats::trace`]).
+    fn label(self) -> &'static str {
+        match self {
+            BackgroundStep::Mining => "mining step",
+            BackgroundStep::IdIndex => "id index step",
+        }
+    }
+}
+
 /// A worker whose case is mined, and its id index built, in the background: the one worker, or a
 /// shard.
 pub(super) trait MinesInBackground {
     /// Mines for about `budget_ms`, or once every source is mined builds the id index; whether both
-    /// are complete now. `None` when the case is busy (borrowed) at the moment.
-    fn mine_step(&self, budget_ms: f64) -> Option<bool>;
+    /// are complete now, and which of the two the step did. `None` when the case is busy (borrowed)
+    /// at the moment.
+    fn mine_step(&self, budget_ms: f64) -> Option<(bool, BackgroundStep)>;
     /// When the last query request came (ms since the epoch): mining waits for a quiet moment.
     fn last_query_ms(&self) -> f64;
     /// Whether a load is reading: mining waits for it to end (reading goes first).
@@ -134,9 +152,11 @@ pub(super) fn mine_in_background(worker: std::rc::Rc<impl MinesInBackground + 's
                 continue;
             }
             let started = super::read::fine_ms();
-            let done = worker.mine_step(YIELD_EVERY_MS);
-            stats::trace("mining step", started);
-            if done == Some(true) {
+            let Some((done, step)) = worker.mine_step(YIELD_EVERY_MS) else {
+                continue;
+            };
+            stats::trace(step.label(), started);
+            if done {
                 break;
             }
         }

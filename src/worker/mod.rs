@@ -38,8 +38,8 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use self::case::Case;
 use self::correlate::{
-    filter_needs_templates, mine_in_background, needs_ids, needs_templates, Investigation,
-    MinesInBackground,
+    filter_needs_templates, mine_in_background, needs_ids, needs_templates, BackgroundStep,
+    Investigation, MinesInBackground,
 };
 use self::load::{Input, LoadReport};
 use self::read::{now_ms, ChunkSink, QuietQueue};
@@ -474,13 +474,18 @@ impl WorkerCore {
 }
 
 impl MinesInBackground for WorkerCore {
-    fn mine_step(&self, budget_ms: f64) -> Option<bool> {
+    fn mine_step(&self, budget_ms: f64) -> Option<(bool, BackgroundStep)> {
         let case = self.case.try_borrow().ok()?;
         let mut investigation = self.investigation.try_borrow_mut().ok()?;
         Some(if investigation.mined() {
-            investigation.build_ids_for(case.sources(), budget_ms)
+            let done = investigation.build_ids_for(case.sources(), budget_ms);
+            (done, BackgroundStep::IdIndex)
         } else {
-            investigation.mine_for(case.sources(), budget_ms) && investigation.ids_complete()
+            let mined = investigation.mine_for(case.sources(), budget_ms);
+            (
+                mined && investigation.ids_complete(),
+                BackgroundStep::Mining,
+            )
         })
     }
     fn last_query_ms(&self) -> f64 {

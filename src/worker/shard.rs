@@ -27,7 +27,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use super::case::Case;
-use super::correlate::{filter_needs_templates, mine_for, mine_in_background, MinesInBackground};
+use super::correlate::{
+    filter_needs_templates, mine_for, mine_in_background, BackgroundStep, MinesInBackground,
+};
 use super::filter::{match_span, CaseView, CompiledFilter, Evaluated, HISTOGRAM_BARS};
 use super::load::{self, Input, LoadReport};
 use super::read::{fine_ms, now_ms, stats, ChunkSink, QuietQueue};
@@ -831,16 +833,20 @@ impl Shard {
 }
 
 impl MinesInBackground for Shard {
-    fn mine_step(&self, budget_ms: f64) -> Option<bool> {
+    fn mine_step(&self, budget_ms: f64) -> Option<(bool, BackgroundStep)> {
         let case = self.case.try_borrow().ok()?;
         let mut mining = self.mining.try_borrow_mut().ok()?;
         let mut investigation = self.investigation.try_borrow_mut().ok()?;
         if mining.is_complete() {
-            return Some(investigation.build_ids_for(case.sources(), budget_ms));
+            let done = investigation.build_ids_for(case.sources(), budget_ms);
+            return Some((done, BackgroundStep::IdIndex));
         }
         let (complete, spent) = mine_for(&mut mining, case.sources(), budget_ms);
         investigation.loaded(0.0, spent);
-        Some(complete && investigation.ids_complete())
+        Some((
+            complete && investigation.ids_complete(),
+            BackgroundStep::Mining,
+        ))
     }
     fn last_query_ms(&self) -> f64 {
         self.quiet_since()
