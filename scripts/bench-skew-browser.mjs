@@ -72,6 +72,33 @@ function watchAsks() {
   };
 }
 
+/**
+ * Per shard worker, its traced work (`casefileTrace`, src/worker/read.rs) by kind: count, busy ms and
+ * the longest single entry, for the asks and the background steps (a query waits for the one running).
+ */
+async function printShardWork(page) {
+  for (const w of page.workers()) {
+    let got;
+    try {
+      got = await w.evaluate(() => ({ name: self.name, trace: self.casefileTrace || [] }));
+    } catch {
+      continue;
+    }
+    if (!got.name.startsWith("casefile-shard") && got.name !== "") continue;
+    const kinds = new Map();
+    for (const [label, , took] of got.trace) {
+      if (!label.startsWith("ask ") && !label.endsWith(" step")) continue;
+      const k = kinds.get(label) || { n: 0, busy: 0, max: 0 };
+      k.n += 1;
+      k.busy += took;
+      k.max = Math.max(k.max, took);
+      kinds.set(label, k);
+    }
+    const rows = [...kinds].map(([label, k]) => `${label} x${k.n} ${k.busy.toFixed(0)} ms (longest ${k.max.toFixed(0)} ms)`);
+    console.log(`  ${got.name || "worker"}: ${rows.join("; ")}`);
+  }
+}
+
 async function main() {
   const { page, close, dist } = await openApp(PORT, { init: watchAsks });
   try {
@@ -101,7 +128,13 @@ async function main() {
     const asks = await page.evaluate(() => window.__asks);
     console.log(`build: ${dist}; set: ${DIR}; load average at start ${load}, at end ${loadAverage()}`);
     console.log(`loaded in ${loaded.toFixed(1)} s; skew offer ${offered.toFixed(1)} s after: ${sentence}`);
-    for (const a of asks) console.log(`  ${a.ask.padEnd(12)} ${a.ms.toFixed(0).padStart(7)} ms${a.failed ? " (failed)" : ""}`);
+    // Each ask from its request to its reply, and when the reply came (from the first ask).
+    const first = Math.min(...asks.map((a) => a.sent));
+    for (const a of asks) {
+      const at = ((a.sent + a.ms - first) / 1000).toFixed(1);
+      console.log(`  ${a.ask.padEnd(12)} ${a.ms.toFixed(0).padStart(7)} ms  (answered at ${at} s)${a.failed ? " (failed)" : ""}`);
+    }
+    await printShardWork(page);
     if (timed) {
       console.log(`query ${JSON.stringify(QUERY)} committed ${timed.at.toFixed(1)} s after the load, once the patterns were answered:`);
       console.log(`  count ${timed.count.toFixed(0)} ms, histogram and facets ${timed.all.toFixed(0)} ms`);
