@@ -143,7 +143,7 @@ impl IdBacklog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::ingest::{ingest_bytes, read_files, IngestOptions};
+    use crate::engine::ingest::{ingest_bytes, read_files, reread, IngestOptions, GENERATED_SET};
     use crate::engine::time::Zone;
     use std::path::Path;
 
@@ -177,19 +177,6 @@ mod tests {
             assert!(steps < 10_000_000, "building in steps of {step} ends");
         }
         steps
-    }
-
-    /// `name` read again as another zone's: the same text, other times.
-    fn in_zone(dir: &Path, name: &str, zone: Zone) -> SourceData {
-        let bytes = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        ingest_bytes(
-            name,
-            &bytes,
-            IngestOptions {
-                zone,
-                ..IngestOptions::default()
-            },
-        )
     }
 
     /// Builds the index of `sources` in steps of each size, with source `reread` read again in the
@@ -256,16 +243,9 @@ mod tests {
     #[test]
     #[ignore]
     fn the_index_built_in_steps_is_the_index_built_at_once_over_the_generated_set() {
-        let dir = Path::new("/tmp/g20");
-        let names = [
-            "app-payments.jsonl",
-            "containers.log",
-            "nginx-access.log",
-            "syslog",
-            "transactions.csv",
-        ];
-        let sources = read_files(dir, &names);
-        let again = in_zone(dir, "syslog", Zone::Fixed(2 * 3600));
+        let sources = read_files(Path::new("/tmp/g20"), &GENERATED_SET);
+        // Read again in another zone: the same text, other times.
+        let again = reread(&sources[3], Zone::Fixed(2 * 3600));
         assert_ne!(
             again.info.first_ts, sources[3].info.first_ts,
             "another zone"
