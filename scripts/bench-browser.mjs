@@ -1,14 +1,41 @@
-// What the browser benchmarks (bench-load.mjs, bench-query-browser.mjs) share: serving dist/ on a
-// local port, launching Debian's Chromium headless through Playwright, opening the app (with
-// `?shards=N` when BENCH_SHARDS is set) with a long-task observer on its main thread, and reading the
-// load statistics every worker publishes (`casefileLoadStats`, see src/worker/read.rs).
-import { spawn } from "node:child_process";
+// What the browser benchmarks (bench-load.mjs, bench-query-browser.mjs, bench-skew-browser.mjs,
+// bench-ui-tasks.mjs) share: the generated incident set they load, serving dist/ on a local port,
+// launching Debian's Chromium headless through Playwright, opening the app (with `?shards=N` when
+// BENCH_SHARDS is set) with a long-task observer on its main thread, and reading the load statistics
+// every worker publishes (`casefileLoadStats`, see src/worker/read.rs).
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "@playwright/test";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The files of a ../shared/bench/genlogs.py set, in the order the benchmarks open them. */
+export const FILES = ["app-payments.jsonl", "nginx-access.log", "syslog", "containers.log", "transactions.csv"];
+
+/**
+ * The set to load: `dir` when given, else bench-out/genlogs-<mb>mb, written once with genlogs.py.
+ */
+export function dataDir({ mb, dir }) {
+  if (dir) return dir;
+  const out = path.join(ROOT, "bench-out", `genlogs-${mb}mb`);
+  if (!fs.existsSync(path.join(out, "truth.json"))) {
+    fs.mkdirSync(out, { recursive: true });
+    console.error(`generating ${out} (genlogs.py --mb ${mb}, once)`);
+    execFileSync("python3", [path.resolve(ROOT, "../shared/bench/genlogs.py"), out, "--mb", String(mb)], { stdio: "inherit" });
+  }
+  return out;
+}
+
+/** The machine's 1, 5 and 15 minute load averages, as "1.23, 1.10, 0.98". */
+export function loadAverage() {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
+}
 
 const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -34,17 +61,20 @@ async function waitForServer(url) {
 
 /**
  * Serves dist/ on `port`, launches Chromium and opens the app, waiting until it says no files are
- * loaded; installs `window.__longTasks` (durations of main-thread tasks over 50 ms). Returns
- * `{ browser, page, close }`; `close()` ends the browser and the server.
+ * loaded; installs `window.__longTasks` (the main-thread tasks over 50 ms, as `{ start, duration }`).
+ * Options: `params`, more of the page's query string (`"timing"`); `viewport`, the page's size;
+ * `init`, a function run in the page before the app (Playwright's addInitScript). Returns
+ * `{ browser, page, close, dist }`; `close()` ends the browser and the server.
  */
-export async function openApp(port) {
+export async function openApp(port, { params, viewport, init } = {}) {
   // BENCH_DIST serves another build (e.g. one whose wasm keeps its function names, for --profile).
   const dist = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : path.join(ROOT, "dist");
   if (!fs.existsSync(path.join(dist, "index.html"))) {
     throw new Error(`${dist} is missing: run \`trunk build --release --offline\` first`);
   }
   const url = `http://127.0.0.1:${port}/`;
-  const pageUrl = process.env.BENCH_SHARDS ? `${url}?shards=${process.env.BENCH_SHARDS}` : url;
+  const query = [params, process.env.BENCH_SHARDS && `shards=${process.env.BENCH_SHARDS}`].filter(Boolean);
+  const pageUrl = query.length ? `${url}?${query.join("&")}` : url;
   const server = spawn("python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", dist, String(port)], {
     cwd: ROOT,
     stdio: "ignore",
@@ -57,16 +87,17 @@ export async function openApp(port) {
   try {
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
     await waitForServer(url);
-    const page = await browser.newPage();
+    const page = await browser.newPage(viewport ? { viewport } : {});
+    if (init) await page.addInitScript(init);
     await page.goto(pageUrl);
     await page.getByRole("status").filter({ hasText: "No files loaded yet." }).waitFor();
     await page.evaluate(() => {
       window.__longTasks = [];
       new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+        for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
       }).observe({ type: "longtask", buffered: true });
     });
-    return { browser, page, close };
+    return { browser, page, close, dist };
   } catch (e) {
     await close();
     throw e;

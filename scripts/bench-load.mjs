@@ -202,7 +202,7 @@ async function main() {
     const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
     const finalStatus = await status.textContent();
     await page.waitForTimeout(300);
-    const longTasks = await page.evaluate(() => window.__longTasks);
+    const longTasks = await page.evaluate(() => window.__longTasks.map((t) => t.duration));
     sampling = false;
     await sampler;
 

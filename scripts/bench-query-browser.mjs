@@ -29,10 +29,9 @@
 // --queries FILE reads the queries from FILE (the format of benches/queries.txt) instead, e.g. a few
 // lines of it to time one kind of query.
 // Without DIR it writes bench-out/genlogs-<N>mb once with genlogs.py --mb N (default 20).
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { ROOT, openApp, waitForIndexed } from "./bench-browser.mjs";
+import { FILES, ROOT, dataDir, openApp, waitForIndexed } from "./bench-browser.mjs";
 
 /**
  * Prints what each worker's `casefileTrace` holds between `from` and `to` (ms since the epoch): runs of
@@ -71,9 +70,10 @@ async function printTraces(page, from, to) {
 
 /**
  * Waits until no worker has done background work for `quietMs`: a warm-up step (src/worker/query.rs
- * `warm_up`: token indexes, then field columns), a mining step (src/worker/correlate.rs
- * `mine_in_background`: templates) or an overview ask (patterns, skew, spikes), all done after a load,
- * so the queries timed next do not share the workers with them. Returns how long it waited (ms).
+ * `warm_up`: token indexes, then field columns), a mining or id index step (src/worker/correlate.rs
+ * `mine_in_background`: templates, then skew's id index) or an overview ask (patterns, skew, spikes),
+ * all done after a load, so the queries timed next do not share the workers with them. Returns how
+ * long it waited (ms).
  */
 async function settle(page, quietMs = 2000, maxMs = 300_000) {
   const t0 = Date.now();
@@ -85,7 +85,7 @@ async function settle(page, quietMs = 2000, maxMs = 300_000) {
           const t = self.casefileTrace || [];
           for (let i = t.length - 1; i >= 0; i--) {
             const label = t[i][0];
-            if (label === "warm-up step" || label === "mining step" || label.startsWith("ask ")) {
+            if (["warm-up step", "mining step", "id index step"].includes(label) || label.startsWith("ask ")) {
               return performance.timeOrigin + t[i][1] + t[i][2];
             }
           }
@@ -104,7 +104,6 @@ async function settle(page, quietMs = 2000, maxMs = 300_000) {
 
 const PORT = Number(process.env.BENCH_PORT || 8393);
 // BENCH_SHARDS=N opens the page with `?shards=N` (N shard workers behind a coordinator; 0: one per core).
-const FILES = ["app-payments.jsonl", "nginx-access.log", "syslog", "containers.log", "transactions.csv"];
 
 function args() {
   const a = process.argv.slice(2);
@@ -131,17 +130,6 @@ function args() {
     else if (a[i] === "--settle") out.settle = true;
     else if (a[i] === "--fresh") out.fresh = true;
     else out.dir = path.resolve(a[i]);
-  }
-  return out;
-}
-
-function dataDir({ mb, dir }) {
-  if (dir) return dir;
-  const out = path.join(ROOT, "bench-out", `genlogs-${mb}mb`);
-  if (!fs.existsSync(path.join(out, "truth.json"))) {
-    fs.mkdirSync(out, { recursive: true });
-    console.error(`generating ${out} (genlogs.py --mb ${mb}, once)`);
-    execFileSync("python3", [path.resolve(ROOT, "../shared/bench/genlogs.py"), out, "--mb", String(mb)], { stdio: "inherit" });
   }
   return out;
 }
@@ -206,7 +194,7 @@ async function timeQuery(page, query) {
         let matched = null;
         const done = (all) => {
           observer.disconnect();
-          resolve({ firstPage, count, all, matched, longest: Math.max(0, ...window.__longTasks) });
+          resolve({ firstPage, count, all, matched, longest: Math.max(0, ...window.__longTasks.map((t) => t.duration)) });
         };
         const check = () => {
           const now = performance.now() - t0;

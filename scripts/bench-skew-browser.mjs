@@ -6,22 +6,44 @@
 // Skew asks run beside the patterns and spikes asked at the same moment, as a person sees them.
 //
 //   trunk build --release --offline                  # dist/ must be built first
-//   BENCH_PORT=8213 node scripts/bench-skew-browser.mjs [DIR]        (default /tmp/g1024)
+//   BENCH_PORT=8213 node scripts/bench-skew-browser.mjs [DIR] [--query QUERY] [--query-at S]
+//                                                                 (default DIR /tmp/g1024)
 //
+// --query QUERY: commits QUERY S seconds after "Indexed" (--query-at, default 3: the overviews asked
+// after the load are being worked out then, skew's id index among them) and reports how long it took
+// until the status said how many events match and until its histogram and facets were shown.
 // BENCH_DIST serves another build (to compare two in one sitting), BENCH_SHARDS=N opens `?shards=N`.
-import { spawn } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { chromium } from "@playwright/test";
-import { ROOT } from "./bench-browser.mjs";
+import { FILES, loadAverage, openApp, waitForIndexed } from "./bench-browser.mjs";
 
 const PORT = Number(process.env.BENCH_PORT || 8394);
-const DIST = path.resolve(process.env.BENCH_DIST || path.join(ROOT, "dist"));
-const DIR = path.resolve(process.argv[2] || "/tmp/g1024");
-const FILES = ["app-payments.jsonl", "nginx-access.log", "syslog", "containers.log", "transactions.csv"];
-const URL_ = `http://127.0.0.1:${PORT}/`;
-const PAGE_URL = process.env.BENCH_SHARDS ? `${URL_}?shards=${process.env.BENCH_SHARDS}` : URL_;
+const argv = process.argv.slice(2);
+const option = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : null);
+const QUERY = option("--query");
+const QUERY_AT_S = Number(option("--query-at") ?? 3);
+const DIR = path.resolve(argv.find((a, i) => !a.startsWith("--") && !argv[i - 1]?.startsWith("--query")) || "/tmp/g1024");
+
+/** Commits `query` in the Filter box; the ms until the status counts its matches, and until its
+ * histogram and facets are shown too. */
+async function timeQuery(page, query) {
+  const filter = page.getByRole("searchbox", { name: "Filter" });
+  const started = performance.now();
+  await filter.fill(query);
+  await filter.press("Enter");
+  const counted = () => /^[\d,]+ of [\d,]+ events? match$/.test(document.querySelector('[role="status"]')?.textContent || "");
+  await page.waitForFunction(counted, null, { polling: 10, timeout: 600_000 });
+  const count = performance.now() - started;
+  await page.waitForFunction(
+    () => {
+      const m = (document.querySelector('[role="status"]')?.textContent || "").match(/^([\d,]+) of/);
+      const note = document.querySelector(".facets__note")?.textContent || "";
+      return m && (note.includes(`of ${m[1]} matches`) || note === `Fields of ${m[1]} matches.`);
+    },
+    null,
+    { polling: 10, timeout: 600_000 },
+  );
+  return { count, all: performance.now() - started };
+}
 
 /** Runs in the page before the app: times every investigation ask to its reply. */
 function watchAsks() {
@@ -53,36 +75,47 @@ function watchAsks() {
   };
 }
 
-async function main() {
-  if (!fs.existsSync(path.join(DIST, "index.html"))) throw new Error(`${DIST} is missing: run trunk build first`);
-  const server = spawn("python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", DIST, String(PORT)], {
-    stdio: "ignore",
-  });
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-  });
-  try {
-    const page = await browser.newPage();
-    await page.addInitScript(watchAsks);
-    for (let i = 0; ; i++) {
-      try {
-        await page.goto(PAGE_URL);
-        break;
-      } catch (e) {
-        if (i > 50) throw e;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+/**
+ * Per shard worker, its traced work (`casefileTrace`, src/worker/read.rs) by kind: count, busy ms and
+ * the longest single entry, for the asks and the background steps (a query waits for the one running).
+ */
+async function printShardWork(page) {
+  for (const w of page.workers()) {
+    let got;
+    try {
+      got = await w.evaluate(() => ({ name: self.name, trace: self.casefileTrace || [] }));
+    } catch {
+      continue;
     }
-    await page.getByRole("status").filter({ hasText: "No files loaded yet." }).waitFor();
-    const load = os.loadavg();
+    if (!got.name.startsWith("casefile-shard") && got.name !== "") continue;
+    const kinds = new Map();
+    for (const [label, , took] of got.trace) {
+      if (!label.startsWith("ask ") && !label.endsWith(" step")) continue;
+      const k = kinds.get(label) || { n: 0, busy: 0, max: 0 };
+      k.n += 1;
+      k.busy += took;
+      k.max = Math.max(k.max, took);
+      kinds.set(label, k);
+    }
+    const rows = [...kinds].map(([label, k]) => `${label} x${k.n} ${k.busy.toFixed(0)} ms (longest ${k.max.toFixed(0)} ms)`);
+    console.log(`  ${got.name || "worker"}: ${rows.join("; ")}`);
+  }
+}
+
+async function main() {
+  const { page, close, dist } = await openApp(PORT, { init: watchAsks });
+  try {
+    const load = loadAverage();
     const started = performance.now();
     await page.getByLabel("Open files").setInputFiles(FILES.map((f) => path.join(DIR, f)));
-    await page.waitForFunction(() => document.querySelector('[role="status"]')?.textContent.startsWith("Indexed "), null, {
-      polling: 50,
-      timeout: 900_000,
-    });
+    await waitForIndexed(page, 900_000);
     const loaded = (performance.now() - started) / 1000;
+    let timed = null;
+    if (QUERY) {
+      await page.waitForTimeout(QUERY_AT_S * 1000);
+      const at = (performance.now() - started) / 1000 - loaded;
+      timed = { at, ...(await timeQuery(page, QUERY)) };
+    }
     const offer = page.getByRole("region", { name: "Clock skew" });
     await offer.getByRole("button", { name: "Apply offset" }).waitFor({ timeout: 600_000 });
     const sentence = (await offer.locator(".skew-offer__sentence").allTextContents()).join(" ");
@@ -93,12 +126,21 @@ async function main() {
       timeout: 600_000,
     });
     const asks = await page.evaluate(() => window.__asks);
-    console.log(`build: ${DIST}; set: ${DIR}; load average at start ${load.map((l) => l.toFixed(2)).join(", ")}, at end ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}`);
+    console.log(`build: ${dist}; set: ${DIR}; load average at start ${load}, at end ${loadAverage()}`);
     console.log(`loaded in ${loaded.toFixed(1)} s; skew offer ${offered.toFixed(1)} s after: ${sentence}`);
-    for (const a of asks) console.log(`  ${a.ask.padEnd(12)} ${a.ms.toFixed(0).padStart(7)} ms${a.failed ? " (failed)" : ""}`);
+    // Each ask from its request to its reply, and when the reply came (from the first ask).
+    const first = Math.min(...asks.map((a) => a.sent));
+    for (const a of asks) {
+      const at = ((a.sent + a.ms - first) / 1000).toFixed(1);
+      console.log(`  ${a.ask.padEnd(12)} ${a.ms.toFixed(0).padStart(7)} ms  (answered at ${at} s)${a.failed ? " (failed)" : ""}`);
+    }
+    await printShardWork(page);
+    if (timed) {
+      console.log(`query ${JSON.stringify(QUERY)} committed ${timed.at.toFixed(1)} s after "Indexed":`);
+      console.log(`  count ${timed.count.toFixed(0)} ms, histogram and facets ${timed.all.toFixed(0)} ms`);
+    }
   } finally {
-    await browser.close();
-    server.kill();
+    await close();
   }
 }
 

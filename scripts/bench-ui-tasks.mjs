@@ -22,22 +22,11 @@
 // Without DIR it writes bench-out/genlogs-<N>mb once with genlogs.py --mb N (default 20).
 // BENCH_SHARDS=N opens the page with `?shards=N`. BENCH_PORT sets the static server's port (8394),
 // BENCH_DIST the build served (dist/).
-import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "@playwright/test";
+import { FILES, ROOT, dataDir, loadAverage, openApp } from "./bench-browser.mjs";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PORT = Number(process.env.BENCH_PORT || 8394);
-// BENCH_DIST: another build of the app to measure (e.g. the main branch's dist/, to compare).
-const DIST = path.resolve(process.env.BENCH_DIST || path.join(ROOT, "dist"));
-const URL_ = `http://127.0.0.1:${PORT}/`;
-// `?timing` makes the app record its user-timing measures (src/ui/timing.rs); a build without them
-// simply has none to report.
-const PAGE_URL = `${URL_}?timing${process.env.BENCH_SHARDS ? `&shards=${process.env.BENCH_SHARDS}` : ""}`;
-const FILES = ["app-payments.jsonl", "nginx-access.log", "syslog", "containers.log", "transactions.csv"];
 const LONG_MS = 50;
 const TRACE_CATEGORIES = [
   "toplevel",
@@ -56,35 +45,12 @@ function args() {
   return out;
 }
 
-function dataDir({ mb, dir }) {
-  if (dir) return dir;
-  const out = path.join(ROOT, "bench-out", `genlogs-${mb}mb`);
-  if (!fs.existsSync(path.join(out, "truth.json"))) {
-    fs.mkdirSync(out, { recursive: true });
-    console.error(`generating ${out} (genlogs.py --mb ${mb}, once)`);
-    execFileSync("python3", [path.resolve(ROOT, "../shared/bench/genlogs.py"), out, "--mb", String(mb)], { stdio: "inherit" });
-  }
-  return out;
-}
-
 function queries() {
   return fs
     .readFileSync(path.join(ROOT, "benches", "queries.txt"), "utf8")
     .split("\n")
     .filter((l) => l.trim() && !l.startsWith("#"))
     .map((l) => l.split("\t")[1]);
-}
-
-async function waitForServer() {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(URL_)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the static server on ${URL_} did not start`);
 }
 
 /** Chrome's trace of the page while `run` runs: its events, collected over CDP. */
@@ -227,30 +193,13 @@ const SCENARIOS = {
 async function main() {
   const opts = args();
   const dir = dataDir(opts);
-  if (!fs.existsSync(path.join(DIST, "index.html"))) {
-    throw new Error(`${DIST} is missing: run \`trunk build --release --offline\` first`);
-  }
-  const server = spawn("python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", DIST, String(PORT)], {
-    stdio: "ignore",
-  });
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  // `?timing` makes the app record its user-timing measures (src/ui/timing.rs); a build without them
+  // simply has none to report.
+  const { page, close } = await openApp(PORT, { params: "timing", viewport: { width: 1400, height: 1000 } });
   const allTrace = [];
   try {
-    await waitForServer();
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(PAGE_URL);
-    await page.getByRole("status").filter({ hasText: "No files loaded yet." }).waitFor();
-    await page.evaluate(() => {
-      window.__longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-      }).observe({ type: "longtask" });
-    });
     const cdp = await page.context().newCDPSession(page);
-    console.log(`load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}`);
+    console.log(`load average before: ${loadAverage()}`);
     const pad = (s, n) => String(s).padEnd(n);
     console.log(
       `\n${pad("scenario", 11)}${pad("longtasks", 11)}${pad("longest", 9)}${pad("max CPU", 9)}${pad("CPU all", 9)}${pad("wall/CPU ms of tasks >50 ms", 36)}app measures (longest, ms)`,
@@ -298,11 +247,10 @@ async function main() {
         if (t.inside.length) console.log(`${" ".repeat(11)}${t.duration.toFixed(0)} ms task holds: ${t.inside.join(", ")}`);
       }
     }
-    console.log(`\nload average after: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}`);
+    console.log(`\nload average after: ${loadAverage()}`);
     if (opts.traceOut) fs.writeFileSync(opts.traceOut, JSON.stringify({ traceEvents: allTrace }));
   } finally {
-    await browser.close();
-    server.kill();
+    await close();
   }
 }
 

@@ -605,6 +605,16 @@ pub fn reread(source: &SourceData, zone: Zone) -> SourceData {
     finish_reread(ingest, source)
 }
 
+/// The files of a generated incident set (`../shared/bench/genlogs.py`), for the tests over one.
+#[cfg(test)]
+pub(crate) const GENERATED_SET: [&str; 5] = [
+    "app-payments.jsonl",
+    "containers.log",
+    "nginx-access.log",
+    "syslog",
+    "transactions.csv",
+];
+
 /// Reads the files `names` (paths under `dir`, also the sources' names) whole into sources with the
 /// default options: the tests over real files share it.
 #[cfg(test)]

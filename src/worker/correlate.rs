@@ -1,14 +1,17 @@
-//! The worker's investigations: the message patterns of every loaded source (mined after each load,
-//! in the background: [`mine_in_background`]), the id index (built when first needed), clock offsets,
-//! and the answers to the UI's [`Ask`]s, all computed here so the UI thread only renders.
+//! The worker's investigations: the message patterns of every loaded source and the id index (both
+//! built after each load, in the background: [`mine_in_background`]), clock offsets, and the answers
+//! to the UI's [`Ask`]s, all computed here so the UI thread only renders.
 //!
 //! The patterns are kept parallel to the case's sources (`patterns[i]` belongs to source `i`); the id
-//! index and the skew estimate are dropped whenever a source joins and rebuilt on the next ask. An
-//! ask about templates ([`needs_templates`]) waits until every source is mined.
+//! index takes in every source that joins or is read again, and the skew estimate is dropped then and
+//! worked out again on the next ask. An ask about templates ([`needs_templates`]) waits until every
+//! source is mined, an ask about ids ([`needs_ids`]) until the id index is complete; answered before
+//! (when a later request needs every ask answered at once), it builds what is left first.
 
 use crate::engine::correlate::changes::{compare_in, default_window, Window};
 use crate::engine::correlate::context::{around_event, DEFAULT_LIMIT};
 use crate::engine::correlate::follow::{follow, related_by};
+use crate::engine::correlate::id_backlog::IdBacklog;
 use crate::engine::correlate::ids::IdIndex;
 use crate::engine::correlate::shape::template_group;
 use crate::engine::correlate::skew::{estimate, SkewReport};
@@ -29,6 +32,8 @@ use super::read::{now_ms, sleep_ms, stats, yield_to_event_loop, QUERY_QUIET_MS, 
 
 /// Events mined between two looks at the clock.
 const MINE_STEP: usize = 4096;
+/// Events scanned for ids (or id occurrences sorted) between two looks at the clock.
+const ID_STEP: usize = 4096;
 /// Widest context window asked for, in seconds either side.
 const MAX_CONTEXT_SECONDS: f64 = 3600.0;
 
@@ -37,7 +42,8 @@ const MAX_CONTEXT_SECONDS: f64 = 3600.0;
 pub struct Investigation {
     /// Patterns of each source of the case, in source order, and the sources still to mine.
     mining: MiningBacklog,
-    ids: Option<IdIndex>,
+    /// The id index of the case's sources, and the sources still to take in.
+    ids: IdBacklog,
     skew: Option<SkewReport>,
     /// Time spent mining and reading (ingest alone) over all loads, in ms.
     mining_ms: f64,
@@ -49,11 +55,32 @@ pub fn needs_templates(ask: &Ask) -> bool {
     matches!(ask, Ask::Patterns | Ask::Changes { .. } | Ask::Spikes)
 }
 
+/// Asks whose answers need the id index: they wait until it is complete.
+pub fn needs_ids(ask: &Ask) -> bool {
+    matches!(
+        ask,
+        Ask::Related { .. } | Ask::Follow { .. } | Ask::Skew | Ask::SetOffsets { .. }
+    )
+}
+
 /// Whether a filter's text may name a template placeholder field (`tpl.num1`): its evaluation then
 /// needs every source mined. (A word that merely contains `tpl.` makes this say yes too, which only
 /// costs the wait.)
 pub fn filter_needs_templates(text: &str) -> bool {
     text.to_ascii_lowercase().contains("tpl.")
+}
+
+/// Runs `step` until it says the work is complete or about `budget_ms` passed (looking at the clock
+/// after each step). Returns whether the work is complete, and the milliseconds spent.
+fn work_for(budget_ms: f64, mut step: impl FnMut() -> bool) -> (bool, f64) {
+    let started = now_ms();
+    loop {
+        let complete = step();
+        let spent = now_ms() - started;
+        if complete || spent >= budget_ms {
+            return (complete, spent);
+        }
+    }
 }
 
 /// Mines `backlog` over `sources` for about `budget_ms` (in steps of [`MINE_STEP`] events). Returns
@@ -63,21 +90,39 @@ pub fn mine_for(
     sources: &[SourceData],
     budget_ms: f64,
 ) -> (bool, f64) {
-    let started = now_ms();
-    loop {
-        let complete = backlog.step(sources, MINE_STEP);
-        let spent = now_ms() - started;
-        if complete || spent >= budget_ms {
-            return (complete, spent);
+    work_for(budget_ms, || backlog.step(sources, MINE_STEP))
+}
+
+/// Builds the id index of `backlog` over `sources` for about `budget_ms` (in steps of [`ID_STEP`]).
+/// Returns whether it is complete.
+pub fn build_ids_for(backlog: &mut IdBacklog, sources: &[SourceData], budget_ms: f64) -> bool {
+    work_for(budget_ms, || backlog.step(sources, ID_STEP)).0
+}
+
+/// What a step of [`mine_in_background`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum BackgroundStep {
+    Mining,
+    IdIndex,
+}
+
+impl BackgroundStep {
+    /// The step's name in the worker's trace (see [`stats::trace`]).
+    fn label(self) -> &'static str {
+        match self {
+            BackgroundStep::Mining => "mining step",
+            BackgroundStep::IdIndex => "id index step",
         }
     }
 }
 
-/// A worker whose case is mined in the background: the one worker, or a shard.
+/// A worker whose case is mined, and its id index built, in the background: the one worker, or a
+/// shard.
 pub(super) trait MinesInBackground {
-    /// Mines for about `budget_ms`; whether every source is mined now. `None` when the case is
-    /// busy (borrowed) at the moment.
-    fn mine_step(&self, budget_ms: f64) -> Option<bool>;
+    /// Mines for about `budget_ms`, or once every source is mined builds the id index; whether both
+    /// are complete now, and which of the two the step did. `None` when the case is busy (borrowed)
+    /// at the moment.
+    fn mine_step(&self, budget_ms: f64) -> Option<(bool, BackgroundStep)>;
     /// When the last query request came (ms since the epoch): mining waits for a quiet moment.
     fn last_query_ms(&self) -> f64;
     /// Whether a load is reading: mining waits for it to end (reading goes first).
@@ -86,10 +131,10 @@ pub(super) trait MinesInBackground {
     fn mining_task(&self) -> &std::cell::Cell<bool>;
 }
 
-/// Mines what the worker's case has not mined yet, a step of [`YIELD_EVERY_MS`] at a time with a
-/// return to the event loop between two, once [`QUERY_QUIET_MS`] passed without a query and while
-/// no load is reading; started after every load (and zone re-read). Does nothing when a task
-/// already mines.
+/// Mines what the worker's case has not mined yet, then builds its id index, a step of
+/// [`YIELD_EVERY_MS`] at a time with a return to the event loop between two, once
+/// [`QUERY_QUIET_MS`] passed without a query and while no load is reading; started after every load
+/// (and zone re-read). Does nothing when a task already mines.
 pub(super) fn mine_in_background(worker: std::rc::Rc<impl MinesInBackground + 'static>) {
     if worker.mining_task().replace(true) {
         return;
@@ -107,9 +152,11 @@ pub(super) fn mine_in_background(worker: std::rc::Rc<impl MinesInBackground + 's
                 continue;
             }
             let started = super::read::fine_ms();
-            let done = worker.mine_step(YIELD_EVERY_MS);
-            stats::trace("mining step", started);
-            if done == Some(true) {
+            let Some((done, step)) = worker.mine_step(YIELD_EVERY_MS) else {
+                continue;
+            };
+            stats::trace(step.label(), started);
+            if done {
                 break;
             }
         }
@@ -140,8 +187,8 @@ impl Investigation {
     /// reading it took.
     pub fn source_added(&mut self, index: usize, reading_ms: f64) {
         self.mining.added(index);
+        self.ids.added(index);
         self.reading_ms += reading_ms;
-        self.ids = None;
         self.skew = None;
     }
 
@@ -167,16 +214,27 @@ impl Investigation {
         self.mine_for(sources, f64::INFINITY);
     }
 
-    /// Source `index` was read again (in another zone): it is mined again, and the id index and the
-    /// skew estimate are rebuilt on the next ask.
+    /// Whether the id index is complete.
+    pub fn ids_complete(&self) -> bool {
+        self.ids.is_complete()
+    }
+
+    /// Builds the id index for about `budget_ms` (see [`build_ids_for`]); whether it is complete.
+    pub fn build_ids_for(&mut self, sources: &[SourceData], budget_ms: f64) -> bool {
+        build_ids_for(&mut self.ids, sources, budget_ms)
+    }
+
+    /// Source `index` was read again (in another zone): it is mined and its ids taken in again, and
+    /// the skew estimate is worked out again on the next ask.
     pub fn source_replaced(&mut self, index: usize) {
         self.mining.replaced(index);
-        self.ids = None;
+        self.ids.replaced(index);
         self.skew = None;
     }
 
+    /// The id index, built first if it is not complete.
     fn ids(&mut self, sources: &[SourceData]) -> &IdIndex {
-        self.ids.get_or_insert_with(|| IdIndex::build(sources))
+        self.ids.finish_now(sources)
     }
 
     fn skew(&mut self, sources: &[SourceData]) -> SkewReport {

@@ -9,8 +9,8 @@
 //! still answered from the data loaded before it, and a `Cancel` stops it between two chunks.
 //!
 //! Reading a load's inputs is [`load`]'s, shared with the shard workers; once a load ends, its
-//! sources are indexed ([`query::warm_up`]) and mined ([`correlate::mine_in_background`]) in the
-//! background.
+//! sources are indexed ([`query::warm_up`]), then mined and their id index built
+//! ([`correlate::mine_in_background`]), in the background.
 //!
 //! The entry point is [`start`], called by the `worker` binary. The same binary also runs the
 //! coordinator of shard workers ([`coordinator`], the page's default) and the shards ([`shard`]); this
@@ -38,7 +38,8 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use self::case::Case;
 use self::correlate::{
-    filter_needs_templates, mine_in_background, needs_templates, Investigation, MinesInBackground,
+    filter_needs_templates, mine_in_background, needs_ids, needs_templates, BackgroundStep,
+    Investigation, MinesInBackground,
 };
 use self::load::{Input, LoadReport};
 use self::read::{now_ms, ChunkSink, QuietQueue};
@@ -291,7 +292,9 @@ impl WorkerCore {
             wasm_bindgen_futures::spawn_local(async move {
                 let answer = |(id, ask)| self.answer_ask(id, ask);
                 let ready = |(_, ask): &(RequestId, Ask)| {
-                    !needs_templates(ask) || self.investigation.borrow().mined()
+                    let investigation = self.investigation.borrow();
+                    (!needs_templates(ask) || investigation.mined())
+                        && (!needs_ids(ask) || investigation.ids_complete())
                 };
                 self.asks.serve(query::last_query_ms, ready, answer).await;
             });
@@ -471,10 +474,19 @@ impl WorkerCore {
 }
 
 impl MinesInBackground for WorkerCore {
-    fn mine_step(&self, budget_ms: f64) -> Option<bool> {
+    fn mine_step(&self, budget_ms: f64) -> Option<(bool, BackgroundStep)> {
         let case = self.case.try_borrow().ok()?;
         let mut investigation = self.investigation.try_borrow_mut().ok()?;
-        Some(investigation.mine_for(case.sources(), budget_ms))
+        Some(if investigation.mined() {
+            let done = investigation.build_ids_for(case.sources(), budget_ms);
+            (done, BackgroundStep::IdIndex)
+        } else {
+            let mined = investigation.mine_for(case.sources(), budget_ms);
+            (
+                mined && investigation.ids_complete(),
+                BackgroundStep::Mining,
+            )
+        })
     }
     fn last_query_ms(&self) -> f64 {
         query::last_query_ms()

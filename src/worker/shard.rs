@@ -10,11 +10,11 @@
 //! source's patterns ([`Shard::patterns`], parallel to its case's sources), so template placeholder
 //! fields match here, and the bytes of each source, so a zone change reads it again (the new sources
 //! wait for the next commit too). After a commit it builds its token indexes and common field columns
-//! ([`super::query::warm_up`]) and mines the new sources' templates
+//! ([`super::query::warm_up`]), mines the new sources' templates and takes their ids into its id index
 //! ([`super::correlate::mine_in_background`]) in the background; the asks about templates wait for
-//! the mining, and a query naming a placeholder field mines the rest at once. Facets answered before
-//! the mining ended say so, and [`ShardRequest::WhenMined`] tells the coordinator when it has, so it
-//! asks for the facets again with their placeholder fields.
+//! the mining and the asks about ids for the index, and a query naming a placeholder field mines the
+//! rest at once. Facets answered before the mining ended say so, and [`ShardRequest::WhenMined`]
+//! tells the coordinator when it has, so it asks for the facets again with their placeholder fields.
 //!
 //! Facets are worked out in steps with a return to the event loop between two
 //! ([`Shard::facets_in_steps`]): those of every event, which the page asks for when a load ends,
@@ -32,7 +32,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use super::case::Case;
-use super::correlate::{filter_needs_templates, mine_for, mine_in_background, MinesInBackground};
+use super::correlate::{
+    filter_needs_templates, mine_for, mine_in_background, BackgroundStep, MinesInBackground,
+};
 use super::filter::{match_span, CaseView, CompiledFilter, Evaluated, HISTOGRAM_BARS};
 use super::load::{self, Input, LoadReport};
 use super::read::{fine_ms, now_ms, stats, yield_to_event_loop, ChunkSink, QuietQueue};
@@ -483,7 +485,9 @@ impl Shard {
             wasm_bindgen_futures::spawn_local(async move {
                 let answer = |(id, ask)| self.answer_ask(id, ask);
                 let ready = |(_, ask): &(ShardRequestId, PartAsk)| {
-                    !investigate::needs_templates(ask) || self.mining.borrow().is_complete()
+                    (!investigate::needs_templates(ask) || self.mining.borrow().is_complete())
+                        && (!investigate::needs_ids(ask)
+                            || self.investigation.borrow().ids_complete())
                 };
                 self.asks.serve(|| self.quiet_since(), ready, answer).await;
             });
@@ -719,15 +723,18 @@ impl Shard {
             .borrow_mut()
             .take()
             .filter(|_| self.replacements.borrow().is_empty());
+        let mut investigation = self.investigation.borrow_mut();
         for r in self.replacements.borrow_mut().drain(..) {
             case.replace_source(r.index, r.data, &r.zone_name);
             mining.replaced(r.index);
+            investigation.source_replaced(r.index);
         }
         for (source, zone_name) in self.pending.borrow_mut().drain(..) {
             let index = case.source_count();
             case.add_in_zone(source, &zone_name);
             if case.source_count() > index {
                 mining.added(index);
+                investigation.source_added(index);
             }
         }
         let n = case.source_count();
@@ -982,15 +989,22 @@ impl Shard {
 }
 
 impl MinesInBackground for Shard {
-    fn mine_step(&self, budget_ms: f64) -> Option<bool> {
+    fn mine_step(&self, budget_ms: f64) -> Option<(bool, BackgroundStep)> {
         let case = self.case.try_borrow().ok()?;
         let mut mining = self.mining.try_borrow_mut().ok()?;
         let mut investigation = self.investigation.try_borrow_mut().ok()?;
+        if mining.is_complete() {
+            let done = investigation.build_ids_for(case.sources(), budget_ms);
+            return Some((done, BackgroundStep::IdIndex));
+        }
         let (complete, spent) = mine_for(&mut mining, case.sources(), budget_ms);
         investigation.loaded(0.0, spent);
         drop(mining);
         self.tell_mined();
-        Some(complete)
+        Some((
+            complete && investigation.ids_complete(),
+            BackgroundStep::Mining,
+        ))
     }
     fn last_query_ms(&self) -> f64 {
         self.quiet_since()

@@ -304,6 +304,10 @@ test("a query typed right after a load is answered while the overviews wait, and
     expect(lastMining).toBeGreaterThan(trace.indexOf("commit"));
     expect(trace.indexOf("ask template_counts")).toBeGreaterThan(lastMining);
     expect(trace.indexOf("ask spikes")).toBeGreaterThan(lastMining);
+    // The id index is built after the mining, in steps, and skew's ask waits until it is complete.
+    const lastIdStep = trace.lastIndexOf("id index step");
+    expect(trace.indexOf("id index step")).toBeGreaterThan(lastMining);
+    expect(trace.indexOf("ask skew")).toBeGreaterThan(lastIdStep);
   }
   // The one worker agrees.
   await load(page, "/?shards=1");

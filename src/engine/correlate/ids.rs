@@ -407,13 +407,28 @@ pub fn id_hash(value: &[u8]) -> u64 {
     h ^ (h >> 33)
 }
 
+/// Bits of an id hash that pick its partition of the [`IdIndex`].
+const PARTITION_BITS: u32 = 8;
+/// Partitions of an [`IdIndex`]: the ids whose hashes share their top [`PARTITION_BITS`] bits.
+pub(super) const PARTITIONS: usize = 1 << PARTITION_BITS;
+
+/// The partition an id hash belongs to (partitions in hash order).
+#[inline]
+fn partition(hash: u64) -> usize {
+    (hash >> (64 - PARTITION_BITS)) as usize
+}
+
 /// Every id occurrence of every loaded event: (id hash, event) pairs sorted by hash, then event.
 ///
-/// 16 bytes per distinct id per event. Built in one pass over all event text.
-#[derive(Clone, Debug, Default)]
+/// 16 bytes per distinct id per event, kept in [`PARTITIONS`] partitions by the top bits of the hash
+/// (each sorted), so the whole is in hash order and is sorted a partition at a time: building the
+/// index in steps ([`super::id_backlog::IdBacklog`]) never sorts everything in one piece, and small
+/// sorts stay in cache. Built in one pass over all event text ([`IdIndex::build`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct IdIndex {
-    /// Sorted by (hash, packed event).
-    entries: Vec<(u64, u64)>,
+    /// Per partition, its entries sorted by (hash, packed event) once complete; none at all while
+    /// the index is empty.
+    parts: Vec<Vec<(u64, u64)>>,
 }
 
 fn pack(id: EventId) -> u64 {
@@ -427,50 +442,95 @@ fn unpack(v: u64) -> EventId {
     }
 }
 
+/// The distinct id hashes of one event's text, into `seen` (cleared first), in order of appearance.
+pub(super) fn event_hashes(text: &[u8], seen: &mut Vec<u64>) {
+    seen.clear();
+    scan_ids(text, |hit| {
+        let h = id_hash(hit.value);
+        if !seen.contains(&h) {
+            seen.push(h);
+        }
+    });
+}
+
 impl IdIndex {
     /// Scans every event of every source.
     pub fn build(sources: &[SourceData]) -> Self {
-        let mut entries = Vec::new();
+        let mut index = IdIndex::default();
         let mut seen: Vec<u64> = Vec::with_capacity(8);
         for (s, source) in sources.iter().enumerate() {
             for e in 0..source.len() {
-                seen.clear();
-                scan_ids(source.text(e), |hit| {
-                    let h = id_hash(hit.value);
-                    if !seen.contains(&h) {
-                        seen.push(h);
-                    }
-                });
-                let ev = pack(EventId {
-                    source: s as SourceId,
-                    event: e as u32,
-                });
-                entries.extend(seen.iter().map(|h| (*h, ev)));
+                event_hashes(source.text(e), &mut seen);
+                index.push(s, e, &seen);
             }
         }
-        entries.sort_unstable();
-        entries.shrink_to_fit();
-        IdIndex { entries }
+        for p in 0..PARTITIONS {
+            index.sort_partition(p);
+        }
+        index
+    }
+
+    /// Adds event `event` of source `source` with its id hashes, at the end of their partitions
+    /// (which are unsorted until [`IdIndex::sort_partition`]).
+    pub(super) fn push(&mut self, source: usize, event: usize, hashes: &[u64]) {
+        if hashes.is_empty() {
+            return;
+        }
+        if self.parts.is_empty() {
+            self.parts.resize_with(PARTITIONS, Vec::new);
+        }
+        let ev = pack(EventId {
+            source: source as SourceId,
+            event: event as u32,
+        });
+        for &h in hashes {
+            self.parts[partition(h)].push((h, ev));
+        }
+    }
+
+    /// Sorts partition `p` (and gives back the memory it does not use); returns its entries.
+    pub(super) fn sort_partition(&mut self, p: usize) -> usize {
+        let Some(part) = self.parts.get_mut(p) else {
+            return 0;
+        };
+        part.sort_unstable();
+        part.shrink_to_fit();
+        part.len()
+    }
+
+    /// Drops every entry of source `source` (the order of the rest is kept).
+    pub(super) fn remove_source(&mut self, source: usize) {
+        let source = source as u64;
+        for part in &mut self.parts {
+            part.retain(|(_, ev)| ev >> 32 != source);
+        }
     }
 
     /// Id occurrences held.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.parts.iter().map(Vec::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.parts.iter().all(Vec::is_empty)
     }
 
     /// Bytes used, for memory reports.
     pub fn overhead_bytes(&self) -> usize {
-        self.entries.capacity() * std::mem::size_of::<(u64, u64)>()
+        self.parts
+            .iter()
+            .map(|p| p.capacity() * std::mem::size_of::<(u64, u64)>())
+            .sum::<usize>()
+            + self.parts.capacity() * std::mem::size_of::<Vec<(u64, u64)>>()
     }
 
     fn range(&self, hash: u64) -> &[(u64, u64)] {
-        let lo = self.entries.partition_point(|(h, _)| *h < hash);
-        let hi = self.entries.partition_point(|(h, _)| *h <= hash);
-        &self.entries[lo..hi]
+        let Some(part) = self.parts.get(partition(hash)) else {
+            return &[];
+        };
+        let lo = part.partition_point(|(h, _)| *h < hash);
+        let hi = part.partition_point(|(h, _)| *h <= hash);
+        &part[lo..hi]
     }
 
     /// The entries of one id hash (events in source then event order), as [`IdIndex::for_each_id`]
@@ -525,16 +585,15 @@ impl IdIndex {
     /// Calls `group` with the events of every id hash (in hash order; events in source then event
     /// order), for analyses whose ids may be shared with sources indexed elsewhere.
     pub fn for_each_id(&self, mut group: impl FnMut(&[(u64, u64)])) {
-        let mut start = 0;
-        while start < self.entries.len() {
-            let h = self.entries[start].0;
-            let end = start
-                + self.entries[start..]
-                    .iter()
-                    .take_while(|(x, _)| *x == h)
-                    .count();
-            group(&self.entries[start..end]);
-            start = end;
+        // An id's entries are all in its hash's partition, and the partitions are in hash order.
+        for part in &self.parts {
+            let mut start = 0;
+            while start < part.len() {
+                let h = part[start].0;
+                let end = start + part[start..].iter().take_while(|(x, _)| *x == h).count();
+                group(&part[start..end]);
+                start = end;
+            }
         }
     }
 
@@ -672,5 +731,38 @@ mod tests {
         );
         assert_eq!(index.count_by_source(b"ABCDEF0123"), vec![(0, 2), (1, 1)]);
         assert!(index.events_with(&sources, b"0123abcdef").is_empty());
+    }
+
+    #[test]
+    fn the_partitions_hold_every_occurrence_in_hash_then_event_order() {
+        let loghub =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/loghub");
+        let sources = crate::engine::ingest::read_files(
+            &loghub,
+            &["HDFS/HDFS_2k.log", "OpenSSH/OpenSSH_2k.log"],
+        );
+        // Every (hash, event) pair, sorted as one list.
+        let mut flat = Vec::new();
+        let mut seen = Vec::new();
+        for (s, source) in sources.iter().enumerate() {
+            for e in 0..source.len() {
+                event_hashes(source.text(e), &mut seen);
+                let ev = pack(EventId {
+                    source: s as SourceId,
+                    event: e as u32,
+                });
+                flat.extend(seen.iter().map(|h| (*h, ev)));
+            }
+        }
+        flat.sort_unstable();
+        let index = IdIndex::build(&sources);
+        let mut walked = Vec::new();
+        index.for_each_id(|group| walked.extend_from_slice(group));
+        assert!(flat.len() > 4000, "the corpus has ids");
+        assert_eq!(walked, flat);
+        assert_eq!(index.len(), flat.len());
+        let (h, _) = flat[flat.len() / 2];
+        let want: Vec<_> = flat.iter().filter(|(x, _)| *x == h).copied().collect();
+        assert_eq!(index.group(h), &want[..]);
     }
 }

@@ -5,7 +5,8 @@
 //! [`Timeline`](crate::engine::timeline::Timeline), needs no configuration, and returns plain
 //! serialisable results (for the CLI and the worker protocol).
 //!
-//! - [`ids`] recognises id-like values in raw event text and builds the id → events [`ids::IdIndex`].
+//! - [`ids`] recognises id-like values in raw event text and builds the id → events [`ids::IdIndex`];
+//!   [`id_backlog`] builds it in steps, between a worker's queries.
 //! - [`follow`] tells one id's story across files, and lists what links an event to others.
 //! - [`context`] shows what every source logged within ±N seconds of a moment or an event.
 //! - [`skew`] estimates each source's clock offset from the ids it shares with others, and applies
@@ -26,6 +27,7 @@
 pub mod changes;
 pub mod context;
 pub mod follow;
+pub mod id_backlog;
 pub mod ids;
 pub mod shape;
 pub mod skew;

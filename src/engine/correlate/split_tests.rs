@@ -16,7 +16,7 @@ use super::skew::{
 };
 use super::spikes::{find_spikes_with, merge_spikes, spike_counts, SpikeGrid, SpikeOptions};
 use super::{sources_span, Offsets, Part};
-use crate::engine::ingest::{ingest_bytes, read_files, IngestOptions};
+use crate::engine::ingest::{ingest_bytes, read_files, IngestOptions, GENERATED_SET};
 use crate::engine::patterns::overview::{
     list_templates, merge_patterns, overview, patterns_part, template_counts,
 };
@@ -260,17 +260,7 @@ fn corpus_files_split_in_two_answer_as_one() {
 #[test]
 #[ignore]
 fn the_generated_set_split_in_two_answers_as_one() {
-    let dir = Path::new("/tmp/g20");
-    let sources = read_files(
-        dir,
-        &[
-            "app-payments.jsonl",
-            "containers.log",
-            "nginx-access.log",
-            "syslog",
-            "transactions.csv",
-        ],
-    );
+    let sources = read_files(Path::new("/tmp/g20"), &GENERATED_SET);
     let index = IdIndex::build(&sources);
     let offsets = estimate(&sources, &index).offsets();
     check(sources, offsets);
@@ -284,15 +274,8 @@ fn the_generated_set_split_in_two_answers_as_one() {
 fn skew_parts_of_a_big_set_split_in_two() {
     use std::time::Instant;
     let dir = std::env::var("CASEFILE_SKEW_DIR").unwrap_or_else(|_| "/tmp/g1024".into());
-    let names = [
-        "app-payments.jsonl",
-        "containers.log",
-        "nginx-access.log",
-        "syslog",
-        "transactions.csv",
-    ];
     let t = Instant::now();
-    let sources = read_files(Path::new(&dir), &names);
+    let sources = read_files(Path::new(&dir), &GENERATED_SET);
     eprintln!("read {dir}: {:.1} s", t.elapsed().as_secs_f64());
     let offsets = Offsets::zero(sources.len());
     let patterns = vec![SourcePatterns::default(); sources.len()];
@@ -344,7 +327,7 @@ fn skew_parts_of_a_big_set_split_in_two() {
             );
             parts[p].seen.extend(more);
         }
-        let merged = merge_skew(&names.map(String::from), parts);
+        let merged = merge_skew(&GENERATED_SET.map(String::from), parts);
         eprintln!(
             "  parts, second round and merge: {:.0} ms",
             t.elapsed().as_secs_f64() * 1e3

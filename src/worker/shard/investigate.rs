@@ -2,13 +2,16 @@
 //! (named case-wide) with the engine's part functions ([`crate::engine::correlate`]); the coordinator
 //! merges the parts of every shard (`super::super::coordinator::investigate`).
 //!
-//! The id index is built on the first ask that needs it and kept until the shard's sources change.
-//! Templates are the shard's, mined after its sources were committed (`Shard::patterns`): the asks
-//! about them ([`needs_templates`]) wait for that.
+//! The id index takes in the shard's sources as they are committed (or read again), built in the
+//! background after each commit (`Shard::mine_step`): the asks about ids ([`needs_ids`]) wait for it
+//! to be complete, and one answered before builds what is left first. Templates are the shard's,
+//! mined after its sources were committed (`Shard::patterns`): the asks about them
+//! ([`needs_templates`]) wait for that.
 
 use crate::engine::correlate::changes::changes_part;
 use crate::engine::correlate::context::{context_part, event_key};
 use crate::engine::correlate::follow::{event_ids, follow_part, id_counts};
+use crate::engine::correlate::id_backlog::IdBacklog;
 use crate::engine::correlate::ids::IdIndex;
 use crate::engine::correlate::shape::template_group;
 use crate::engine::correlate::skew::{seen_to_bytes, skew_more, skew_part};
@@ -16,10 +19,12 @@ use crate::engine::correlate::spikes::spike_counts;
 use crate::engine::correlate::Part;
 use crate::engine::patterns::overview::{patterns_part, template_counts};
 use crate::engine::patterns::SourcePatterns;
+use crate::engine::store::SourceData;
 use crate::protocol::investigate::{
     headline_zone, PartAnswer, PartAsk, MAX_TEMPLATES_SHOWN, SPARKLINE_BUCKETS,
 };
 
+use super::super::correlate::build_ids_for;
 use super::Case;
 
 /// Whether the answer to `ask` is about templates (so every source must be mined first).
@@ -33,27 +38,46 @@ pub fn needs_templates(ask: &PartAsk) -> bool {
     )
 }
 
+/// Whether the answer to `ask` needs the id index (so it must be complete first).
+pub fn needs_ids(ask: &PartAsk) -> bool {
+    matches!(
+        ask,
+        PartAsk::IdCounts { .. }
+            | PartAsk::Follow { .. }
+            | PartAsk::Skew
+            | PartAsk::SkewMore { .. }
+    )
+}
+
 /// What a shard keeps for its investigations.
 #[derive(Default)]
 pub struct ShardInvestigation {
-    /// The id index and the (sources, events, content generation) it was built for.
-    ids: Option<((usize, usize, u64), IdIndex)>,
+    /// The id index of the committed sources, and the sources still to take in.
+    ids: IdBacklog,
     /// Time spent reading and mining the shard's sources, over its loads, in ms.
     reading_ms: f64,
     mining_ms: f64,
 }
 
 impl ShardInvestigation {
-    /// Builds the id index unless it covers the case's sources.
-    fn index(&mut self, case: &Case) {
-        let key = (
-            case.source_count(),
-            case.total_events(),
-            case.content_generation(),
-        );
-        if self.ids.as_ref().is_none_or(|(k, _)| *k != key) {
-            self.ids = Some((key, IdIndex::build(case.sources())));
-        }
+    /// Committed source `index` joined the shard's case: its ids are to be taken in.
+    pub fn source_added(&mut self, index: usize) {
+        self.ids.added(index);
+    }
+
+    /// Committed source `index` was read again: its ids are taken in again.
+    pub fn source_replaced(&mut self, index: usize) {
+        self.ids.replaced(index);
+    }
+
+    /// Whether the id index covers every committed source.
+    pub fn ids_complete(&self) -> bool {
+        self.ids.is_complete()
+    }
+
+    /// Builds the id index for about `budget_ms`; whether it is complete.
+    pub fn build_ids_for(&mut self, sources: &[SourceData], budget_ms: f64) -> bool {
+        build_ids_for(&mut self.ids, sources, budget_ms)
     }
 
     /// Counts what reading and mining one source took (read again in another zone: reading 0).
@@ -76,17 +100,13 @@ impl ShardInvestigation {
             ids: ids.into(),
             offsets: case.offsets(),
         };
-        if matches!(
-            ask,
-            PartAsk::IdCounts { .. }
-                | PartAsk::Follow { .. }
-                | PartAsk::Skew
-                | PartAsk::SkewMore { .. }
-        ) {
-            self.index(case);
-        }
+        // Asks that do not need the id index do not wait for it.
         let empty = IdIndex::default();
-        let index = self.ids.as_ref().map_or(&empty, |(_, i)| i);
+        let index = if needs_ids(&ask) {
+            self.ids.finish_now(case.sources())
+        } else {
+            &empty
+        };
         let group = template_group(patterns);
         let answer = match ask {
             PartAsk::TemplateCounts => PartAnswer::TemplateCounts {
