@@ -13,6 +13,8 @@
 //! The index keeps a 64-bit hash of each id (lowercased) and the event; values are re-read from the event
 //! text when shown, and lookups confirm the text, so a hash collision can never link unrelated events.
 
+use std::ops::ControlFlow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::engine::store::{SourceData, SourceId};
@@ -579,19 +581,23 @@ impl IdIndex {
             if g.len() > 1 {
                 group(g)
             }
+            ControlFlow::Continue(())
         });
     }
 
     /// Calls `group` with the events of every id hash (in hash order; events in source then event
-    /// order), for analyses whose ids may be shared with sources indexed elsewhere.
-    pub fn for_each_id(&self, mut group: impl FnMut(&[(u64, u64)])) {
+    /// order), for analyses whose ids may be shared with sources indexed elsewhere, until `group`
+    /// says to stop (a sample that is full).
+    pub fn for_each_id(&self, mut group: impl FnMut(&[(u64, u64)]) -> ControlFlow<()>) {
         // An id's entries are all in its hash's partition, and the partitions are in hash order.
         for part in &self.parts {
             let mut start = 0;
             while start < part.len() {
                 let h = part[start].0;
                 let end = start + part[start..].iter().take_while(|(x, _)| *x == h).count();
-                group(&part[start..end]);
+                if group(&part[start..end]).is_break() {
+                    return;
+                }
                 start = end;
             }
         }
@@ -757,7 +763,10 @@ mod tests {
         flat.sort_unstable();
         let index = IdIndex::build(&sources);
         let mut walked = Vec::new();
-        index.for_each_id(|group| walked.extend_from_slice(group));
+        index.for_each_id(|group| {
+            walked.extend_from_slice(group);
+            ControlFlow::Continue(())
+        });
         assert!(flat.len() > 4000, "the corpus has ids");
         assert_eq!(walked, flat);
         assert_eq!(index.len(), flat.len());

@@ -29,6 +29,7 @@
 //! weakest link of a chain counts.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
 
@@ -270,6 +271,8 @@ pub(crate) fn skew_part_sampled(part: &Part<'_>, index: &IdIndex, per_source: us
     let mut once = Vec::new();
     let mut beyond: Vec<(usize, i64)> = Vec::new();
     // The index is in hash order, so each source's first `per_source` ids are its smallest hashes.
+    // Once every source is cut, no later id is sampled or reported: the walk stops there.
+    let mut uncut = sources.len();
     index.for_each_id(|group| {
         let h = group[0].0;
         seen_once(group, sources, &mut once);
@@ -282,6 +285,9 @@ pub(crate) fn skew_part_sampled(part: &Part<'_>, index: &IdIndex, per_source: us
                 sampled = true;
                 seen.push((h, part.id(s as SourceId), t));
             } else {
+                if cut[s].is_none() {
+                    uncut -= 1;
+                }
                 cut[s] = Some(last[s]);
                 beyond.push((s, t));
             }
@@ -289,6 +295,11 @@ pub(crate) fn skew_part_sampled(part: &Part<'_>, index: &IdIndex, per_source: us
         // Beyond its cut a source still tells what it saw of ids another source sampled.
         if sampled {
             seen.extend(beyond.iter().map(|&(s, t)| (h, part.id(s as SourceId), t)));
+        }
+        if uncut == 0 {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
         }
     });
     seen.sort_unstable();
