@@ -13,7 +13,7 @@ use crate::engine::correlate::context::{around_event, DEFAULT_LIMIT};
 use crate::engine::correlate::follow::{follow, related_by};
 use crate::engine::correlate::id_backlog::IdBacklog;
 use crate::engine::correlate::ids::IdIndex;
-use crate::engine::correlate::shape::template_group;
+use crate::engine::correlate::shape::{template_group, template_key};
 use crate::engine::correlate::skew::{estimate, SkewReport};
 use crate::engine::correlate::spikes::{find_spikes_with, SpikeOptions};
 use crate::engine::correlate::{adjusted_span, EventRef, Offsets};
@@ -337,7 +337,7 @@ impl Investigation {
                             case.sources(),
                             case.offsets(),
                             &SpikeOptions::default(),
-                            &group,
+                            &template_key(self.mining.patterns()),
                         );
                         let written = adjusted_span(
                             case.sources()
@@ -364,7 +364,7 @@ impl Investigation {
                     case.sources(),
                     case.offsets(),
                     &SpikeOptions::default(),
-                    &template_group(self.mining.patterns()),
+                    &template_key(self.mining.patterns()),
                 ),
             },
         })

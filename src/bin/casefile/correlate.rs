@@ -37,7 +37,7 @@ use casefile::engine::correlate::changes::{compare_with, Window};
 use casefile::engine::correlate::context::{around_time, DEFAULT_LIMIT};
 use casefile::engine::correlate::follow::follow;
 use casefile::engine::correlate::ids::IdIndex;
-use casefile::engine::correlate::shape::{template_group, MessageGroup};
+use casefile::engine::correlate::shape::{template_group, template_key, GroupKey};
 use casefile::engine::correlate::skew::{adjusted_timeline, estimate};
 use casefile::engine::correlate::spikes::{find_spikes_with, strongest, SpikeOptions};
 use casefile::engine::correlate::Offsets;
@@ -290,7 +290,9 @@ pub(crate) fn run_changes(args: &[String]) -> ExitCode {
     };
     let patterns = mine_all(&sources);
     let group = template_group(&patterns);
-    let Some(after) = after.or_else(|| default_window(&sources, &offsets, &group)) else {
+    let Some(after) =
+        after.or_else(|| default_window(&sources, &offsets, &template_key(&patterns)))
+    else {
         eprintln!("casefile: the files hold no timed events to compare");
         return ExitCode::FAILURE;
     };
@@ -316,7 +318,7 @@ fn mine_all(sources: &[SourceData]) -> Vec<SourcePatterns> {
 fn default_window(
     sources: &[SourceData],
     offsets: &Offsets,
-    group: &MessageGroup<'_>,
+    group: &GroupKey<'_>,
 ) -> Option<Window> {
     let report = find_spikes_with(sources, offsets, &SpikeOptions::default(), group);
     if let Some(spike) = strongest(&report) {
@@ -347,11 +349,11 @@ pub(crate) fn run_spikes(args: &[String]) -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     let patterns = mine_all(&sources);
-    let group = template_group(&patterns);
-    print_json(&find_spikes_with(
+    let spikes = find_spikes_with(
         &sources,
         &offsets,
         &SpikeOptions::default(),
-        &group,
-    ))
+        &template_key(&patterns),
+    );
+    print_json(&spikes)
 }

@@ -12,6 +12,8 @@
 //!   (levels come from the level column, ids are for following, not for counting), as are fractional
 //!   numbers and id-like values.
 
+use std::borrow::Cow;
+
 use crate::engine::fields::{json_unescape, FieldReader as EventFields};
 use crate::engine::formats::{FormatName, JsonScan, RawValue};
 use crate::engine::patterns::SourcePatterns;
@@ -140,6 +142,36 @@ pub fn shape_group(
     event: usize,
 ) -> Option<(String, String)> {
     message(source, event).map(|m| (shape_of(&m), m))
+}
+
+/// The name of an event's message group without the example (what counting needs, once per event):
+/// borrowed from the mined templates ([`template_key`]) or the message's shape ([`shape_key`]).
+pub type GroupKey<'a> = dyn Fn(SourceId, &SourceData, usize) -> Option<Cow<'a, str>> + 'a;
+
+/// [`shape_group`]'s name alone.
+pub fn shape_key<'a>(
+    _source_id: SourceId,
+    source: &SourceData,
+    event: usize,
+) -> Option<Cow<'a, str>> {
+    message(source, event).map(|m| Cow::Owned(shape_of(&m)))
+}
+
+/// [`template_group`]'s name alone, borrowed from the templates: no copy and no message read per
+/// event.
+pub fn template_key<'p>(
+    patterns: &'p [SourcePatterns],
+) -> impl Fn(SourceId, &SourceData, usize) -> Option<Cow<'p, str>> + 'p {
+    move |sid, source, event| {
+        if matches!(source.info.format, FormatName::Csv | FormatName::Tsv) {
+            return None;
+        }
+        let mined = patterns.get(sid as usize)?;
+        let template = mined
+            .templates
+            .get(*mined.event_template.get(event)? as usize)?;
+        Some(Cow::Borrowed(template.text.as_str()))
+    }
 }
 
 /// Message groups from the pattern miner: each event's template (`patterns[source]`), with its

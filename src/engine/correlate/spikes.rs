@@ -11,11 +11,12 @@
 //! stays marked), unless a spike lasts over twice the baseline length (then it is the new normal).
 //! Neighbouring spike buckets (one quiet bucket between them allowed) form one range, scored by its peak.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use super::shape::{shape_group, MessageGroup};
+use super::shape::{shape_key, GroupKey};
 use super::{sources_span, Offsets, Part};
 use crate::engine::level::Level;
 use crate::engine::store::{SourceData, SourceId, NO_TIME};
@@ -235,16 +236,16 @@ pub type Series = (SeriesKind, Option<SourceId>, String);
 /// Finds spikes in the error series (all sources and each source) and in each source's most common
 /// message shapes.
 pub fn find_spikes(sources: &[SourceData], offsets: &Offsets, opts: &SpikeOptions) -> SpikeReport {
-    find_spikes_with(sources, offsets, opts, &shape_group)
+    find_spikes_with(sources, offsets, opts, &shape_key)
 }
 
-/// Like [`find_spikes`], with the message group of each event given by `group` (the pattern miner's
-/// templates, say).
+/// Like [`find_spikes`], with the message group of each event named by `group` (the pattern miner's
+/// templates, say: [`super::shape::template_key`]).
 pub fn find_spikes_with(
     sources: &[SourceData],
     offsets: &Offsets,
     opts: &SpikeOptions,
-    group: &MessageGroup<'_>,
+    group: &GroupKey<'_>,
 ) -> SpikeReport {
     let Some(grid) = SpikeGrid::over(sources_span(sources, offsets), opts) else {
         return SpikeReport::empty();
@@ -302,7 +303,7 @@ pub struct SpikeCounts {
 }
 
 /// Counts one part's events on `grid`; `group` is called with the part's own source index.
-pub fn spike_counts(part: &Part<'_>, grid: &SpikeGrid, group: &MessageGroup<'_>) -> SpikeCounts {
+pub fn spike_counts(part: &Part<'_>, grid: &SpikeGrid, group: &GroupKey<'_>) -> SpikeCounts {
     let SpikeGrid {
         start,
         bucket_ns,
@@ -314,7 +315,7 @@ pub fn spike_counts(part: &Part<'_>, grid: &SpikeGrid, group: &MessageGroup<'_>)
         let local = s as SourceId;
         let sid = part.id(local);
         let offset = part.offset(local);
-        let mut shapes: HashMap<String, Vec<u64>> = HashMap::new();
+        let mut shapes: HashMap<Cow<'_, str>, Vec<u64>> = HashMap::new();
         for (e, &raw) in source.ts_column().iter().enumerate() {
             if raw == NO_TIME {
                 continue;
@@ -331,7 +332,7 @@ pub fn spike_counts(part: &Part<'_>, grid: &SpikeGrid, group: &MessageGroup<'_>)
                     *c += 1;
                 }
             }
-            if let Some((shape, _)) = group(local, source, e) {
+            if let Some(shape) = group(local, source, e) {
                 if shapes.len() < MAX_SHAPES_PER_SOURCE || shapes.contains_key(&shape) {
                     if let Some(c) = shapes
                         .entry(shape)
@@ -343,13 +344,16 @@ pub fn spike_counts(part: &Part<'_>, grid: &SpikeGrid, group: &MessageGroup<'_>)
                 }
             }
         }
-        let mut common: Vec<(u64, String, Vec<u64>)> = shapes
+        let mut common: Vec<(u64, Cow<'_, str>, Vec<u64>)> = shapes
             .into_iter()
             .map(|(k, v)| (v.iter().sum(), k, v))
             .collect();
         common.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         for (_, shape, counts) in common.into_iter().take(SHAPES_PER_SOURCE) {
-            series.insert((SeriesKind::Template, Some(sid), shape), counts);
+            series.insert(
+                (SeriesKind::Template, Some(sid), shape.into_owned()),
+                counts,
+            );
         }
     }
     let mut series: Vec<(Series, Vec<u64>)> = series.into_iter().collect();

@@ -9,7 +9,7 @@ use super::follow::{
     event_ids, follow, follow_part, id_counts, merge_follow, merge_related, related_by,
 };
 use super::ids::IdIndex;
-use super::shape::template_group;
+use super::shape::{template_group, template_key};
 use super::skew::{
     adjusted_timeline, estimate, estimate_sampled, merge_skew, skew_more, skew_more_asks,
     skew_part_sampled, SkewPart, SAMPLE_PER_SOURCE,
@@ -187,11 +187,11 @@ fn check(sources: Vec<SourceData>, offsets: Offsets) {
 
     // Spikes, then what changed in the default window and in a window of our own.
     let opts = SpikeOptions::default();
-    let one_spikes = find_spikes_with(&sources, &offsets, &opts, &template_group(&patterns));
+    let one_spikes = find_spikes_with(&sources, &offsets, &opts, &template_key(&patterns));
     let grid = SpikeGrid::over(sources_span(&sources, &offsets), &opts).unwrap();
     let parts = groups
         .iter()
-        .map(|g| spike_counts(&g.part(), &grid, &template_group(&g.patterns)))
+        .map(|g| spike_counts(&g.part(), &grid, &template_key(&g.patterns)))
         .collect();
     let spikes = merge_spikes(&grid, &names, parts, &opts);
     assert_eq!(spikes, one_spikes);

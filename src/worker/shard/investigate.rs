@@ -13,7 +13,7 @@ use crate::engine::correlate::context::{context_part, event_key};
 use crate::engine::correlate::follow::{event_ids, follow_part, id_counts};
 use crate::engine::correlate::id_backlog::IdBacklog;
 use crate::engine::correlate::ids::IdIndex;
-use crate::engine::correlate::shape::template_group;
+use crate::engine::correlate::shape::{template_group, template_key};
 use crate::engine::correlate::skew::{seen_to_bytes, skew_more, skew_part};
 use crate::engine::correlate::spikes::spike_counts;
 use crate::engine::correlate::Part;
@@ -169,7 +169,7 @@ impl ShardInvestigation {
                 return Ok((PartAnswer::SkewMore {}, Some(bytes)));
             }
             PartAsk::Spikes { grid } => PartAnswer::Spikes {
-                counts: spike_counts(&part, &grid, &group),
+                counts: spike_counts(&part, &grid, &template_key(patterns)),
             },
             PartAsk::Changes {
                 after,
