@@ -180,16 +180,11 @@ pub fn template_key<'p>(
 pub fn template_group(
     patterns: &[SourcePatterns],
 ) -> impl Fn(SourceId, &SourceData, usize) -> Option<(String, String)> + '_ {
+    let key = template_key(patterns);
     move |sid, source, event| {
-        if matches!(source.info.format, FormatName::Csv | FormatName::Tsv) {
-            return None;
-        }
-        let mined = patterns.get(sid as usize)?;
-        let template = mined
-            .templates
-            .get(*mined.event_template.get(event)? as usize)?;
+        let template = key(sid, source, event)?;
         let example = message(source, event).unwrap_or_default();
-        Some((template.text.clone(), example))
+        Some((template.into_owned(), example))
     }
 }
 
