@@ -742,31 +742,38 @@ impl Shard {
             .map(|s| offsets_ns.get(s).copied().unwrap_or(0))
             .collect();
         let prepared = prepared.filter(|p| p.sources == n && p.offsets_ns == expected);
-        if let Some(mut p) = prepared {
-            case.set_offsets_merged(Offsets::from_ns(offsets_ns), p.timeline);
-            rename_key_sources(&mut p.keys, &ids);
-            *self.ids.borrow_mut() = ids;
-            self.case_span.set(case_span);
-            query::forget_evaluation();
-            stats::add("commits_prepared", 1.0);
-            return p.keys;
-        }
-        stats::time("timeline_ms", || {
-            case.set_offsets(Offsets::from_ns(offsets_ns))
-        });
+        let early_keys = match prepared {
+            Some(p) => {
+                case.set_offsets_merged(Offsets::from_ns(offsets_ns), p.timeline);
+                stats::add("commits_prepared", 1.0);
+                Some(p.keys)
+            }
+            None => {
+                stats::time("timeline_ms", || {
+                    case.set_offsets(Offsets::from_ns(offsets_ns))
+                });
+                None
+            }
+        };
         *self.ids.borrow_mut() = ids;
         self.case_span.set(case_span);
         // The case span may have changed, which the kept evaluation's key does not show.
         query::forget_evaluation();
         let ids = self.ids.borrow();
-        stats::time("keys_ms", || {
-            timeline_keys(
-                case.sources(),
-                case.offsets().as_ns(),
-                case.timeline(),
-                &ids,
-            )
-        })
+        match early_keys {
+            Some(mut keys) => {
+                rename_key_sources(&mut keys, &ids);
+                keys
+            }
+            None => stats::time("keys_ms", || {
+                timeline_keys(
+                    case.sources(),
+                    case.offsets().as_ns(),
+                    case.timeline(),
+                    &ids,
+                )
+            }),
+        }
     }
 
     fn sort_times(&self, case: &Case) -> Vec<Vec<i64>> {
