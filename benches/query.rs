@@ -15,7 +15,7 @@ mod common;
 
 use std::hint::black_box;
 
-use casefile::engine::index::SourceIndex;
+use casefile::engine::index::{GramSketch, SourceIndex};
 use casefile::engine::ingest::ingest_bytes;
 use casefile::engine::query::{facets, histogram, Query, QueryContext, SourceView, StackBy};
 use casefile::engine::store::SourceData;
@@ -66,6 +66,15 @@ fn bench(c: &mut Criterion) {
             sources
                 .iter()
                 .map(|s| SourceIndex::build(s, 0..s.len()))
+                .collect::<Vec<_>>()
+        })
+    });
+    // The trigram sketch's share of the build.
+    group.bench_function("gram_sketch", |b| {
+        b.iter(|| {
+            sources
+                .iter()
+                .map(|s| GramSketch::build(s, 0..s.len()))
                 .collect::<Vec<_>>()
         })
     });

@@ -20,8 +20,15 @@
 //!   query's word and phrase matching uses, so every token a match must contain is in the filter.
 //! - The index is built from the text once, after ingest, and never needs the text again: a query
 //!   confirms candidates against the text (which may by then be re-read from the file by slices).
+//! - Words the filters cannot vouch for (a `/regex/`'s needles, which may sit inside a longer word)
+//!   are looked up in a coarser [`GramSketch`] of the same events: per run of 8,192 events, the
+//!   trigrams their text holds (see [`grams`]).
 //! - It is per source and per event range, so shards (workers owning some sources or a byte range)
 //!   each build and query their own part; [`SourceIndex::append`] joins consecutive parts.
+
+mod grams;
+
+pub use grams::{GramQuery, GramSketch, SKETCH_EVENTS};
 
 use crate::engine::query::columns::FieldColumns;
 use crate::engine::query::eval::EventSet;
@@ -43,6 +50,8 @@ pub struct SourceIndex {
     /// Offset into `bits` of each group's filter (in 64-bit words), plus one past the end.
     offsets: Vec<u32>,
     bits: Vec<u64>,
+    /// The trigram sketch of the same events, for needles the token filters cannot vouch for.
+    grams: GramSketch,
     /// Values of fields read by queries so far (built lazily), over the events from `first_event`
     /// to the end of the source: they do not depend on the token filters, so extending the index
     /// keeps them.
@@ -158,6 +167,7 @@ impl SourceIndex {
             events: end.saturating_sub(first_event),
             offsets,
             bits,
+            grams: GramSketch::build(source, first_event..end),
             columns: FieldColumns::new(first_event..source.len().max(first_event)),
         }
     }
@@ -207,6 +217,13 @@ impl SourceIndex {
         mask
     }
 
+    /// Removes from `mask` the events of runs whose trigram sketch holds none of the needles of
+    /// `query` (see [`grams`]); events the sketch does not cover yet stay.
+    pub fn rule_out_grams(&self, query: &GramQuery, mut mask: EventSet) -> EventSet {
+        self.grams.rule_out(query, &mut mask);
+        mask
+    }
+
     /// One past the last event covered.
     pub fn end(&self) -> usize {
         self.first_event + self.events
@@ -238,6 +255,7 @@ impl SourceIndex {
         self.offsets
             .extend(next.offsets.iter().skip(1).map(|o| o + base));
         self.bits.extend(next.bits);
+        self.grams.append(next.grams);
         self.events += next.events;
         if self.columns.range().end < self.end() {
             // Columns over fewer events than the index now covers (a source that grew): start over.
@@ -251,10 +269,10 @@ impl SourceIndex {
         &self.columns
     }
 
-    /// Bytes used by the token filters, for memory reports (the field columns report their own:
-    /// [`FieldColumns::overhead_bytes`]).
+    /// Bytes used by the token filters and the trigram sketch, for memory reports (the field
+    /// columns report their own: [`FieldColumns::overhead_bytes`]).
     pub fn overhead_bytes(&self) -> usize {
-        self.bits.capacity() * 8 + self.offsets.capacity() * 4
+        self.bits.capacity() * 8 + self.offsets.capacity() * 4 + self.grams.overhead_bytes()
     }
 }
 

@@ -119,6 +119,28 @@ impl EventSet {
         }
     }
 
+    /// Removes every member within `events`.
+    pub fn remove_range(&mut self, events: Range<usize>) {
+        let lo = events.start.max(self.start) - self.start;
+        let hi = events
+            .end
+            .min(self.start + self.len)
+            .saturating_sub(self.start);
+        if lo >= hi {
+            return;
+        }
+        let (wl, wh) = (lo / 64, (hi - 1) / 64);
+        let keep_lo = !(u64::MAX << (lo % 64));
+        let keep_hi = !(u64::MAX >> (63 - (hi - 1) % 64));
+        if wl == wh {
+            self.words[wl] &= keep_lo | keep_hi;
+            return;
+        }
+        self.words[wl] &= keep_lo;
+        self.words[wl + 1..wh].fill(0);
+        self.words[wh] &= keep_hi;
+    }
+
     pub fn remove_all(&mut self, other: &EventSet) {
         debug_assert_eq!(self.range(), other.range());
         for (a, b) in self.words.iter_mut().zip(&other.words) {
@@ -280,7 +302,13 @@ pub fn eval(plan: &Plan, view: &SourceView<'_>, mask: EventSet) -> EventSet {
         Plan::Time { from, to } => eval_time(view.source, *from, *to, mask),
         Plan::Text(m) => {
             let mask = match view.index {
-                Some(index) => index.candidates(&m.required_tokens, mask),
+                Some(index) => {
+                    let mask = index.candidates(&m.required_tokens, mask);
+                    match &m.grams {
+                        Some(grams) => index.rule_out_grams(grams, mask),
+                        None => mask,
+                    }
+                }
                 None => mask,
             };
             eval_text(m, view.source, mask)
@@ -616,6 +644,12 @@ mod tests {
         ] {
             let want = a.iter().filter(|e| (lo..hi).contains(e)).count();
             assert_eq!(a.count_in(lo..hi), want, "{lo}..{hi}");
+            for set in [&a, &full] {
+                let mut cut = set.clone();
+                cut.remove_range(lo..hi);
+                let want: Vec<usize> = set.iter().filter(|e| !(lo..hi).contains(e)).collect();
+                assert_eq!(cut.iter().collect::<Vec<_>>(), want, "remove {lo}..{hi}");
+            }
         }
         let mut d = a.clone();
         d.remove(73);

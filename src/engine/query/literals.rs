@@ -237,6 +237,13 @@ impl Needles {
         self.exact
     }
 
+    /// The needles' bytes (letters of case-insensitive needles in lowercase).
+    pub fn bytes(&self) -> impl Iterator<Item = Vec<u8>> + '_ {
+        self.runs
+            .iter()
+            .map(|run| run.iter().map(|u| u.byte).collect())
+    }
+
     /// Whether `hay` holds one of the needles.
     pub fn any_in(&self, hay: &[u8]) -> bool {
         match &self.lone {

@@ -11,6 +11,7 @@ use regex::Regex;
 
 use super::literals::{required_literals, Needles, RegexFlags};
 use super::parse::{parse_duration, CompareOp, Expr, ParsedQuery, QueryError, Span, TimeFilter};
+use crate::engine::index::GramQuery;
 use crate::engine::level::Level;
 use crate::engine::store::SourceData;
 use crate::engine::time::{self, TimeContext, Zone};
@@ -45,6 +46,22 @@ pub struct TextMatcher {
     /// Needles of which every match contains one, searched for before the regex runs (for words,
     /// phrases and the `/regex/` queries whose literals are known; see [`super::literals`]).
     pub needles: Option<Arc<Needles>>,
+    /// The needles' trigrams, for the index's trigram sketch (`None` without needles).
+    pub grams: Option<Arc<GramQuery>>,
+}
+
+impl TextMatcher {
+    fn new(regex: BytesRegex, required_tokens: Vec<String>, needles: Option<Needles>) -> Self {
+        TextMatcher {
+            regex: Arc::new(regex),
+            required_tokens,
+            grams: needles
+                .as_ref()
+                .and_then(|n| GramQuery::new(n.bytes()))
+                .map(Arc::new),
+            needles: needles.map(Arc::new),
+        }
+    }
 }
 
 /// How a field's value is tested.
@@ -321,11 +338,11 @@ impl Compiler<'_> {
                     // text the token index does not cover yet, right after a load, is scanned, and
                     // in wasm the regex crate finds a case-insensitive word far slower than a
                     // `memchr2` on its rarest letter does (see `super::literals`).
-                    Ok(re) => Plan::Text(TextMatcher {
-                        regex: Arc::new(re),
-                        required_tokens: required_tokens(text, *phrase),
-                        needles: required_literals(&pattern, RegexFlags::default()).map(Arc::new),
-                    }),
+                    Ok(re) => Plan::Text(TextMatcher::new(
+                        re,
+                        required_tokens(text, *phrase),
+                        required_literals(&pattern, RegexFlags::default()),
+                    )),
                     Err(e) => {
                         self.error(*span, format!("this text cannot be searched: {e}"));
                         Plan::All
@@ -337,11 +354,11 @@ impl Compiler<'_> {
                 flags,
                 span,
             } => match self.user_regex(pattern, flags) {
-                Ok(re) => Plan::Text(TextMatcher {
-                    regex: Arc::new(re),
-                    required_tokens: Vec::new(),
-                    needles: required_literals(pattern, regex_flags(flags)).map(Arc::new),
-                }),
+                Ok(re) => Plan::Text(TextMatcher::new(
+                    re,
+                    Vec::new(),
+                    required_literals(pattern, regex_flags(flags)),
+                )),
                 Err(message) => {
                     self.error(*span, message);
                     Plan::All
