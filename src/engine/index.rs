@@ -185,7 +185,7 @@ impl SourceIndex {
     }
 
     /// Removes from `mask` the events of groups that cannot hold all `tokens` (lowercase words).
-    pub fn candidates(&self, tokens: &[String], mut mask: EventSet) -> EventSet {
+    pub fn candidates(&self, tokens: &[String], mask: EventSet) -> EventSet {
         if tokens.is_empty() {
             return mask;
         }
@@ -193,6 +193,24 @@ impl SourceIndex {
             .iter()
             .filter_map(|t| hash_token(t.as_bytes()))
             .collect();
+        self.rule_out_groups(mask, |g| self.group_may_hold(g, &hashes))
+    }
+
+    /// Removes from `mask` the events of groups that cannot hold all tokens of any one of
+    /// `alternatives` (lowercase words; a regex whose needles each hold a few whole words).
+    pub fn candidates_any(&self, alternatives: &[Vec<String>], mask: EventSet) -> EventSet {
+        if alternatives.is_empty() || alternatives.iter().any(|a| a.is_empty()) {
+            return mask;
+        }
+        let hashes: Vec<Vec<u64>> = alternatives
+            .iter()
+            .map(|a| a.iter().filter_map(|t| hash_token(t.as_bytes())).collect())
+            .collect();
+        self.rule_out_groups(mask, |g| hashes.iter().any(|h| self.group_may_hold(g, h)))
+    }
+
+    /// Removes from `mask` the events of the groups (with candidates) `may_hold` rejects.
+    fn rule_out_groups(&self, mut mask: EventSet, may_hold: impl Fn(usize) -> bool) -> EventSet {
         let range = mask.range();
         let lo = range.start.max(self.first_event);
         let hi = range.end.min(self.first_event + self.events);
@@ -203,7 +221,7 @@ impl SourceIndex {
             let g = (e - self.first_event) / GROUP_EVENTS;
             let group_end = (self.first_event + (g + 1) * GROUP_EVENTS).min(hi);
             let has_candidates = mask.next_from(e).is_some_and(|n| n < group_end);
-            if has_candidates && !self.group_may_hold(g, &hashes) {
+            if has_candidates && !may_hold(g) {
                 for x in e..group_end {
                     ruled_out.insert(x);
                 }
@@ -295,6 +313,15 @@ mod tests {
         let hit = index.candidates(&["req0777".into()], all.clone());
         assert!(hit.contains(777), "a filter never loses its own tokens");
         assert!(hit.count() < 3 * GROUP_EVENTS, "{}", hit.count());
+        let either = index.candidates_any(
+            &[
+                vec!["req0777".into()],
+                vec!["req0100".into(), "done".into()],
+            ],
+            all.clone(),
+        );
+        assert!(either.contains(777) && either.contains(100));
+        assert!(either.count() < 5 * GROUP_EVENTS, "{}", either.count());
         let common = index.candidates(&["request".into(), "done".into()], all.clone());
         assert_eq!(common.count(), 1000);
         assert!(index.overhead_bytes() < 16 * source.len());

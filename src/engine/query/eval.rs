@@ -304,6 +304,7 @@ pub fn eval(plan: &Plan, view: &SourceView<'_>, mask: EventSet) -> EventSet {
             let mask = match view.index {
                 Some(index) => {
                     let mask = index.candidates(&m.required_tokens, mask);
+                    let mask = index.candidates_any(&m.any_tokens, mask);
                     match &m.grams {
                         Some(grams) => index.rule_out_grams(grams, mask),
                         None => mask,

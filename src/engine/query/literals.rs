@@ -105,6 +105,47 @@ fn class_unit(class: &Class) -> Option<Unit> {
     }
 }
 
+/// Most bytes of a class spelled out as alternative needle bytes (`[234]` in `" 50[234] `).
+const MAX_CLASS_BYTES: usize = 4;
+
+/// The bytes of a small class of ASCII bytes (ASCII letters in both cases as one unit), when it has
+/// at most [`MAX_CLASS_BYTES`] of them.
+fn class_units(class: &Class) -> Option<Vec<Unit>> {
+    let mut bytes = Vec::new();
+    let mut add = |lo: u32, hi: u32| {
+        if hi >= 0x80 || hi - lo >= MAX_CLASS_BYTES as u32 {
+            return false;
+        }
+        bytes.extend(lo as u8..=hi as u8);
+        bytes.len() <= 2 * MAX_CLASS_BYTES
+    };
+    let ok = match class {
+        Class::Bytes(c) => c
+            .ranges()
+            .iter()
+            .all(|r| add(u32::from(r.start()), u32::from(r.end()))),
+        Class::Unicode(c) => c
+            .ranges()
+            .iter()
+            .all(|r| add(u32::from(r.start()), u32::from(r.end()))),
+    };
+    if !ok {
+        return None;
+    }
+    let mut units: Vec<Unit> = Vec::new();
+    for &b in &bytes {
+        let unit = if b.is_ascii_alphabetic() && bytes.contains(&(b ^ 0x20)) {
+            any_case(b)
+        } else {
+            exact(b)
+        };
+        if !units.contains(&unit) {
+            units.push(unit);
+        }
+    }
+    (units.len() <= MAX_CLASS_BYTES).then_some(units)
+}
+
 /// How much a needle narrows a search (higher is better): its length, exact bytes counting more.
 fn run_score(run: &[Unit]) -> usize {
     run.iter().map(|u| if u.fold { 1 } else { 2 }).sum()
@@ -136,7 +177,9 @@ fn cover(hir: &Hir) -> Option<Vec<Run>> {
             (out.len() <= MAX_NEEDLES).then_some(out)
         }
         HirKind::Concat(parts) => {
-            // Runs of consecutive fixed parts join into one needle; other parts offer their own set.
+            // Runs of consecutive fixed parts join into needles, a small class spelling out one
+            // needle per byte (`" 50[234] ` gives `" 502 `, `" 503 ` and `" 504 `); other parts
+            // offer their own set.
             let mut best: Option<Vec<Run>> = None;
             let mut offer = |c: Vec<Run>| {
                 if best
@@ -146,23 +189,43 @@ fn cover(hir: &Hir) -> Option<Vec<Run>> {
                     best = Some(c);
                 }
             };
-            let mut current: Run = Vec::new();
+            let long_enough = |runs: &[Run]| runs.iter().all(|r| r.len() >= MIN_NEEDLE);
+            let mut current: Vec<Run> = vec![Vec::new()];
             for p in parts {
-                match fixed_run(p) {
-                    Some(run) => current.extend(run),
-                    None => {
-                        if current.len() >= MIN_NEEDLE {
-                            offer(vec![std::mem::take(&mut current)]);
-                        }
-                        current.clear();
-                        if let Some(c) = cover(p) {
-                            offer(c);
-                        }
+                if let Some(run) = fixed_run(p) {
+                    for c in &mut current {
+                        c.extend_from_slice(&run);
                     }
+                    continue;
+                }
+                let spelled = match p.kind() {
+                    HirKind::Class(class) => class_units(class)
+                        .filter(|units| current.len() * units.len() <= MAX_NEEDLES),
+                    _ => None,
+                };
+                if let Some(units) = spelled {
+                    current = current
+                        .iter()
+                        .flat_map(|c| {
+                            units.iter().map(move |u| {
+                                let mut run = c.clone();
+                                run.push(*u);
+                                run
+                            })
+                        })
+                        .collect();
+                    continue;
+                }
+                if long_enough(&current) {
+                    offer(std::mem::take(&mut current));
+                }
+                current = vec![Vec::new()];
+                if let Some(c) = cover(p) {
+                    offer(c);
                 }
             }
-            if current.len() >= MIN_NEEDLE {
-                offer(vec![current]);
+            if long_enough(&current) {
+                offer(current);
             }
             best
         }
@@ -242,6 +305,36 @@ impl Needles {
         self.runs
             .iter()
             .map(|run| run.iter().map(|u| u.byte).collect())
+    }
+
+    /// Per needle, the words it holds whole: runs of word bytes with a non-word byte of the needle
+    /// on either side, so every text holding the needle holds them as tokens (lowercase, as the
+    /// token index has them). `None` when a needle holds no whole word: then any text may match.
+    pub fn whole_words(&self) -> Option<Vec<Vec<String>>> {
+        self.runs
+            .iter()
+            .map(|run| {
+                let mut words = Vec::new();
+                let mut word_start = None;
+                for (i, u) in run.iter().enumerate() {
+                    let is_word = super::plan::is_word_byte(u.byte);
+                    match (is_word, word_start) {
+                        (false, Some(start)) if start > 0 => {
+                            let word: String = run[start..i]
+                                .iter()
+                                .map(|u| u.byte.to_ascii_lowercase() as char)
+                                .collect();
+                            words.push(word);
+                            word_start = None;
+                        }
+                        (false, _) => word_start = None,
+                        (true, None) => word_start = Some(i),
+                        (true, Some(_)) => {}
+                    }
+                }
+                (!words.is_empty()).then_some(words)
+            })
+            .collect()
     }
 
     /// Whether `hay` holds one of the needles.
@@ -350,7 +443,20 @@ mod tests {
             needles(r"upstream returned 5\d\d", cs).unwrap(),
             ["upstream returned 5"]
         );
-        assert_eq!(needles(r#"" 50[234] "#, cs).unwrap(), ["\" 50"]);
+        // A small class is spelled out, a large one (`\d`) ends the run.
+        assert_eq!(
+            needles(r#"" 50[234] "#, cs).unwrap(),
+            ["\" 502 ", "\" 503 ", "\" 504 "]
+        );
+        assert_eq!(
+            needles(r"[ab]x[cd]", cs).unwrap(),
+            ["axc", "axd", "bxc", "bxd"]
+        );
+        assert_eq!(needles(r"err[0-9]x", cs).unwrap(), ["err"]);
+        assert_eq!(
+            needles(r"[ab]x[cd]y[efg]", cs).unwrap(),
+            ["axcy", "axdy", "bxcy", "bxdy"]
+        );
         assert_eq!(needles(r"^\s*at (com|org)\.acme", cs).unwrap(), [".acme"]);
         assert_eq!(needles(r"x{3}y", cs).unwrap(), ["xxxy"]);
         // A branch without a needle, or an optional part alone: no needles at all.
@@ -361,6 +467,27 @@ mod tests {
         assert_eq!(needles("timed out", ci).unwrap(), ["TIMED OUT"]);
         assert_eq!(needles("refused", ci).unwrap(), ["REFU"]);
         assert_eq!(needles("(?-u:refused)", ci).unwrap(), ["REFUSED"]);
+    }
+
+    #[test]
+    fn whole_words_are_those_a_needle_bounds_on_both_sides() {
+        let cs = RegexFlags::default();
+        let words = |p: &str, f| required_literals(p, f).and_then(|n| n.whole_words());
+        assert_eq!(
+            words(r#"" 50[234] "#, cs).unwrap(),
+            [["502"], ["503"], ["504"]]
+        );
+        assert_eq!(
+            words(r"upstream returned 5\d\d", cs).unwrap(),
+            [["returned"]]
+        );
+        assert_eq!(
+            words(r"(?i)at com\.Acme\.pay\(", cs).unwrap(),
+            [["com", "acme", "pay"]]
+        );
+        // A word at a needle's edge may go on in the text (`timed` in `untimed`).
+        assert_eq!(words("timed out|refused", cs), None);
+        assert_eq!(words(" refused |timed out", cs), None);
     }
 
     #[test]
@@ -451,6 +578,8 @@ mod tests {
         r"/(?i)kill|sshd\[/",
         r"/ (5\d\d|404) /",
         r#"/" 50[234] /"#,
+        r#"/HTTP\/1\.[01]" [45]0[0-4] /"#,
+        "/[Tt]imed [o]ut|[Rr]efused/",
         r"/x{3}|a{3}b/",
         r"/\d{4}-\d{2}/",
         "/ing\n/",

@@ -46,6 +46,9 @@ pub struct TextMatcher {
     /// Needles of which every match contains one, searched for before the regex runs (for words,
     /// phrases and the `/regex/` queries whose literals are known; see [`super::literals`]).
     pub needles: Option<Arc<Needles>>,
+    /// Alternatives of tokens, every match holding all tokens of one (the whole words of each
+    /// needle, see [`Needles::whole_words`]); empty when unknown.
+    pub any_tokens: Vec<Vec<String>>,
     /// The needles' trigrams, for the index's trigram sketch (`None` without needles).
     pub grams: Option<Arc<GramQuery>>,
 }
@@ -55,6 +58,10 @@ impl TextMatcher {
         TextMatcher {
             regex: Arc::new(regex),
             required_tokens,
+            any_tokens: needles
+                .as_ref()
+                .and_then(|n| n.whole_words())
+                .unwrap_or_default(),
             grams: needles
                 .as_ref()
                 .and_then(|n| GramQuery::new(n.bytes()))
