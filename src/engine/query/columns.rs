@@ -185,12 +185,12 @@ impl FieldColumn {
         let mut codes: Vec<u16> = Vec::with_capacity(n);
         let mut text = String::new();
         let mut ends: Vec<u32> = vec![0];
-        let mut seen: FxHashMap<Cow<'_, str>, u16> = FxHashMap::default();
-        for e in events {
-            let code = match self.extract(reader, source.text(e)) {
+        let mut seen = Dictionary::default();
+        for event in source.texts(events) {
+            let code = match self.extract(reader, event) {
                 None => 0,
-                Some(v) => match seen.get(v.as_ref()) {
-                    Some(c) => *c,
+                Some(v) => match seen.get(&v) {
+                    Some(c) => c,
                     None => {
                         let too_many = ends.len() > u16::MAX as usize;
                         let cost = text.len() + v.len() + (ends.len() + 1) * 4 + 2 * n;
@@ -218,6 +218,47 @@ impl FieldColumn {
             ends: ends.into_boxed_slice(),
             codes,
         })
+    }
+}
+
+/// The codes given to a chunk's distinct values while it is built. Values of up to 7 bytes (a
+/// status, a latency, a level: what columns mostly hold) are keyed by one integer, so finding them
+/// hashes and compares a word instead of a string.
+#[derive(Default)]
+struct Dictionary<'t> {
+    short: FxHashMap<u64, u16>,
+    long: FxHashMap<Cow<'t, str>, u16>,
+}
+
+impl<'t> Dictionary<'t> {
+    /// `value`'s bytes and length in one word, when it has at most 7 bytes.
+    #[inline]
+    fn short_key(value: &str) -> Option<u64> {
+        let bytes = value.as_bytes();
+        // Built in a register: bytes copied into a stack word and read back as one would wait
+        // for the copy to land (a store-forwarding stall costing more than the lookup).
+        (bytes.len() < 8).then(|| {
+            let len = (bytes.len() as u64) << 56;
+            bytes
+                .iter()
+                .enumerate()
+                .fold(len, |word, (i, b)| word | (*b as u64) << (8 * i))
+        })
+    }
+
+    #[inline]
+    fn get(&self, value: &str) -> Option<u16> {
+        match Self::short_key(value) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.long.get(value).copied(),
+        }
+    }
+
+    fn insert(&mut self, value: Cow<'t, str>, code: u16) {
+        match Self::short_key(&value) {
+            Some(key) => self.short.insert(key, code),
+            None => self.long.insert(value, code),
+        };
     }
 }
 
