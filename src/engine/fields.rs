@@ -188,6 +188,16 @@ impl FieldReader {
     }
 }
 
+/// `bytes` as text, invalid UTF-8 replaced (`String::from_utf8_lossy`), checked by the standard
+/// library's faster validation first: values are short and nearly always valid.
+#[inline]
+fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 fn bytes_to_cow(b: Cow<'_, [u8]>) -> Cow<'_, str> {
     match b {
         Cow::Borrowed(b) => String::from_utf8_lossy(b),
@@ -328,7 +338,7 @@ fn json_value_after(rest: &[u8]) -> Option<Cow<'_, str>> {
         .iter()
         .position(|c| matches!(c, b',' | b'}' | b']') || c.is_ascii_whitespace())
         .unwrap_or(rest.len());
-    Some(String::from_utf8_lossy(&rest[..end]))
+    Some(lossy(&rest[..end]))
 }
 
 /// Visits the keys of the JSON object in `text` (flattened under `prefix`), then, at the top level,
@@ -534,7 +544,7 @@ fn access_get<'t>(text: &'t [u8], name: &str) -> Option<Cow<'t, str>> {
         .position(|p| p.eq_ignore_ascii_case(name))
         .filter(|p| ACCESS_PARTS_ALWAYS_READ.contains(p))
     {
-        return access_part(text, part).map(String::from_utf8_lossy);
+        return access_part(text, part).map(lossy);
     }
     let mut found = None;
     let rest = access_parts(text, &mut |part, raw| {
