@@ -9,12 +9,17 @@
 //! Everything runs on one thread, as one worker does; scripts/bench-query.sh measures the CLI end to
 //! end on all cores.
 //!
+//! The `columns` group fills one field column over a whole source (what the first query reading that
+//! field after a load spends most of its time on): the access log's `status`, the JSON log's
+//! `latency_ms`, and each of them over the other source, which lacks it.
+//!
 //! Run: `cargo bench --bench query` (add `-- regex` to run the benchmarks whose name contains it).
 
 mod common;
 
 use std::hint::black_box;
 
+use casefile::engine::fields::FieldReader;
 use casefile::engine::index::{GramSketch, SourceIndex};
 use casefile::engine::ingest::ingest_bytes;
 use casefile::engine::query::{facets, histogram, Query, QueryContext, SourceView, StackBy};
@@ -89,6 +94,39 @@ fn bench(c: &mut Criterion) {
         .zip(&indexes)
         .map(|(s, i)| SourceView::new(s, Some(i)))
         .collect();
+
+    let mut group = c.benchmark_group("columns");
+    group.sample_size(10);
+    let fields = [
+        ("nginx-access.log", "status"),
+        ("app-payments.jsonl", "latency_ms"),
+        // Fields the source lacks, read by the same queries.
+        ("app-payments.jsonl", "status"),
+        ("nginx-access.log", "latency_ms"),
+    ];
+    for (file, field) in fields {
+        let Some(s) = common::FILES.iter().position(|f| *f == file) else {
+            continue;
+        };
+        let (source, index) = (&sources[s], &indexes[s]);
+        let columns = index.columns();
+        let reader = FieldReader::for_source(source);
+        group.throughput(Throughput::Bytes(source.text_bytes() as u64));
+        group.bench_function(format!("{file}/{field}"), |b| {
+            b.iter_batched(
+                || columns.clear(),
+                |()| {
+                    let column = columns.column(field);
+                    for k in 0..columns.chunk_count() {
+                        black_box(columns.chunk_using(&column, k, source, &reader, index, true));
+                    }
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+
     let timeline = Timeline::build(&sources);
     let cx = QueryContext::for_sources(&sources, Zone::Utc);
 

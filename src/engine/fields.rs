@@ -188,6 +188,16 @@ impl FieldReader {
     }
 }
 
+/// `bytes` as text, invalid UTF-8 replaced (`String::from_utf8_lossy`), checked by the standard
+/// library's faster validation first: values are short and nearly always valid.
+#[inline]
+fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 fn bytes_to_cow(b: Cow<'_, [u8]>) -> Cow<'_, str> {
     match b {
         Cow::Borrowed(b) => String::from_utf8_lossy(b),
@@ -283,11 +293,22 @@ pub use super::formats::json_unescape;
 /// a top-level key, the first one, which is what a full parse finds; the first line of a JSON event
 /// is a well-formed object, or ingest would not have started an event there).
 pub fn json_value_at_key(text: &[u8], key: std::ops::Range<usize>) -> Option<Cow<'_, str>> {
-    let line = &text[..memchr::memchr(b'\n', text).unwrap_or(text.len())];
-    if key.end > line.len() || line.get(key.start) != Some(&b'"') {
-        return None;
+    // One pass finds the line end and any `{` after the line's first byte (a nested object).
+    let mut line_end = text.len();
+    let mut from = 0;
+    while let Some(r) = memchr::memchr2(b'{', b'\n', &text[from..]) {
+        let at = from + r;
+        if text[at] == b'\n' {
+            line_end = at;
+            break;
+        }
+        if at > 0 {
+            return None;
+        }
+        from = at + 1;
     }
-    if memchr::memchr(b'{', line.get(1..)?).is_some() || line.last() != Some(&b'}') {
+    let line = &text[..line_end];
+    if key.end > line.len() || line.get(key.start) != Some(&b'"') || line.last() != Some(&b'}') {
         return None;
     }
     let rest = &line[key.end..];
@@ -317,7 +338,7 @@ fn json_value_after(rest: &[u8]) -> Option<Cow<'_, str>> {
         .iter()
         .position(|c| matches!(c, b',' | b'}' | b']') || c.is_ascii_whitespace())
         .unwrap_or(rest.len());
-    Some(String::from_utf8_lossy(&rest[..end]))
+    Some(lossy(&rest[..end]))
 }
 
 /// Visits the keys of the JSON object in `text` (flattened under `prefix`), then, at the top level,
@@ -518,6 +539,13 @@ fn access_fields<'t>(text: &'t [u8], visit: &mut dyn FnMut(&str, Cow<'t, str>) -
 
 /// [`FieldReader::get`] for access logs: decodes only the value asked for.
 fn access_get<'t>(text: &'t [u8], name: &str) -> Option<Cow<'t, str>> {
+    if let Some(part) = ACCESS_PARTS
+        .iter()
+        .position(|p| p.eq_ignore_ascii_case(name))
+        .filter(|p| ACCESS_PARTS_ALWAYS_READ.contains(p))
+    {
+        return access_part(text, part).map(lossy);
+    }
     let mut found = None;
     let rest = access_parts(text, &mut |part, raw| {
         if part.eq_ignore_ascii_case(name) {
@@ -541,52 +569,121 @@ fn access_get<'t>(text: &'t [u8], name: &str) -> Option<Cow<'t, str>> {
     found
 }
 
+/// The parts of [`ACCESS_PARTS`] (by position) that an access-log line has exactly when its parts
+/// up to them can be read: the others (`method`, `path`, `protocol`: not when `-`; `duration`: not
+/// when not a number) may instead be found among the trailing `key=value` pairs.
+const ACCESS_PARTS_ALWAYS_READ: [usize; 7] = [0, 1, 2, 6, 7, 8, 9];
+
+/// A reader of an access-log line's parts, in order, from the start of an event's text up to its
+/// first line end (found as the parts are read, not before).
+struct AccessLine<'t> {
+    text: &'t [u8],
+    at: usize,
+}
+
+impl<'t> AccessLine<'t> {
+    /// The byte at `i`, if it is on the first line.
+    #[inline]
+    fn byte(&self, i: usize) -> Option<u8> {
+        self.text.get(i).copied().filter(|c| *c != b'\n')
+    }
+
+    #[inline]
+    fn skip_spaces(&mut self) {
+        while self.byte(self.at) == Some(b' ') {
+            self.at += 1;
+        }
+    }
+
+    /// The next run of non-space bytes (parts are short: a byte loop beats a search).
+    #[inline]
+    fn token(&mut self) -> Option<&'t [u8]> {
+        self.skip_spaces();
+        let start = self.at;
+        while self.byte(self.at).is_some_and(|c| c != b' ') {
+            self.at += 1;
+        }
+        (self.at > start).then(|| &self.text[start..self.at])
+    }
+
+    /// Skips past the next `]` (the end of the bracketed time, which is not a field).
+    fn skip_time(&mut self) -> Option<()> {
+        let r = memchr::memchr2(b']', b'\n', self.text.get(self.at..)?)?;
+        (self.text[self.at + r] == b']').then(|| self.at += r + 1)
+    }
+
+    /// The next double-quoted part, without its quotes (a quote after a backslash does not end it).
+    fn quoted(&mut self) -> Option<&'t [u8]> {
+        self.skip_spaces();
+        if self.byte(self.at) != Some(b'"') {
+            return None;
+        }
+        let start = self.at + 1;
+        let mut i = start;
+        loop {
+            let r = memchr::memchr2(b'"', b'\n', self.text.get(i..)?)?;
+            let end = i + r;
+            if self.text[end] == b'\n' {
+                return None;
+            }
+            if end > start && self.text[end - 1] == b'\\' {
+                i = end + 1;
+                continue;
+            }
+            self.at = end + 1;
+            return Some(&self.text[start..end]);
+        }
+    }
+
+    /// The rest of the first line.
+    fn rest(&self) -> &'t [u8] {
+        let rest = self.text.get(self.at..).unwrap_or(&[]);
+        &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())]
+    }
+}
+
+/// Part `part` of [`ACCESS_PARTS_ALWAYS_READ`] of an access-log line, found by position (the parts
+/// before it skipped, not visited): what [`access_parts`] visits under that name.
+fn access_part(text: &[u8], part: usize) -> Option<&[u8]> {
+    debug_assert!(ACCESS_PARTS_ALWAYS_READ.contains(&part));
+    let mut line = AccessLine { text, at: 0 };
+    // client, ident, user; the time; the request; status, bytes; referer, user agent.
+    for _ in 0..part.min(3) {
+        line.token()?;
+    }
+    if part < 3 {
+        return line.token();
+    }
+    line.skip_time()?;
+    line.quoted()?;
+    for _ in 6..part.min(8) {
+        line.token()?;
+    }
+    if part < 8 {
+        return line.token();
+    }
+    for _ in 8..part {
+        line.quoted()?;
+    }
+    line.quoted()
+}
+
 /// Visits the fixed parts of an access-log line as raw bytes; returns the text after them (where
 /// `key=value` pairs may follow) when every part was read and visited.
 fn access_parts<'t>(
     text: &'t [u8],
     visit: &mut dyn FnMut(&'static str, &'t [u8]) -> bool,
 ) -> Option<&'t [u8]> {
-    let line = &text[..memchr::memchr(b'\n', text).unwrap_or(text.len())];
-    let mut at = 0;
-    let token = |at: &mut usize| -> Option<&'t [u8]> {
-        while line.get(*at) == Some(&b' ') {
-            *at += 1;
-        }
-        let start = *at;
-        let end = memchr::memchr(b' ', line.get(start..)?).map_or(line.len(), |r| start + r);
-        *at = end;
-        (end > start).then(|| &line[start..end])
-    };
-    let quoted = |at: &mut usize| -> Option<&'t [u8]> {
-        while line.get(*at) == Some(&b' ') {
-            *at += 1;
-        }
-        if line.get(*at) != Some(&b'"') {
-            return None;
-        }
-        let start = *at + 1;
-        let mut i = start;
-        loop {
-            let r = memchr::memchr(b'"', line.get(i..)?)?;
-            if line[i + r - 1] == b'\\' && i + r > start {
-                i += r + 1;
-                continue;
-            }
-            *at = i + r + 1;
-            return Some(&line[start..i + r]);
-        }
-    };
+    let mut line = AccessLine { text, at: 0 };
     let [client, ident, user, method, path, protocol, status, bytes, referer, user_agent, duration] =
         ACCESS_PARTS;
     for name in [client, ident, user] {
-        if !visit(name, token(&mut at)?) {
+        if !visit(name, line.token()?) {
             return None;
         }
     }
-    // The bracketed time is not a field (it is the event's time).
-    at += memchr::memchr(b']', line.get(at..)?)? + 1;
-    let request = quoted(&mut at)?;
+    line.skip_time()?;
+    let request = line.quoted()?;
     let mut parts = request.splitn(3, |c| *c == b' ');
     for name in [method, path, protocol] {
         if let Some(p) = parts.next().filter(|p| !p.is_empty() && *p != b"-") {
@@ -596,16 +693,16 @@ fn access_parts<'t>(
         }
     }
     for name in [status, bytes] {
-        if !visit(name, token(&mut at)?) {
+        if !visit(name, line.token()?) {
             return None;
         }
     }
     for name in [referer, user_agent] {
-        if !visit(name, quoted(&mut at)?) {
+        if !visit(name, line.quoted()?) {
             return None;
         }
     }
-    let rest = line.get(at..)?;
+    let rest = line.rest();
     let first = rest.iter().position(|c| *c != b' ').unwrap_or(rest.len());
     let end = memchr::memchr(b' ', &rest[first..]).map_or(rest.len(), |r| first + r);
     let duration_name = duration;
@@ -677,6 +774,120 @@ mod tests {
             );
         }
         assert_eq!(reader.get(line.as_bytes(), "missing"), None);
+    }
+
+    /// Access-log lines with parts missing, cut short, quoted quotes and continuation lines.
+    fn odd_access_lines() -> Vec<String> {
+        let base = r#"10.1.2.3 - frank [03/Jul/2026:02:00:03 -0700] "GET /a HTTP/1.1" 504 3677 "-" "curl/8 \"x\"" 0.018 req_id=9e77 status=1"#;
+        let mut lines: Vec<String> = (0..=base.len()).map(|i| base[..i].to_string()).collect();
+        lines.extend(
+            [
+                r#"10.1.2.3 - - [03/Jul/2026:02:00:03 -0700] "-" 400 0 "-" "-" method=POST"#,
+                r#"10.1.2.3 - - [03/Jul/2026:02:00:03 -0700] "GET /q?a=\"b\" HTTP/1.1" 200 1 "r" "ua""#,
+                r#"10.1.2.3  -  -  [03/Jul/2026:02:00:03 -0700]   "GET / HTTP/1.0"   301   -   "" """#,
+                r#"10.1.2.3 - - [03/Jul/2026:02:00:03 -0700] "GET /x HTTP/1.1" 200 5 "-" "ua" slow duration=9"#,
+                "10.1.2.3 - - [03/Jul/2026:02:00:03 -0700] \"GET /x HTTP/1.1\"\n 200 5 \"-\" \"ua\"",
+                "10.1.2.3 - - [03/Jul/2026:02:00:03 -0700] \"GET /x\nHTTP/1.1\" 200 5 \"-\" \"ua\"",
+                "10.1.2.3 - -\n[03/Jul/2026:02:00:03 -0700] \"GET /x HTTP/1.1\" 200 5 \"-\" \"ua\"",
+                "10.1.2.3 - - [03/Jul/2026:02:00:03 -0700] \"GET / HTTP/1.1\" 502 9 \"-\" \"ua\" 0.5\n  at x",
+                "10.0.0.2, 10.0.0.1, 127.0.0.1 - - [07/Dec/2016:11:05:07 +0100] \"GET /o HTTP/1.1\" 200 571 \"-\" \"ua\"",
+                "\n10.1.2.3 - - [03/Jul/2026:02:00:03 -0700] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\"",
+                "",
+            ]
+            .map(String::from),
+        );
+        lines
+    }
+
+    #[test]
+    fn access_parts_found_by_position_are_the_parts_visited() {
+        let reader = FieldReader::for_format(FormatName::AccessLog);
+        for line in odd_access_lines() {
+            let all = reader.all(line.as_bytes());
+            for name in ACCESS_PARTS.iter().chain(&["req_id", "missing"]) {
+                let visited = all.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+                let got = reader.get(line.as_bytes(), name);
+                assert_eq!(got.as_deref(), visited, "{name} of {line:?}");
+                let upper = reader.get(line.as_bytes(), &name.to_ascii_uppercase());
+                let part = ACCESS_PARTS.iter().position(|p| p == name);
+                if part.is_some_and(|p| ACCESS_PARTS_ALWAYS_READ.contains(&p)) {
+                    assert_eq!(upper, got, "{name} ignores case");
+                }
+            }
+        }
+        // What the parts are, read by hand.
+        let get =
+            |line: &str, name: &str| reader.get(line.as_bytes(), name).map(|v| v.into_owned());
+        let lines = odd_access_lines();
+        let full = &lines[lines.len() - 12];
+        assert_eq!(get(full, "user_agent").as_deref(), Some(r#"curl/8 \"x\""#));
+        assert_eq!(get(full, "status").as_deref(), Some("504"));
+        assert_eq!(get(full, "req_id").as_deref(), Some("9e77"));
+        let dash = &lines[lines.len() - 11];
+        assert_eq!(get(dash, "status").as_deref(), Some("400"));
+        assert_eq!(
+            get(dash, "method").as_deref(),
+            Some("POST"),
+            "a trailing pair"
+        );
+        assert_eq!(get(&lines[lines.len() - 9], "bytes").as_deref(), Some("-"));
+        assert_eq!(get(&lines[lines.len() - 9], "referer").as_deref(), Some(""));
+        assert_eq!(
+            get(&lines[lines.len() - 8], "duration").as_deref(),
+            Some("9")
+        );
+        for cut in [7, 6, 5] {
+            assert_eq!(get(&lines[lines.len() - cut], "status"), None, "{cut}");
+        }
+        assert_eq!(
+            get(&lines[lines.len() - 4], "status").as_deref(),
+            Some("502")
+        );
+        assert_eq!(
+            get(&lines[lines.len() - 4], "duration").as_deref(),
+            Some("0.5")
+        );
+        assert_eq!(
+            get(&lines[lines.len() - 3], "status").as_deref(),
+            Some("200")
+        );
+        assert_eq!(get(&lines[lines.len() - 2], "status"), None);
+    }
+
+    #[test]
+    fn json_values_read_at_their_key_are_what_parsing_finds() {
+        let lines = [
+            r#"{"a":1,"latency_ms": 17.8 ,"s":"x"}"#,
+            r#"{"s":"say \"latency_ms\": 3","latency_ms":4}"#,
+            r#"{"n":{"latency_ms":1},"latency_ms":2}"#,
+            r#"{"latency_ms":"a\"b"}"#,
+            "{\"latency_ms\":5}\n{\"latency_ms\":6}",
+            "{\"a\":1,\n\"latency_ms\":7}",
+            "\n{\"latency_ms\":8}",
+            r#"{"latency_ms":9} trailing"#,
+            r#"{"latency_ms" : 10}"#,
+            r#"{"msg":"latency_ms=11"}"#,
+        ];
+        let reader = FieldReader::for_format(FormatName::JsonLines);
+        let key = br#""latency_ms""#;
+        let mut read_in_place = 0;
+        for line in lines {
+            let text = line.as_bytes();
+            let parsed = reader.get(text, "latency_ms");
+            let Some(at) = memchr::memmem::find(text, key) else {
+                continue;
+            };
+            if let Some(v) = json_value_at_key(text, at..at + key.len()) {
+                read_in_place += 1;
+                assert_eq!(Some(v), parsed, "{line}");
+            }
+        }
+        // The first, second (its first `"latency_ms"` is the key: the one in the string is escaped),
+        // fourth, fifth and ninth.
+        assert_eq!(
+            read_in_place, 5,
+            "the lines with one object and the key on its line"
+        );
     }
 
     #[test]

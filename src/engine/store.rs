@@ -175,6 +175,27 @@ impl SourceData {
             .unwrap_or(&[])
     }
 
+    /// The raw bytes of the events `range` in order, as [`SourceData::text`] gives each, walking the
+    /// blocks along instead of looking each event's block up.
+    pub fn texts(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = &[u8]> + '_ {
+        let range = range.start.min(self.len())..range.end.min(self.len());
+        let mut block = self.block_of(range.start);
+        range.map(move |e| {
+            while self
+                .blocks
+                .get(block + 1)
+                .is_some_and(|b| b.first_event as usize <= e)
+            {
+                block += 1;
+            }
+            let (start, len) = (self.start[e] as usize, self.len[e] as usize);
+            self.blocks
+                .get(block)
+                .and_then(|b| b.bytes.get(start..start + len))
+                .unwrap_or(&[])
+        })
+    }
+
     pub fn event(&self, event: usize) -> Option<EventView<'_>> {
         (event < self.len()).then(|| EventView {
             ts: self.ts(event),
@@ -235,5 +256,26 @@ mod tests {
             "no spare capacity once shrunk"
         );
         assert_eq!(s.text(2), b"three");
+    }
+
+    #[test]
+    fn texts_walk_the_blocks_as_text_finds_them() {
+        let mut s = SourceData::new(SourceInfo::default());
+        s.push_block(Arc::new(b"a\nbb\n".to_vec()), 0);
+        s.push_event(None, Level::Info, 0, 1);
+        s.push_event(None, Level::Info, 2, 2);
+        // An empty block, then one holding the rest.
+        s.push_block(Arc::new(Vec::new()), 5);
+        s.push_block(Arc::new(b"ccc\ndddd\n".to_vec()), 5);
+        s.push_event(None, Level::Info, 0, 3);
+        s.push_event(None, Level::Info, 4, 4);
+        for from in 0..=s.len() {
+            for to in from..=s.len() + 1 {
+                let each: Vec<&[u8]> = (from..to.min(s.len())).map(|e| s.text(e)).collect();
+                let walked: Vec<&[u8]> = s.texts(from..to).collect();
+                assert_eq!(walked, each, "{from}..{to}");
+            }
+        }
+        assert_eq!(s.texts(1..3).collect::<Vec<_>>(), [&b"bb"[..], b"ccc"]);
     }
 }

@@ -354,9 +354,10 @@ fn column_pass(
     test: &dyn Fn(&str) -> bool,
 ) -> (EventSet, EventSet) {
     let mut hits = EventSet::empty(mask.range());
-    let Some(columns) = view.index.map(|i| i.columns()) else {
+    let Some(index) = view.index else {
         return (hits, mask);
     };
+    let columns = index.columns();
     let column = columns.column(name);
     let range = mask.range();
     for (k, events) in columns.chunks_over(range.clone()) {
@@ -367,7 +368,8 @@ fn column_pass(
             continue;
         }
         let dense = candidates * SPARSE_RATIO >= hi - lo;
-        let Some(chunk) = columns.chunk(&column, k, view.source, &view.reader, dense) else {
+        let built = columns.chunk_using(&column, k, view.source, &view.reader, index, dense);
+        let Some(chunk) = built else {
             continue;
         };
         let passing = chunk.passing(test);
