@@ -5,13 +5,14 @@
 //! [`BUFFER_BYTES`]: each read fills what the browser has ready, the buffer goes back to the stream
 //! with the next read, and each full buffer is pushed at once. Compared on the 1 GB set against
 //! `Blob.slice().arrayBuffer()` in 16 MB slices with three in flight (a fresh 16 MB buffer each),
-//! alternated in one sitting, four times: the worker threads spent 0.2-0.5 s less CPU per load, and
-//! "Indexed" came ~0.5 s sooner in two sittings of four (README, session 7). 1 MB and 4 MB buffers
-//! did alike, a 16 MB one saved the CPU but less time; `FileReaderSync` reads nothing ahead and was
-//! slower still. The browser's own threads copying the file into the stream cost the same (1.5-2 s
-//! per GB) whatever the API. The wasm memory itself cannot take a BYOB read: the stream transfers
-//! the buffer it reads into, and a `WebAssembly.Memory` buffer cannot be transferred (Chromium
-//! rejects the read with a `TypeError`). Where a browser's stream offers no BYOB reader, slices of
+//! alternated in five sittings on a busy machine: the worker threads spent 0.1-0.5 s less CPU per
+//! load in each, "Indexed" came ~0.5 s sooner in two, alike in two, later in one (README, session
+//! 7); the gain is small next to that machine's noise. 1 MB and 4 MB buffers did alike, a 16 MB one
+//! saved the CPU but less time; `FileReaderSync` reads nothing ahead and was slower still. The
+//! browser's own threads copying the file into the stream cost about the same (1.5-2.6 s per GB)
+//! whatever the API. The wasm memory itself cannot take a BYOB read: the stream transfers the
+//! buffer it reads into, and a `WebAssembly.Memory` buffer cannot be transferred (Chromium rejects
+//! the read with a `TypeError`). Where a browser's stream offers no BYOB reader, slices of
 //! [`SLICE_BYTES`] are read with [`READS_IN_FLIGHT`] outstanding (a default reader's small chunks
 //! left the parser waiting on reads a third of the time).
 //!
