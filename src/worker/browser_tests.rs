@@ -14,7 +14,10 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Blob;
 
 use super::case::Case;
-use super::read::{read_blob, read_blob_with, ChunkSink, ReadEnd, ReadOptions, ReadPacer};
+use super::read::{
+    read_blob, read_blob_with, ChunkSink, ReadEnd, ReadMethod, ReadOptions, ReadPacer,
+    BUFFER_BYTES, SLICE_BYTES,
+};
 use crate::engine::decode::FileIngest;
 use crate::engine::formats::FormatName;
 use crate::engine::ingest::{ingest_bytes, IngestOptions, SourceIngest};
@@ -181,26 +184,46 @@ fn requests_and_replies_cross_serde_wasm_bindgen_unchanged() {
     }
 }
 
-/// Small slices and a yield after each, so a few MB exercise what a big file does.
+/// Small buffers (slices) and a yield after each, so a few MB exercise what a big file does.
 const SMALL_SLICES: ReadOptions = ReadOptions {
+    buffer_bytes: 100_003,
     slice_bytes: 100_003,
     yield_every_ms: 0.0,
+    method: ReadMethod::Stream,
+};
+
+/// [`SMALL_SLICES`] read with `Blob.slice()` (what a browser without BYOB stream readers gets).
+const SMALL_SLICES_BY_SLICES: ReadOptions = ReadOptions {
+    method: ReadMethod::Slices,
+    ..SMALL_SLICES
 };
 
 #[wasm_bindgen_test]
+fn chromium_offers_a_byob_reader_of_a_blob_stream() {
+    // Else read_blob falls back to slices without a word.
+    assert!(web_sys::ReadableStreamByobReader::new(&blob_of(b"a\n").stream()).is_ok());
+}
+
+#[wasm_bindgen_test]
 async fn a_blob_read_in_slices_gives_the_same_events_as_the_bytes() {
+    for options in [SMALL_SLICES, SMALL_SLICES_BY_SLICES] {
+        a_blob_read_with_gives_the_same_events_as_the_bytes(options).await;
+    }
+}
+
+async fn a_blob_read_with_gives_the_same_events_as_the_bytes(options: ReadOptions) {
     let bytes = json_lines(40_000);
     let mut ingest = SourceIngest::new("app.jsonl", IngestOptions::default());
     let mut pacer = TestPacer {
         ticks: 0,
         cancel_after: None,
     };
-    let end = read_blob_with(&blob_of(&bytes), &mut ingest, &mut pacer, SMALL_SLICES)
+    let end = read_blob_with(&blob_of(&bytes), &mut ingest, &mut pacer, options)
         .await
         .expect("the blob is readable");
     assert_eq!(end, ReadEnd::Complete);
     // Every slice but the last was followed by a yield and a progress tick.
-    assert!(pacer.ticks >= bytes.len() / SMALL_SLICES.slice_bytes);
+    assert!(pacer.ticks >= bytes.len() / options.slice_bytes);
     let from_blob = ingest.finish();
     let from_bytes = ingest_bytes("app.jsonl", &bytes, IngestOptions::default());
     assert_eq!(from_blob.len(), 40_000);
@@ -223,7 +246,7 @@ async fn a_blob_read_in_slices_gives_the_same_events_as_the_bytes() {
 #[wasm_bindgen_test]
 async fn the_default_reader_reads_a_blob_larger_than_one_slice() {
     let bytes = json_lines(240_000);
-    assert!(bytes.len() > 16 << 20);
+    assert!(bytes.len() > SLICE_BYTES.max(BUFFER_BYTES));
     let (end, data) = read_as("big.jsonl", &bytes).await;
     assert_eq!(end, ReadEnd::Complete);
     assert_eq!(data.len(), 240_000);
@@ -232,17 +255,19 @@ async fn the_default_reader_reads_a_blob_larger_than_one_slice() {
 
 #[wasm_bindgen_test]
 async fn a_cancelled_read_stops_early() {
-    let bytes = json_lines(40_000);
-    let mut ingest = SourceIngest::new("big.jsonl", IngestOptions::default());
-    let mut pacer = TestPacer {
-        ticks: 0,
-        cancel_after: Some(2),
-    };
-    let end = read_blob_with(&blob_of(&bytes), &mut ingest, &mut pacer, SMALL_SLICES)
-        .await
-        .expect("readable");
-    assert_eq!(end, ReadEnd::Cancelled);
-    assert_eq!(ingest.bytes_read(), 2 * SMALL_SLICES.slice_bytes as u64);
+    for options in [SMALL_SLICES, SMALL_SLICES_BY_SLICES] {
+        let bytes = json_lines(40_000);
+        let mut ingest = SourceIngest::new("big.jsonl", IngestOptions::default());
+        let mut pacer = TestPacer {
+            ticks: 0,
+            cancel_after: Some(2),
+        };
+        let end = read_blob_with(&blob_of(&bytes), &mut ingest, &mut pacer, options)
+            .await
+            .expect("readable");
+        assert_eq!(end, ReadEnd::Cancelled, "{:?}", options.method);
+        assert_eq!(ingest.bytes_read(), 2 * options.slice_bytes as u64);
+    }
 }
 
 #[wasm_bindgen_test]

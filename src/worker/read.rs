@@ -1,12 +1,25 @@
 //! Reading a `File` (any `Blob`) into a [`FileIngest`] (which opens archives and compressed files and
 //! hands every text member to a `SourceIngest`), streaming, inside the worker.
 //!
-//! The bytes come in slices of [`SLICE_BYTES`] (`Blob.slice().arrayBuffer()`), with
-//! [`READS_IN_FLIGHT`] reads outstanding so the browser reads ahead while the worker parses (measured
-//! here: parsing and reading then overlap, where `Blob.stream()` left the parser waiting on reads a
-//! third of the time). Each slice is copied once, from the browser's buffer straight behind the text the
-//! ingest holds (a compressed file or an archive goes through a reused scratch buffer). The file is never read whole and never becomes one string. Every [`YIELD_EVERY_MS`] the read
-//! yields to the event loop (so a `Cancel` message is handled) and may report progress.
+//! The bytes come through a BYOB reader of `Blob.stream()` into one reused `ArrayBuffer` of
+//! [`BUFFER_BYTES`]: each read fills what the browser has ready, the buffer goes back to the stream
+//! with the next read, and each full buffer is pushed at once. Compared on the 1 GB set against
+//! `Blob.slice().arrayBuffer()` in 16 MB slices with three in flight (a fresh 16 MB buffer each),
+//! alternated in five sittings on a busy machine: the worker threads spent 0.1-0.5 s less CPU per
+//! load in each, "Indexed" came ~0.5 s sooner in two, alike in two, later in one (README, session
+//! 7); the gain is small next to that machine's noise. 1 MB and 4 MB buffers did alike, a 16 MB one
+//! saved the CPU but less time; `FileReaderSync` reads nothing ahead and was slower still. The
+//! browser's own threads copying the file into the stream cost about the same (1.5-2.6 s per GB)
+//! whatever the API. The wasm memory itself cannot take a BYOB read: the stream transfers the
+//! buffer it reads into, and a `WebAssembly.Memory` buffer cannot be transferred (Chromium rejects
+//! the read with a `TypeError`). Where a browser's stream offers no BYOB reader, slices of
+//! [`SLICE_BYTES`] are read with [`READS_IN_FLIGHT`] outstanding (a default reader's small chunks
+//! left the parser waiting on reads a third of the time).
+//!
+//! Each piece is copied once, from the browser's buffer straight behind the text the ingest holds
+//! (a compressed file or an archive goes through a reused scratch buffer). The file is never read
+//! whole and never becomes one string. Every [`YIELD_EVERY_MS`] the read yields to the event loop
+//! (so a `Cancel` message is handled) and may report progress.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -14,13 +27,16 @@ use std::collections::VecDeque;
 use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, MessageChannel};
+use web_sys::{Blob, MessageChannel, ReadableStreamByobReader, ReadableStreamReadResult};
 
 use crate::engine::decode::FileIngest;
 use crate::engine::ingest::{fill_vec, Fill, SourceIngest};
 use crate::engine::store::SourceData;
 
-/// Bytes per slice read (each read costs ~2 ms fixed, so slices are big).
+/// Bytes of the reused buffer a stream read fills: one push, and one block of the store, each.
+pub const BUFFER_BYTES: usize = 2 << 20;
+/// Bytes per slice read where the browser's stream offers no BYOB reader (each slice read costs
+/// ~2 ms fixed, so slices are big).
 pub const SLICE_BYTES: usize = 16 << 20;
 /// Slice reads outstanding at once.
 pub const READS_IN_FLIGHT: usize = 3;
@@ -317,23 +333,39 @@ fn js_error_text(err: &JsValue) -> String {
         .unwrap_or_else(|| "the browser refused to read it".to_string())
 }
 
+/// How [`read_blob_with`] reads the bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadMethod {
+    /// A BYOB reader of `Blob.stream()` filling one reused buffer (slices where the browser's stream
+    /// offers no such reader).
+    Stream,
+    /// `Blob.slice().arrayBuffer()`, [`READS_IN_FLIGHT`] at once.
+    Slices,
+}
+
 /// How [`read_blob_with`] reads; [`read_blob`] uses the defaults.
 #[derive(Debug, Clone, Copy)]
 pub struct ReadOptions {
+    /// Bytes of the buffer a stream read fills ([`ReadMethod::Stream`]).
+    pub buffer_bytes: usize,
+    /// Bytes per slice ([`ReadMethod::Slices`], and where the stream offers no BYOB reader).
     pub slice_bytes: usize,
     pub yield_every_ms: f64,
+    pub method: ReadMethod,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
+            buffer_bytes: BUFFER_BYTES,
             slice_bytes: SLICE_BYTES,
             yield_every_ms: YIELD_EVERY_MS,
+            method: ReadMethod::Stream,
         }
     }
 }
 
-/// Reads `blob` into `ingest` (which the caller then finishes), slice by slice, with reads in flight.
+/// Reads `blob` into `ingest` (which the caller then finishes), slice by slice.
 pub async fn read_blob(
     blob: &Blob,
     ingest: &mut dyn ChunkSink,
@@ -342,22 +374,92 @@ pub async fn read_blob(
     read_blob_with(blob, ingest, pacer, ReadOptions::default()).await
 }
 
-/// [`read_blob`] with other slice sizes or yield intervals (tests use small ones).
+/// [`read_blob`] with other slice sizes, yield intervals or methods (tests use small slices).
 pub async fn read_blob_with(
     blob: &Blob,
     ingest: &mut dyn ChunkSink,
     pacer: &mut dyn ReadPacer,
     options: ReadOptions,
 ) -> Result<ReadEnd, ReadFailed> {
+    let mut pace = Pace {
+        options,
+        scratch: Vec::new(),
+        last_yield: now_ms(),
+    };
+    let byob = match options.method {
+        ReadMethod::Stream => ReadableStreamByobReader::new(&blob.stream()).ok(),
+        ReadMethod::Slices => None,
+    };
+    let end = match byob {
+        Some(reader) => read_stream(&reader, ingest, pacer, &mut pace).await,
+        None => read_slices(blob, ingest, pacer, &mut pace).await,
+    }?;
+    stats::publish();
+    Ok(end)
+}
+
+/// Fills one buffer of `buffer_bytes` after another from a BYOB reader of the blob's stream, each
+/// pushed at once. The buffer goes to the stream with each read and comes back with its bytes (a
+/// read fills what the browser has ready, so a buffer takes many reads).
+async fn read_stream(
+    reader: &ReadableStreamByobReader,
+    ingest: &mut dyn ChunkSink,
+    pacer: &mut dyn ReadPacer,
+    pace: &mut Pace,
+) -> Result<ReadEnd, ReadFailed> {
+    let capacity = pace.options.buffer_bytes.clamp(1, u32::MAX as usize) as u32;
+    let mut buffer = js_sys::ArrayBuffer::new(capacity);
+    loop {
+        let t0 = fine_ms();
+        let mut filled = 0u32;
+        let mut done = false;
+        while filled < capacity {
+            let view =
+                Uint8Array::new_with_byte_offset_and_length(&buffer, filled, capacity - filled);
+            let result = JsFuture::from(reader.read_with_array_buffer_view(&view))
+                .await
+                .map_err(|e| ReadFailed(js_error_text(&e)))?;
+            stats::add("reads", 1.0);
+            let result: ReadableStreamReadResult = result.unchecked_into();
+            if let Some(value) = result.get_value().dyn_ref::<Uint8Array>() {
+                buffer = value.buffer();
+                filled += value.byte_length();
+            }
+            if result.get_done().unwrap_or(true) {
+                done = true;
+                break;
+            }
+        }
+        let waited = fine_ms() - t0;
+        if filled > 0 {
+            let piece = Uint8Array::new_with_byte_offset_and_length(&buffer, 0, filled);
+            if pace.push(ingest, pacer, &piece, waited).await {
+                // Tells the browser to stop reading; nothing waits for it.
+                let _ = reader.cancel();
+                return Ok(ReadEnd::Cancelled);
+            }
+        }
+        if done {
+            return Ok(ReadEnd::Complete);
+        }
+    }
+}
+
+/// Reads `Blob.slice().arrayBuffer()` after another, [`READS_IN_FLIGHT`] outstanding so the
+/// browser reads ahead while the worker parses.
+async fn read_slices(
+    blob: &Blob,
+    ingest: &mut dyn ChunkSink,
+    pacer: &mut dyn ReadPacer,
+    pace: &mut Pace,
+) -> Result<ReadEnd, ReadFailed> {
     let size = blob.size();
     let mut in_flight: VecDeque<JsFuture> = VecDeque::with_capacity(READS_IN_FLIGHT);
     let mut next_start = 0.0f64;
-    let mut scratch: Vec<u8> = Vec::new();
-    let mut last_yield = now_ms();
     loop {
         // Keep the browser reading ahead while this slice is parsed.
         while in_flight.len() < READS_IN_FLIGHT && next_start < size {
-            let end = (next_start + options.slice_bytes.max(1) as f64).min(size);
+            let end = (next_start + pace.options.slice_bytes.max(1) as f64).min(size);
             let slice = blob
                 .slice_with_f64_and_f64(next_start, end)
                 .map_err(|e| ReadFailed(js_error_text(&e)))?;
@@ -365,40 +467,65 @@ pub async fn read_blob_with(
             next_start = end;
         }
         let Some(read) = in_flight.pop_front() else {
-            break;
+            return Ok(ReadEnd::Complete);
         };
         let t0 = fine_ms();
         let buffer = read.await.map_err(|e| ReadFailed(js_error_text(&e)))?;
+        let waited = fine_ms() - t0;
+        if pace
+            .push(ingest, pacer, &Uint8Array::new(&buffer), waited)
+            .await
+        {
+            return Ok(ReadEnd::Cancelled);
+        }
+    }
+}
+
+/// What both read methods do with each piece read: push it, count it, and yield to the event loop
+/// every [`ReadOptions::yield_every_ms`].
+struct Pace {
+    options: ReadOptions,
+    scratch: Vec<u8>,
+    last_yield: f64,
+}
+
+impl Pace {
+    /// Pushes `piece` (read after waiting `waited_ms`); true when the pacer asked to stop.
+    async fn push(
+        &mut self,
+        ingest: &mut dyn ChunkSink,
+        pacer: &mut dyn ReadPacer,
+        piece: &Uint8Array,
+        waited_ms: f64,
+    ) -> bool {
         let t1 = fine_ms();
-        let piece = Uint8Array::new(&buffer);
         let len = piece.length() as usize;
-        // The slice is copied once, from the browser's buffer into the ingest's (see push_filled);
+        // The piece is copied once, from the browser's buffer into the ingest's (see push_filled);
         // the copy is timed inside the push.
         let mut copy_ms = 0.0;
-        ingest.push_filled(len, &mut scratch, &mut |space| {
+        ingest.push_filled(len, &mut self.scratch, &mut |space| {
             let t = fine_ms();
             let written = piece.copy_to_uninit(space);
             copy_ms = fine_ms() - t;
             written
         });
         let t3 = fine_ms();
-        stats::add("read_wait_ms", t1 - t0);
+        stats::add("read_wait_ms", waited_ms);
         stats::add("read_copy_ms", copy_ms);
         stats::add("push_ms", t3 - t1 - copy_ms);
         stats::add("slices", 1.0);
         stats::add("bytes", len as f64);
-        if now_ms() - last_yield >= options.yield_every_ms {
+        if now_ms() - self.last_yield >= self.options.yield_every_ms {
             yield_to_event_loop().await;
-            last_yield = now_ms();
+            self.last_yield = now_ms();
             pacer.tick(&*ingest);
             if pacer.cancelled() {
-                return Ok(ReadEnd::Cancelled);
+                return true;
             }
             stats::add("yield_tick_ms", fine_ms() - t3);
         }
+        false
     }
-    stats::publish();
-    Ok(ReadEnd::Complete)
 }
 
 /// Pushes bytes already in memory (pasted text, the demo) in slices, pacing like [`read_blob`].
