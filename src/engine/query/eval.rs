@@ -166,6 +166,24 @@ impl EventSet {
         }
     }
 
+    /// The first non-member at or after `event` within the range (`None`: all members to its end).
+    pub fn next_absent_from(&self, event: usize) -> Option<usize> {
+        let mut i = event.saturating_sub(self.start);
+        if i >= self.len {
+            return None;
+        }
+        let mut w = i / 64;
+        let mut gaps = !self.words[w] & (u64::MAX << (i % 64));
+        loop {
+            if gaps != 0 {
+                i = w * 64 + gaps.trailing_zeros() as usize;
+                return (i < self.len).then_some(self.start + i);
+            }
+            w += 1;
+            gaps = !*self.words.get(w)?;
+        }
+    }
+
     /// Members in ascending order.
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
         self.words.iter().enumerate().flat_map(move |(w, &bits)| {
@@ -506,9 +524,14 @@ fn scan_blocks_with(
         let first_in_block = block.first_event as usize;
         let mut cand = Some(first);
         while let Some(e) = cand.filter(|e| *e < block_end_event) {
-            let Some(m) = find(bytes, starts[e] as usize) else {
-                cand = None;
-                break;
+            // Search only up to the end of this stretch of candidates: the index may have ruled out
+            // long runs of events in between, whose text need not be searched.
+            let stretch_end = stretch_end(&mask, e, block_end_event);
+            let last = stretch_end - 1;
+            let hay_end = (starts[last] as usize + lens[last] as usize).min(bytes.len());
+            let Some(m) = find(&bytes[..hay_end], starts[e] as usize) else {
+                cand = mask.next_from(stretch_end);
+                continue;
             };
             // The event holding the match start: the last event of this block starting at or before it.
             let rel =
@@ -530,6 +553,25 @@ fn scan_blocks_with(
         };
     }
     out
+}
+
+/// Gaps between candidates shorter than this are searched through rather than skipped (one long
+/// search costs less than many short ones).
+const MIN_SKIPPED_GAP: usize = 128;
+
+/// The end of the stretch of candidates of `mask` from `from` (a member) up to the first gap of at
+/// least [`MIN_SKIPPED_GAP`] events, at most `limit`.
+fn stretch_end(mask: &EventSet, from: usize, limit: usize) -> usize {
+    let mut at = from;
+    loop {
+        let Some(gap) = mask.next_absent_from(at).filter(|g| *g < limit) else {
+            return limit;
+        };
+        match mask.next_from(gap) {
+            Some(next) if next - gap < MIN_SKIPPED_GAP && next < limit => at = next,
+            _ => return gap,
+        }
+    }
 }
 
 fn eval_field(f: &FieldTest, view: &SourceView<'_>, mask: EventSet) -> EventSet {
@@ -654,6 +696,33 @@ mod tests {
                 assert_eq!(cut.iter().collect::<Vec<_>>(), want, "remove {lo}..{hi}");
             }
         }
+        assert_eq!(a.next_absent_from(10), Some(12));
+        assert_eq!(a.next_absent_from(73), Some(75));
+        assert_eq!(a.next_absent_from(199), None);
+        assert_eq!(full.next_absent_from(10), None);
+        assert_eq!(
+            stretch_end(&a, 10, 200),
+            200,
+            "gaps under 128 events are searched through"
+        );
+        let mut far = EventSet::empty(0..400);
+        for e in [0, 1, 300] {
+            far.insert(e);
+        }
+        assert_eq!(
+            stretch_end(&far, 0, 400),
+            2,
+            "a gap of 298 events is skipped"
+        );
+        assert_eq!(stretch_end(&far, 300, 400), 301);
+        let mut dense = full.clone();
+        dense.remove(50);
+        assert_eq!(
+            stretch_end(&dense, 10, 200),
+            200,
+            "a gap of one event is searched through"
+        );
+        assert_eq!(stretch_end(&dense, 10, 40), 40);
         let mut d = a.clone();
         d.remove(73);
         d.remove(5);
