@@ -72,13 +72,19 @@ impl EventSet {
         }
     }
 
-    /// Members within `events`.
-    pub fn count_in(&self, events: Range<usize>) -> usize {
+    /// The bits (offsets from the set's start) of the events of `events` within the set's range.
+    fn bits_of(&self, events: Range<usize>) -> Range<usize> {
         let lo = events.start.max(self.start) - self.start;
         let hi = events
             .end
             .min(self.start + self.len)
             .saturating_sub(self.start);
+        lo..hi.max(lo)
+    }
+
+    /// Members within `events`.
+    pub fn count_in(&self, events: Range<usize>) -> usize {
+        let Range { start: lo, end: hi } = self.bits_of(events);
         if lo >= hi {
             return 0;
         }
@@ -121,11 +127,7 @@ impl EventSet {
 
     /// Removes every member within `events`.
     pub fn remove_range(&mut self, events: Range<usize>) {
-        let lo = events.start.max(self.start) - self.start;
-        let hi = events
-            .end
-            .min(self.start + self.len)
-            .saturating_sub(self.start);
+        let Range { start: lo, end: hi } = self.bits_of(events);
         if lo >= hi {
             return;
         }
