@@ -179,7 +179,7 @@ impl GramSketch {
         let range = mask.range();
         let runs = self.starts.len().saturating_sub(1);
         // The first run ending after the mask's start.
-        let mut r = self.starts[..runs.min(self.starts.len())]
+        let mut r = self.starts[..runs]
             .partition_point(|s| (*s as usize) <= range.start)
             .saturating_sub(1);
         while r < runs {

@@ -78,29 +78,8 @@ fn fixed_run(hir: &Hir) -> Option<Run> {
 /// A class of one ASCII byte, or of an ASCII letter in both cases (what the `i` flag makes of a
 /// letter; letters whose Unicode case folding adds other characters, like `k` and `s`, are not).
 fn class_unit(class: &Class) -> Option<Unit> {
-    let mut bytes = Vec::new();
-    match class {
-        Class::Bytes(c) => {
-            for r in c.ranges() {
-                if r.end() - r.start() > 2 {
-                    return None;
-                }
-                bytes.extend(r.start()..=r.end());
-            }
-        }
-        Class::Unicode(c) => {
-            for r in c.ranges() {
-                let (s, e) = (u32::from(r.start()), u32::from(r.end()));
-                if e >= 0x80 || e - s > 2 {
-                    return None;
-                }
-                bytes.extend(s as u8..=e as u8);
-            }
-        }
-    }
-    match bytes[..] {
-        [b] => Some(exact(b)),
-        [a, b] if a.is_ascii_uppercase() && b == a.to_ascii_lowercase() => Some(any_case(b)),
+    match class_units(class)?[..] {
+        [unit] => Some(unit),
         _ => None,
     }
 }
