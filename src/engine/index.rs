@@ -152,8 +152,8 @@ impl SourceIndex {
             let base = bits.len();
             bits.resize(base + words, 0u64);
             let filter = &mut bits[base..];
-            for e in group_start..group_end {
-                for_each_token_hash(source.text(e), |h| {
+            for text in source.texts(group_start..group_end) {
+                for_each_token_hash(text, |h| {
                     let (w, b) = slot(h, words);
                     filter[w] |= b;
                 });

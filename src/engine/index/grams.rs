@@ -145,8 +145,8 @@ impl GramSketch {
             let base = self.bits.len();
             self.bits.resize(base + words, 0);
             let filter = &mut self.bits[base..];
-            for e in run_start..run_end {
-                add_text(filter, source.text(e));
+            for text in source.texts(run_start..run_end) {
+                add_text(filter, text);
             }
             let kept = fold(filter);
             self.bits.truncate(base + kept);
